@@ -1,0 +1,105 @@
+# The two commands a new user types: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+UV := $(PYTHON) -m uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
+
+# A local secret for `make run`, made once and never committed.
+SECRET_FILE := .local/secret_key
+WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
+
+.PHONY: help run dev test lint format deploy-check bench install install-dev chromium postgres
+
+help:
+	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
+	@echo "make test          run the whole test suite (unit, PostgreSQL, Chromium)"
+	@echo "make dev           runserver with DEBUG on"
+	@echo "make lint          ruff and djlint"
+	@echo "make deploy-check  Django's deployment checks with the production settings"
+
+# --- installing ------------------------------------------------------------
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+
+install: uv
+	@$(UV) sync --frozen --no-dev --inexact --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+
+install-dev: uv
+	@$(UV) sync --frozen --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+
+$(SECRET_FILE):
+	@mkdir -p $(dir $@)
+	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's chromium for the browser tests..."; \
+			apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
+		else \
+			echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
+		fi; }
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { \
+		command -v pg_ctlcluster >/dev/null 2>&1 && \
+		for cluster in $$(ls /etc/postgresql 2>/dev/null); do \
+			pg_ctlcluster --skip-systemctl-redirect $$cluster main start 2>/dev/null || true; \
+		done; \
+		sleep 1; }
+
+# --- the two commands --------------------------------------------------------
+
+run: install $(SECRET_FILE)
+	@$(WITH_SECRET) $(MANAGE) ensure_database
+	@$(WITH_SECRET) $(MANAGE) migrate --noinput -v0
+	@$(WITH_SECRET) $(MANAGE) load_demo
+	@$(WITH_SECRET) $(MANAGE) collectstatic --noinput -v0
+	@echo ""
+	@echo "  The clinic site is at http://$(HOST):$(PORT)/"
+	@echo "  Staff admin: http://$(HOST):$(PORT)/admin/"
+	@echo "  Create a staff login with: $(MANAGE) createsuperuser"
+	@echo "  (prefix it with SECRET_KEY=\$$(cat $(SECRET_FILE)) or DEBUG=true)"
+	@echo ""
+	@$(WITH_SECRET) exec $(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) \
+		--workers $(WEB_WORKERS) --access-logfile - --forwarded-allow-ips 127.0.0.1
+
+dev: install-dev
+	@DEBUG=true $(MANAGE) ensure_database
+	@DEBUG=true $(MANAGE) migrate --noinput -v0
+	@DEBUG=true $(MANAGE) load_demo
+	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
+
+test: install-dev chromium postgres
+	$(BIN)/pytest
+
+# --- checks --------------------------------------------------------------------
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djlint templates --reformat --quiet || true
+
+# The production environment documented in docs/deployment.md, with example values.
+deploy-check: install
+	@DEBUG=false HTTPS=true BEHIND_PROXY=true ALLOWED_HOSTS=clinic.example \
+		CSRF_TRUSTED_ORIGINS=https://clinic.example SMTP_HOST=smtp.clinic.example \
+		SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(MANAGE) check --deploy --fail-level WARNING

@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+# Module-level functions so that migrations can refer to them.
+def default_min_notice_hours():
+    return settings.CLINIC_DEFAULTS["min_notice_hours"]
+
+
+def default_late_cancellation_hours():
+    return settings.CLINIC_DEFAULTS["late_cancellation_hours"]
+
+
+def default_booking_horizon_days():
+    return settings.CLINIC_DEFAULTS["booking_horizon_days"]
+
+
+class ClinicProfile(models.Model):
+    """The clinic's identity and policies: one record, edited by staff in admin."""
+
+    singleton = models.BooleanField(default=True, editable=False)
+
+    name = models.CharField(_("name"), max_length=120)
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    description = models.TextField(
+        _("short description"),
+        blank=True,
+        help_text=_("One or two sentences for search engines and the home page."),
+    )
+    phone = models.CharField(_("phone"), max_length=40)
+    email = models.EmailField(_("public e-mail"))
+    bookings_inbox = models.EmailField(
+        _("bookings inbox"),
+        blank=True,
+        help_text=_("Where new booking requests are announced. Empty: the public e-mail."),
+    )
+    street_address = models.CharField(_("street address"), max_length=200)
+    locality = models.CharField(_("town or city"), max_length=100)
+    postal_code = models.CharField(_("postcode"), max_length=20)
+    country = models.CharField(_("country code"), max_length=2, default="GB")
+
+    cancellation_policy = models.TextField(
+        _("cancellation policy"),
+        help_text=_("Shown to patients when they book, cancel or reschedule."),
+    )
+    privacy_notice = models.TextField(
+        _("privacy notice"), help_text=_("Plain text; blank lines separate paragraphs.")
+    )
+    privacy_notice_version = models.CharField(
+        _("privacy notice version"),
+        max_length=20,
+        help_text=_("Change it whenever the notice changes; each booking records it."),
+    )
+
+    min_notice_hours = models.PositiveSmallIntegerField(
+        _("minimum notice (hours)"),
+        default=default_min_notice_hours,
+        help_text=_("Patients cannot book online closer to the start than this."),
+    )
+    late_cancellation_hours = models.PositiveSmallIntegerField(
+        _("late-cancellation window (hours)"),
+        default=default_late_cancellation_hours,
+        help_text=_("Inside this window patients must phone to cancel or reschedule."),
+    )
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        _("booking horizon (days)"),
+        default=default_booking_horizon_days,
+        help_text=_("How far ahead patients can book online."),
+    )
+
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("clinic profile")
+        verbose_name_plural = _("clinic profile")
+        constraints = [
+            models.UniqueConstraint(fields=["singleton"], name="clinic_profile_single_row"),
+            models.CheckConstraint(
+                condition=Q(singleton=True), name="clinic_profile_singleton_true"
+            ),
+            models.CheckConstraint(
+                condition=Q(booking_horizon_days__gte=1), name="clinic_profile_horizon_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("home")
+
+    @property
+    def inbox(self) -> str:
+        return self.bookings_inbox or self.email
+
+    @property
+    def privacy_paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.privacy_notice.split("\n\n") if p.strip()]
+
+
+class OpeningHours(models.Model):
+    """One opening interval on a weekday; several per day allow a lunch break."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    clinic = models.ForeignKey(
+        ClinicProfile, on_delete=models.CASCADE, related_name="opening_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=F("opens")), name="opening_hours_closes_after_opens"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="opening_hours_valid_weekday"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"

@@ -1,0 +1,16 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def aria_current(context, url: str):
+    """Mark the navigation link of the section the visitor is in."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    path = request.path
+    if path == url or (url != "/" and path.startswith(url)):
+        return mark_safe('aria-current="page"')
+    return ""
