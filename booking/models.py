@@ -1,8 +1,13 @@
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from clinic.models import OpeningHours
 
 
 class TreatmentQuerySet(models.QuerySet):
@@ -107,3 +112,383 @@ class Practitioner(models.Model):
 
     def get_absolute_url(self):
         return reverse("booking:practitioner_detail", kwargs={"slug": self.slug})
+
+
+class TsTzRange(Func):
+    """PostgreSQL's tstzrange(lower, upper), half-open: [lower, upper)."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class WeeklyAvailability(models.Model):
+    """A practitioner's regular working interval on one weekday (several allow breaks)."""
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="weekly_availability"
+    )
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=OpeningHours.Weekday.choices)
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("weekly working hours")
+        verbose_name_plural = _("weekly working hours")
+        ordering = ["practitioner", "weekday", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="weekly_availability_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="weekly_availability_valid_weekday",
+            ),
+        ]
+
+    def __str__(self):
+        hours = f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+        return f"{self.practitioner}: {self.get_weekday_display()} {hours}"
+
+
+class AvailabilityException(models.Model):
+    """A dated change to one practitioner's week: time off, or extra hours."""
+
+    class Kind(models.TextChoices):
+        TIME_OFF = "time_off", _("Time off")
+        EXTRA = "extra", _("Extra hours")
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    starts_at = models.TimeField(
+        _("from"), null=True, blank=True, help_text=_("Leave both times empty for a whole day off.")
+    )
+    ends_at = models.TimeField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("availability exception")
+        verbose_name_plural = _("availability exceptions")
+        ordering = ["date", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["time_off", "extra"]),
+                name="availability_exception_valid_kind",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(starts_at__isnull=True, ends_at__isnull=True, kind="time_off")
+                    | Q(starts_at__isnull=False, ends_at__isnull=False, ends_at__gt=F("starts_at"))
+                ),
+                name="availability_exception_times_valid",
+            ),
+        ]
+
+    def __str__(self):
+        if self.starts_at is None:
+            return f"{self.practitioner}: {self.get_kind_display()} on {self.date}"
+        return (
+            f"{self.practitioner}: {self.get_kind_display()} on {self.date} "
+            f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+        )
+
+
+class ClinicClosure(models.Model):
+    """Days the whole clinic is closed, such as public holidays."""
+
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+
+    class Meta:
+        verbose_name = _("clinic closure")
+        verbose_name_plural = _("clinic closures")
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="clinic_closure_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.starts_on}–{self.ends_on})"
+
+
+class TimeSlotQuerySet(models.QuerySet):
+    def bookable(self, *, now):
+        return self.filter(is_blocked=False, ends_at__gt=now)
+
+    def overlapping(self, *, starts_at, ends_at):
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class TimeSlot(models.Model):
+    """A block of one practitioner's bookable time, materialised from availability.
+
+    Appointments are placed inside slots; treatments of different lengths fit
+    because start times are computed within the block, not fixed per row.
+    """
+
+    class Source(models.TextChoices):
+        GENERATED = "generated", _("From the weekly schedule")
+        MANUAL = "manual", _("Added by staff")
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
+    )
+    is_blocked = models.BooleanField(
+        _("blocked"), default=False, help_text=_("Blocked time is not offered to patients.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = TimeSlotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("time slot")
+        verbose_name_plural = _("time slots")
+        ordering = ["starts_at", "practitioner"]
+        indexes = [models.Index(fields=["practitioner", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="time_slot_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["generated", "manual"]), name="time_slot_valid_source"
+            ),
+            # A practitioner's slots never overlap, so no time is offered twice.
+            ExclusionConstraint(
+                name="time_slot_no_overlap",
+                expressions=[
+                    ("practitioner", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.practitioner}: {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class AppointmentStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+    DECLINED = "declined", _("Declined")
+    CANCELLED_BY_PATIENT = "cancelled_by_patient", _("Cancelled by patient")
+    CANCELLED_BY_CLINIC = "cancelled_by_clinic", _("Cancelled by clinic")
+
+
+# Appointments in these states hold their time; no other may overlap them.
+ACTIVE_STATUSES = [AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED]
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def overlapping(self, *, starts_at, occupied_until):
+        return self.filter(starts_at__lt=occupied_until, occupied_until__gt=starts_at)
+
+
+class AppointmentRequest(models.Model):
+    """A patient's appointment, from request to its outcome."""
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("Online")
+        STAFF = "staff", _("By staff")
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    manage_token = models.CharField(max_length=64, unique=True, editable=False)
+    treatment = models.ForeignKey(
+        Treatment,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("treatment"),
+    )
+    practitioner = models.ForeignKey(
+        Practitioner,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("practitioner"),
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    occupied_until = models.DateTimeField(
+        _("time held until"), help_text=_("The end plus the treatment's buffer.")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.REQUESTED,
+    )
+    source = models.CharField(
+        _("booked"), max_length=10, choices=Source.choices, default=Source.ONLINE
+    )
+
+    patient_name = models.CharField(_("patient name"), max_length=120)
+    email = models.EmailField(_("e-mail"), max_length=254)
+    phone = models.CharField(_("phone"), max_length=32)
+    is_new_patient = models.BooleanField(_("new patient"), default=True)
+    reason = models.TextField(_("reason for visit"), max_length=2000, blank=True)
+    screening = models.JSONField(
+        _("safety screening answers"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    privacy_notice_version = models.CharField(_("privacy notice version"), max_length=20)
+    decline_reason = models.TextField(_("reason given to the patient"), blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["practitioner", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+            models.Index(fields=["email"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=AppointmentStatus.values), name="appointment_valid_status"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["online", "staff"]), name="appointment_valid_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(occupied_until__gte=F("ends_at")),
+                name="appointment_held_through_end",
+            ),
+            # The heart of the site: two active appointments of one
+            # practitioner never overlap, buffer included, whoever books them.
+            ExclusionConstraint(
+                name="appointment_no_double_booking",
+                expressions=[
+                    ("practitioner", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "occupied_until"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} · {self.patient_name} · {self.treatment}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class AppointmentStatusChange(models.Model):
+    """Who moved an appointment from one status to another, and when."""
+
+    appointment = models.ForeignKey(
+        AppointmentRequest, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(
+        _("from"), max_length=24, choices=AppointmentStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=24, choices=AppointmentStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the patient or the system made the change."),
+    )
+    changed_at = models.DateTimeField(_("when"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["changed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(to_status__in=AppointmentStatus.values),
+                name="status_change_valid_to_status",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class NotificationKind(models.TextChoices):
+    REQUEST_RECEIVED = "request_received", _("Request received")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    RESCHEDULED = "rescheduled", _("Rescheduled")
+    REMINDER = "reminder", _("Reminder")
+    CLINIC_NEW_REQUEST = "clinic_new_request", _("New request (to the clinic)")
+
+
+class NotificationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed, will retry")
+    GAVE_UP = "gave_up", _("Failed")
+    SKIPPED = "skipped", _("Not needed any more")
+
+
+class Notification(models.Model):
+    """One e-mail about an appointment, tracked so staff can see failed sends."""
+
+    Kind = NotificationKind
+    Status = NotificationStatus
+
+    appointment = models.ForeignKey(
+        AppointmentRequest, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=NotificationKind.choices)
+    # The appointment's start when queued: a reminder is for one start time only.
+    for_starts_at = models.DateTimeField(_("for the appointment at"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.QUEUED,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_valid_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NotificationStatus.values), name="notification_valid_status"
+            ),
+            # A reminder goes out at most once for each start time.
+            models.UniqueConstraint(
+                fields=["appointment", "for_starts_at"],
+                condition=Q(kind="reminder"),
+                name="notification_one_reminder_per_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.appointment.reference}"
