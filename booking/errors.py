@@ -1,0 +1,10 @@
+class BookingError(Exception):
+    """A booking rule said no; the message is safe to show to the person."""
+
+
+class SlotTakenError(BookingError):
+    """The time was taken a moment earlier (the database refused the overlap)."""
+
+
+class InvalidTransitionError(BookingError):
+    """The appointment cannot move from its current status to the one asked for."""
