@@ -98,3 +98,6 @@ def appointment_change_status(
     if notify and kind is not None:
         queue_notification(appointment=appointment, kind=kind)
     return appointment
+
+
+# --- Staff workspace (admin) services go below this line. ---
