@@ -259,3 +259,13 @@ CLINIC_DEFAULTS = {
     "booking_horizon_days": env_int("CLINIC_BOOKING_HORIZON_DAYS", 56),
 }
 CLINIC_CACHE_SECONDS = env_int("CLINIC_CACHE_SECONDS", 60 * 60)
+
+# Booking e-mails -------------------------------------------------------------
+# E-mails link back to the site, so they need its public address (no request
+# exists in the worker). Failed sends are retried with growing pauses, then
+# left for staff; reminders go out this many hours before the appointment.
+
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+BOOKING_EMAIL_MAX_ATTEMPTS = env_int("BOOKING_EMAIL_MAX_ATTEMPTS", 5)
+BOOKING_EMAIL_RETRY_SECONDS = env_int("BOOKING_EMAIL_RETRY_SECONDS", 60)
+BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)

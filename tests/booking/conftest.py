@@ -1,0 +1,65 @@
+import itertools
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, Treatment
+
+# --- Appointments made straight with the ORM (e-mail, reminder, .ics tests) ---
+
+_numbers = itertools.count(1)
+
+
+def make_treatment(**fields) -> Treatment:
+    n = next(_numbers)
+    values = {
+        "name": "Dry needling",
+        "slug": f"dry-needling-{n}",
+        "duration_minutes": 45,
+        "buffer_after_minutes": 15,
+        "price": Decimal("55.00"),
+        "is_needle_based": True,
+    }
+    values.update(fields)
+    return Treatment.objects.create(**values)
+
+
+def make_practitioner(**fields) -> Practitioner:
+    n = next(_numbers)
+    values = {"name": "Maya Okafor", "slug": f"maya-okafor-{n}"}
+    values.update(fields)
+    return Practitioner.objects.create(**values)
+
+
+def make_appointment(
+    *, starts_at: datetime, treatment=None, practitioner=None, **fields
+) -> AppointmentRequest:
+    treatment = treatment or make_treatment()
+    practitioner = practitioner or make_practitioner()
+    ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
+    values = {
+        "reference": f"T{next(_numbers):07d}",
+        "manage_token": secrets.token_urlsafe(32),
+        "treatment": treatment,
+        "practitioner": practitioner,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "occupied_until": ends_at + timedelta(minutes=treatment.buffer_after_minutes),
+        "status": AppointmentStatus.REQUESTED,
+        "patient_name": "Sam Patel",
+        "email": "sam.patel@example.com",
+        "phone": "07700 900123",
+        "reason": "Stiff neck after a fall while climbing",
+        "screening": {"pregnant": "no", "blood_thinners": "yes, warfarin"},
+        "privacy_notice_version": "2026-11",
+    }
+    values.update(fields)
+    return AppointmentRequest.objects.create(**values)
+
+
+@pytest.fixture
+def appointment_factory(db, clinic):
+    """make_appointment with the demo clinic in place (its identity is in every e-mail)."""
+    return make_appointment
