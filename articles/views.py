@@ -1,18 +1,254 @@
-from django.views.generic import TemplateView
+"""Public content pages: thin views over the selectors, cached whole."""
 
-# Placeholders until the content models exist (issue: Articles).
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import ListView, TemplateView
+
+from articles import selectors, seo
+from articles.caching import PublicPageCacheMixin
+from articles.models import Topic
+from clinic.identity import get_clinic
+
+ARTICLES_PER_PAGE = 9
 
 
-class ArticleListView(TemplateView):
-    template_name = "articles/placeholder.html"
-    extra_context = {"page_title": "Articles"}
+def _crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
+    return [("Home", reverse("home")), *extra]
 
 
-class ServiceListView(TemplateView):
-    template_name = "articles/placeholder.html"
-    extra_context = {"page_title": "Services"}
+class HomeView(PublicPageCacheMixin, TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        clinic = get_clinic()
+        return super().get_context_data(
+            services=list(selectors.published_services(now=now)),
+            conditions=list(selectors.published_conditions(now=now)),
+            latest_articles=list(selectors.article_cards(now=now)[:3]),
+            jsonld=seo.home_graph(self.request, clinic),
+            **kwargs,
+        )
 
 
-class ConditionListView(TemplateView):
-    template_name = "articles/placeholder.html"
-    extra_context = {"page_title": "Conditions"}
+class ArticleListView(PublicPageCacheMixin, ListView):
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+    paginate_by = ARTICLES_PER_PAGE
+
+    def get(self, request, *args, **kwargs):
+        self.now = timezone.now()
+        self.topic = None
+        slug = request.GET.get("topic", "")
+        if slug:
+            # An unknown or malformed topic is a page that does not exist.
+            self.topic = Topic.objects.filter(slug=slug[:80]).first()
+            if self.topic is None:
+                raise Http404("No such topic.")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = selectors.article_cards(now=self.now)
+        if self.topic is not None:
+            queryset = queryset.filter(topics=self.topic)
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        crumbs = _crumbs(("Articles", reverse("articles:article_list")))
+        heading = f"Articles about {self.topic.name.lower()}" if self.topic else "Articles"
+        description = (
+            "Plain-language articles from our physiotherapists about pain, dry needling, "
+            "treatment and recovery."
+        )
+        context.update(
+            topic=self.topic,
+            topics=list(selectors.topics_in_use(now=self.now)),
+            heading=heading,
+            description=description,
+            crumbs=crumbs,
+            query_without_page=f"topic={self.topic.slug}&" if self.topic else "",
+            jsonld=seo.web_page(
+                self.request,
+                get_clinic(),
+                page_type="CollectionPage",
+                name=heading,
+                description=description,
+                crumbs=crumbs,
+            ),
+        )
+        return context
+
+
+class _DetailView(PublicPageCacheMixin, TemplateView):
+    """Looks the item up by slug; drafts and unknown slugs give the branded 404."""
+
+    public = True
+
+    def load(self, *, slug, now):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        now = timezone.now()
+        try:
+            item = self.load(slug=kwargs["slug"], now=now)
+        except ObjectDoesNotExist:
+            raise Http404("No such page.") from None
+        return {**super().get_context_data(**kwargs), **self.context_for(item, now=now)}
+
+
+class ArticleDetailView(_DetailView):
+    template_name = "articles/article_detail.html"
+
+    def load(self, *, slug, now):
+        return selectors.article_for_page(slug=slug, now=now, public=self.public)
+
+    def context_for(self, article, *, now):
+        crumbs = _crumbs(
+            ("Articles", reverse("articles:article_list")),
+            (article.title, article.get_absolute_url()),
+        )
+        return {
+            "article": article,
+            "related": selectors.related_articles(article=article, now=now),
+            "crumbs": crumbs,
+            "jsonld": seo.article_page(self.request, get_clinic(), article, crumbs),
+        }
+
+
+class ServiceListView(PublicPageCacheMixin, TemplateView):
+    template_name = "articles/service_list.html"
+
+    def get_context_data(self, **kwargs):
+        crumbs = _crumbs(("Services", reverse("articles:service_list")))
+        description = "The treatments we offer, what each involves and how to book it online."
+        return super().get_context_data(
+            services=list(selectors.published_services(now=timezone.now())),
+            crumbs=crumbs,
+            description=description,
+            jsonld=seo.web_page(
+                self.request,
+                get_clinic(),
+                page_type="CollectionPage",
+                name="Services",
+                description=description,
+                crumbs=crumbs,
+            ),
+            **kwargs,
+        )
+
+
+class ServiceDetailView(_DetailView):
+    template_name = "articles/service_detail.html"
+
+    def load(self, *, slug, now):
+        return selectors.service_for_page(slug=slug, now=now, public=self.public)
+
+    def context_for(self, service, *, now):
+        crumbs = _crumbs(
+            ("Services", reverse("articles:service_list")),
+            (service.title, service.get_absolute_url()),
+        )
+        return {
+            "service": service,
+            "crumbs": crumbs,
+            "jsonld": seo.service_page(self.request, get_clinic(), service, crumbs),
+        }
+
+
+class ConditionListView(PublicPageCacheMixin, TemplateView):
+    template_name = "articles/condition_list.html"
+
+    def get_context_data(self, **kwargs):
+        crumbs = _crumbs(("Conditions", reverse("articles:condition_list")))
+        description = "Where it hurts: common painful areas we treat and how we can help."
+        return super().get_context_data(
+            conditions=list(selectors.published_conditions(now=timezone.now())),
+            crumbs=crumbs,
+            description=description,
+            jsonld=seo.web_page(
+                self.request,
+                get_clinic(),
+                page_type="CollectionPage",
+                name="Conditions",
+                description=description,
+                crumbs=crumbs,
+            ),
+            **kwargs,
+        )
+
+
+class ConditionDetailView(_DetailView):
+    template_name = "articles/condition_detail.html"
+
+    def load(self, *, slug, now):
+        return selectors.condition_for_page(slug=slug, now=now, public=self.public)
+
+    def context_for(self, condition, *, now):
+        crumbs = _crumbs(
+            ("Conditions", reverse("articles:condition_list")),
+            (condition.title, condition.get_absolute_url()),
+        )
+        return {
+            "condition": condition,
+            "crumbs": crumbs,
+            "jsonld": seo.condition_page(self.request, get_clinic(), condition, crumbs),
+        }
+
+
+class SearchView(PublicPageCacheMixin, TemplateView):
+    template_name = "articles/search.html"
+
+    def get_context_data(self, **kwargs):
+        raw = self.request.GET.get("q", "")
+        query = selectors.clean_search_query(raw)
+        results = selectors.search(query=query, now=timezone.now()) if query else []
+        crumbs = _crumbs(("Search", reverse("articles:search")))
+        description = "Search our articles, services and conditions."
+        return super().get_context_data(
+            query=" ".join(raw.split())[: selectors.MAX_QUERY_CHARS],
+            searched=bool(raw.strip()),
+            results=results,
+            crumbs=crumbs,
+            description=description,
+            jsonld=seo.web_page(
+                self.request,
+                get_clinic(),
+                page_type="SearchResultsPage",
+                name="Search",
+                description=description,
+                crumbs=crumbs,
+            ),
+            **kwargs,
+        )
+
+
+# Staff previews: the public template, drafts included, never cached ------------
+
+_PREVIEWS = {
+    "article": ArticleDetailView,
+    "service": ServiceDetailView,
+    "condition": ConditionDetailView,
+}
+
+
+@method_decorator([staff_member_required, never_cache], name="dispatch")
+class PreviewView(View):
+    def get(self, request, kind, slug):
+        view_class = _PREVIEWS.get(kind)
+        if view_class is None:
+            raise Http404("No such kind of page.")
+        view = view_class(request=request, kwargs={"slug": slug}, public=False)
+        view.public = False
+        context = view.get_context_data(slug=slug)
+        context["preview"] = True
+        response = render(request, view_class.template_name, context)
+        response["X-Robots-Tag"] = "noindex"
+        return response

@@ -3,17 +3,27 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.views.generic import TemplateView
 
+from articles.sitemaps import (
+    ArticleSitemap,
+    ConditionPageSitemap,
+    ContentIndexSitemap,
+    ServicePageSitemap,
+)
+from articles.views import HomeView
 from clinic import views
 from clinic.sitemaps import StaticPagesSitemap
 
 sitemaps = {
     "pages": StaticPagesSitemap,
+    "content": ContentIndexSitemap,
+    "articles": ArticleSitemap,
+    "services": ServicePageSitemap,
+    "conditions": ConditionPageSitemap,
 }
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", HomeView.as_view(), name="home"),
     path("privacy/", views.PrivacyNoticeView.as_view(), name="privacy"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

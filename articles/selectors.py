@@ -1,0 +1,178 @@
+"""Reads for the public pages: each costs a fixed number of queries."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.models import SEARCH_CONFIG, Article, ConditionPage, ServicePage, Topic
+
+MAX_QUERY_CHARS = 200
+SEARCH_RESULTS_PER_KIND = 30
+_MARK_START, _MARK_STOP = "\x02", "\x03"
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def published_services(*, now: datetime) -> QuerySet[ServicePage]:
+    return ServicePage.objects.published(now=now).select_related("treatment")
+
+
+def published_conditions(*, now: datetime) -> QuerySet[ConditionPage]:
+    return ConditionPage.objects.published(now=now)
+
+
+def article_cards(*, now: datetime) -> QuerySet[Article]:
+    """Published articles with what a list card shows: author and topics."""
+    return (
+        Article.objects.published(now=now)
+        .select_related("author")
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
+        .defer("search_vector")
+    )
+
+
+def topics_in_use(*, now: datetime) -> QuerySet[Topic]:
+    """Topics with at least one published article, for the list filter."""
+    return (
+        Topic.objects.filter(articles__in=Article.objects.published(now=now))
+        .annotate(article_count=Count("articles", distinct=True))
+        .order_by("name")
+    )
+
+
+def article_for_page(*, slug: str, now: datetime | None, public: bool = True) -> Article:
+    """One article with everything its page shows; drafts only when ``public`` is off."""
+    queryset = Article.objects.all() if not public else Article.objects.published(now=now)
+    return (
+        queryset.select_related("author", "reviewer")
+        .prefetch_related(
+            Prefetch("topics", queryset=Topic.objects.order_by("name")),
+            Prefetch(
+                "services",
+                queryset=ServicePage.objects.published(now=now).select_related("treatment"),
+            ),
+            Prefetch("conditions", queryset=ConditionPage.objects.published(now=now)),
+        )
+        .get(slug=slug)
+    )
+
+
+def related_articles(*, article: Article, now: datetime, limit: int = 3) -> list[Article]:
+    """Published articles sharing most topics or conditions with ``article``."""
+    topic_ids = [topic.pk for topic in article.topics.all()]
+    condition_ids = [condition.pk for condition in article.conditions.all()]
+    return list(
+        article_cards(now=now)
+        .exclude(pk=article.pk)
+        .annotate(
+            shared=Count("topics", filter=Q(topics__in=topic_ids), distinct=True)
+            + Count("conditions", filter=Q(conditions__in=condition_ids), distinct=True)
+        )
+        .filter(shared__gt=0)
+        .order_by("-shared", "-published_at")[:limit]
+    )
+
+
+def service_for_page(*, slug: str, now: datetime | None, public: bool = True) -> ServicePage:
+    queryset = ServicePage.objects.all() if not public else ServicePage.objects.published(now=now)
+    return (
+        queryset.select_related("treatment")
+        .prefetch_related(
+            Prefetch("conditions", queryset=ConditionPage.objects.published(now=now)),
+            Prefetch(
+                "articles",
+                queryset=article_cards(now=now).order_by("-published_at")[:6],
+                to_attr="latest_articles",
+            ),
+        )
+        .get(slug=slug)
+    )
+
+
+def condition_for_page(*, slug: str, now: datetime | None, public: bool = True) -> ConditionPage:
+    queryset = (
+        ConditionPage.objects.all() if not public else ConditionPage.objects.published(now=now)
+    )
+    return queryset.prefetch_related(
+        Prefetch("services", queryset=published_services(now=now)),
+        Prefetch(
+            "articles",
+            queryset=article_cards(now=now).order_by("-published_at")[:6],
+            to_attr="latest_articles",
+        ),
+    ).get(slug=slug)
+
+
+# Search --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    kind: str
+    title: str
+    url: str
+    snippet: SafeString
+    rank: float
+
+
+def clean_search_query(raw: str) -> str:
+    """Trim what a visitor typed to something PostgreSQL can search for."""
+    text = " ".join((raw or "").split())[:MAX_QUERY_CHARS]
+    return text if _WORD.search(text) else ""
+
+
+def _snippet(headline: str) -> SafeString:
+    """Escape the stored text, then turn only our own markers into <mark>."""
+    text = escape(headline).replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>")
+    return mark_safe(text)  # noqa: S308 - every character of the document was escaped
+
+
+def search(*, query: str, now: datetime) -> list[SearchResult]:
+    """Published articles, services and conditions matching ``query``, best first."""
+    query = clean_search_query(query)
+    if not query:
+        return []
+    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    headline_options = {
+        "config": SEARCH_CONFIG,
+        "start_sel": _MARK_START,
+        "stop_sel": _MARK_STOP,
+        "max_words": 35,
+        "min_words": 15,
+        "max_fragments": 2,
+        "fragment_delimiter": " … ",
+    }
+    sources = [
+        ("Article", Article.objects.published(now=now), "summary", "body"),
+        ("Service", ServicePage.objects.published(now=now), "summary", "what_it_is"),
+        ("Condition", ConditionPage.objects.published(now=now), "summary", "overview"),
+    ]
+    results: list[SearchResult] = []
+    for kind, queryset, summary_field, text_field in sources:
+        matches = (
+            queryset.filter(search_vector=search_query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), search_query),
+                snippet=SearchHeadline(text_field, search_query, **headline_options),
+                summary_snippet=SearchHeadline(summary_field, search_query, **headline_options),
+            )
+            .only("title", "slug")
+            .order_by("-rank", "-published_at")[:SEARCH_RESULTS_PER_KIND]
+        )
+        for item in matches:
+            text = item.snippet if _MARK_START in item.snippet else item.summary_snippet
+            results.append(
+                SearchResult(
+                    kind=kind,
+                    title=item.title,
+                    url=item.get_absolute_url(),
+                    snippet=_snippet(text),
+                    rank=item.rank,
+                )
+            )
+    results.sort(key=lambda result: result.rank, reverse=True)
+    return results
