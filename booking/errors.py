@@ -8,3 +8,11 @@ class SlotTakenError(BookingError):
 
 class InvalidTransitionError(BookingError):
     """The appointment cannot move from its current status to the one asked for."""
+
+
+class CancellationWindowError(BookingError):
+    """The appointment is too close to change online; the patient must phone."""
+
+
+class LinkExpiredError(BookingError):
+    """The private manage link belongs to an appointment that is over."""

@@ -1,17 +1,36 @@
 """Every write that matters in booking: one transaction each, `now` passed in."""
 
-from datetime import datetime
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 
-from booking.errors import InvalidTransitionError
+from booking.errors import (
+    BookingError,
+    CancellationWindowError,
+    InvalidTransitionError,
+    LinkExpiredError,
+    SlotTakenError,
+)
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
     AppointmentStatusChange,
+    AvailabilityException,
+    ClinicClosure,
     NotificationKind,
+    Practitioner,
+    TimeSlot,
+    Treatment,
+    WeeklyAvailability,
 )
 from booking.notifications import queue_notification
+from clinic.identity import get_clinic
 
 S = AppointmentStatus
 
@@ -98,6 +117,479 @@ def appointment_change_status(
     if notify and kind is not None:
         queue_notification(appointment=appointment, kind=kind)
     return appointment
+
+
+# --- Patient booking, rescheduling, cancelling and the slot generator. ---
+
+# Offered start times fall on this grid (local wall clock), so that treatments
+# of different lengths fit inside the same blocks of time.
+GRANULARITY = timedelta(minutes=15)
+
+# Characters that cannot be confused when read aloud or typed from an e-mail.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+DOUBLE_BOOKING_CONSTRAINT = "appointment_no_double_booking"
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    name: str
+    email: str
+    phone: str
+    is_new_patient: bool
+    reason: str = ""
+    screening: dict[str, bool] = field(default_factory=dict)
+
+
+def _reference_new() -> str:
+    """A short code a patient can read out on the phone: "K7QM-3XPA"."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def _manage_token_new() -> str:
+    # 32 random bytes: 256 bits, 43 URL-safe characters.
+    return secrets.token_urlsafe(32)
+
+
+def _constraint_name(error: IntegrityError) -> str:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""
+
+
+def _clinic_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def booking_window(*, now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and the latest start a patient may book online right now."""
+    clinic = get_clinic()
+    earliest = now + timedelta(hours=clinic.min_notice_hours)
+    last_day = now.astimezone(_clinic_zone()).date() + timedelta(days=clinic.booking_horizon_days)
+    latest = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=_clinic_zone())
+    return earliest, latest
+
+
+def _check_policy(*, starts_at: datetime, now: datetime) -> None:
+    earliest, latest = booking_window(now=now)
+    if starts_at < now:
+        raise BookingError("That time is in the past. Please choose another time.")
+    if starts_at < earliest:
+        raise BookingError(
+            "That time is too soon to book online. Please choose a later time or phone us."
+        )
+    if starts_at >= latest:
+        raise BookingError("That time is further ahead than we take bookings for.")
+    if (starts_at - datetime(2000, 1, 1, tzinfo=UTC)) % GRANULARITY:
+        raise BookingError("That is not one of the times we offer. Please choose a listed time.")
+
+
+def _check_fits_in_slot(*, practitioner: Practitioner, starts_at: datetime, ends_at: datetime):
+    fits = TimeSlot.objects.filter(
+        practitioner=practitioner,
+        is_blocked=False,
+        starts_at__lte=starts_at,
+        ends_at__gte=ends_at,
+    ).exists()
+    if not fits:
+        raise BookingError(
+            f"{practitioner.name} is not available at that time. Please choose another time."
+        )
+
+
+def _check_offers(*, treatment: Treatment, practitioner: Practitioner) -> None:
+    if not (treatment.is_active and practitioner.is_active):
+        raise BookingError("That treatment or practitioner cannot be booked online.")
+    if not practitioner.treatments.filter(pk=treatment.pk).exists():
+        raise BookingError(f"{practitioner.name} does not offer {treatment.name}.")
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner,
+    starts_at: datetime,
+    patient: PatientDetails,
+    now: datetime,
+    source: str = AppointmentRequest.Source.ONLINE,
+    by=None,
+    enforce_policy: bool = True,
+    privacy_notice_version: str = "",
+) -> AppointmentRequest:
+    """Book a time: re-check everything, insert, log, queue the e-mails.
+
+    PostgreSQL's exclusion constraint has the last word on overlaps: when two
+    patients submit the same time at once, the second insert waits for the
+    first, then fails, and the patient gets SlotTakenError with nothing saved.
+    """
+    if starts_at.tzinfo is None:
+        raise BookingError("The time has no time zone.")
+    _check_offers(treatment=treatment, practitioner=practitioner)
+    if enforce_policy:
+        _check_policy(starts_at=starts_at, now=now)
+    ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
+    _check_fits_in_slot(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
+
+    if source == AppointmentRequest.Source.STAFF or not treatment.requires_confirmation:
+        status = AppointmentStatus.CONFIRMED
+    else:
+        status = AppointmentStatus.REQUESTED
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():  # a savepoint: a refused insert leaves nothing
+                appointment = AppointmentRequest.objects.create(
+                    reference=_reference_new(),
+                    manage_token=_manage_token_new(),
+                    treatment=treatment,
+                    practitioner=practitioner,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    occupied_until=ends_at + timedelta(minutes=treatment.buffer_after_minutes),
+                    status=status,
+                    source=source,
+                    patient_name=patient.name,
+                    email=patient.email,
+                    phone=patient.phone,
+                    is_new_patient=patient.is_new_patient,
+                    reason=patient.reason,
+                    screening=dict(patient.screening) if treatment.is_needle_based else {},
+                    consent_at=now if privacy_notice_version else None,
+                    privacy_notice_version=privacy_notice_version,
+                )
+            break
+        except IntegrityError as error:
+            if _constraint_name(error) == DOUBLE_BOOKING_CONSTRAINT:
+                raise SlotTakenError(
+                    "Sorry, that time was booked by someone else a moment ago."
+                ) from error
+            if _attempt == 4:
+                raise
+            # A reference or token collision: astronomically rare; draw again.
+    status_change_record(
+        appointment=appointment,
+        from_status="",
+        to_status=status,
+        now=now,
+        by=by,
+        note="Booked online" if source == AppointmentRequest.Source.ONLINE else "Booked by staff",
+    )
+    if source == AppointmentRequest.Source.ONLINE:
+        kind = (
+            NotificationKind.CONFIRMED
+            if status == AppointmentStatus.CONFIRMED
+            else NotificationKind.REQUEST_RECEIVED
+        )
+        queue_notification(appointment=appointment, kind=kind)
+        queue_notification(appointment=appointment, kind=NotificationKind.CLINIC_NEW_REQUEST)
+    else:
+        queue_notification(appointment=appointment, kind=NotificationKind.CONFIRMED)
+    return appointment
+
+
+def _check_changeable_online(*, appointment: AppointmentRequest, now: datetime) -> None:
+    if appointment.ends_at <= now:
+        raise LinkExpiredError("This appointment is over, so the link no longer works.")
+    if not appointment.is_active:
+        raise BookingError(f"This appointment is {appointment.get_status_display().lower()}.")
+    window = timedelta(hours=get_clinic().late_cancellation_hours)
+    if appointment.starts_at - now < window:
+        raise CancellationWindowError(
+            "This appointment starts too soon to change online. Please phone the clinic."
+        )
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    appointment_id: int,
+    starts_at: datetime,
+    now: datetime,
+    by=None,
+    enforce_policy: bool = True,
+) -> AppointmentRequest:
+    """Move an appointment to a new start in one UPDATE.
+
+    The row keeps its identity, so at no moment are both times held, and if
+    the new time is taken the update fails and the old time stays booked.
+    """
+    appointment = (
+        AppointmentRequest.objects.select_for_update()
+        .select_related("treatment", "practitioner")
+        .get(pk=appointment_id)
+    )
+    if enforce_policy:
+        _check_changeable_online(appointment=appointment, now=now)
+        _check_policy(starts_at=starts_at, now=now)
+    elif not appointment.is_active:
+        raise BookingError(f"This appointment is {appointment.get_status_display().lower()}.")
+    if starts_at == appointment.starts_at:
+        raise BookingError("That is the time already booked.")
+    treatment = appointment.treatment
+    ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
+    _check_fits_in_slot(practitioner=appointment.practitioner, starts_at=starts_at, ends_at=ends_at)
+    old_starts_at = appointment.starts_at
+    appointment.starts_at = starts_at
+    appointment.ends_at = ends_at
+    appointment.occupied_until = ends_at + timedelta(minutes=treatment.buffer_after_minutes)
+    try:
+        with transaction.atomic():
+            appointment.save(update_fields=["starts_at", "ends_at", "occupied_until", "updated_at"])
+    except IntegrityError as error:
+        if _constraint_name(error) == DOUBLE_BOOKING_CONSTRAINT:
+            raise SlotTakenError(
+                "Sorry, that time was booked by someone else a moment ago."
+            ) from error
+        raise
+    zone = _clinic_zone()
+    status_change_record(
+        appointment=appointment,
+        from_status=appointment.status,
+        to_status=appointment.status,
+        now=now,
+        by=by,
+        note=(
+            f"Moved from {old_starts_at.astimezone(zone):%a %d %b %Y %H:%M} "
+            f"to {starts_at.astimezone(zone):%a %d %b %Y %H:%M}"
+        ),
+    )
+    queue_notification(appointment=appointment, kind=NotificationKind.RESCHEDULED)
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel_by_patient(*, token: str, now: datetime) -> AppointmentRequest:
+    """Cancel through the private link; frees the time at once."""
+    appointment = AppointmentRequest.objects.select_for_update().filter(manage_token=token).first()
+    if appointment is None:
+        raise LinkExpiredError("This link is not valid.")
+    _check_changeable_online(appointment=appointment, now=now)
+    return appointment_change_status(
+        appointment_id=appointment.pk,
+        to_status=AppointmentStatus.CANCELLED_BY_PATIENT,
+        now=now,
+        note="Cancelled online by the patient",
+    )
+
+
+# Slots -----------------------------------------------------------------------
+
+# Serialises slot generation (the daily command and an admin click at once).
+SLOT_GENERATION_LOCK = 4_240_001
+
+
+Interval = tuple[datetime, datetime]
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time in the clinic's zone.
+
+    A time inside a spring-forward gap (which never happens on the clock)
+    becomes the end of the gap; an ambiguous autumn time takes its first
+    occurrence. Either way nothing is shifted by an hour or offered twice.
+    """
+    naive = datetime.combine(day, at)
+    for minutes in range(0, 24 * 60, 1):
+        wall = naive + timedelta(minutes=minutes)
+        candidate = wall.replace(tzinfo=zone)
+        if candidate.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+            return candidate.astimezone(UTC)
+    raise ValueError(f"No valid local time near {naive} in {zone}")
+
+
+def _subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval]:
+    result = []
+    for start, end in intervals:
+        pieces = [(start, end)]
+        for hole_start, hole_end in holes:
+            next_pieces = []
+            for piece_start, piece_end in pieces:
+                if hole_end <= piece_start or hole_start >= piece_end:
+                    next_pieces.append((piece_start, piece_end))
+                    continue
+                if piece_start < hole_start:
+                    next_pieces.append((piece_start, hole_start))
+                if hole_end < piece_end:
+                    next_pieces.append((hole_end, piece_end))
+            pieces = next_pieces
+        result.extend(pieces)
+    return result
+
+
+def _merge(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _wanted_intervals(
+    *, practitioner_ids: list[int], first: date, last: date, zone: ZoneInfo
+) -> dict[int, list[Interval]]:
+    """Each practitioner's working time in [first, last] from week, exceptions, closures."""
+    weekly: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
+    for row in WeeklyAvailability.objects.filter(practitioner_id__in=practitioner_ids):
+        weekly[row.practitioner_id][row.weekday].append((row.starts_at, row.ends_at))
+    exceptions: dict[tuple[int, date], list[AvailabilityException]] = defaultdict(list)
+    for row in AvailabilityException.objects.filter(
+        practitioner_id__in=practitioner_ids, date__gte=first, date__lte=last
+    ):
+        exceptions[(row.practitioner_id, row.date)].append(row)
+    closed: set[date] = set()
+    for closure in ClinicClosure.objects.filter(starts_on__lte=last, ends_on__gte=first):
+        day = max(closure.starts_on, first)
+        while day <= min(closure.ends_on, last):
+            closed.add(day)
+            day += timedelta(days=1)
+
+    wanted: dict[int, list[Interval]] = {}
+    for practitioner_id in practitioner_ids:
+        intervals: list[Interval] = []
+        day = first
+        while day <= last:
+            if day not in closed:
+                local = list(weekly[practitioner_id][day.weekday()])
+                todays = exceptions.get((practitioner_id, day), [])
+                local.extend((e.starts_at, e.ends_at) for e in todays if e.kind == "extra")
+                day_intervals = _merge(
+                    [(_local(day, s, zone), _local(day, e, zone)) for s, e in local]
+                )
+                off = []
+                for exception in todays:
+                    if exception.kind != "time_off":
+                        continue
+                    if exception.starts_at is None:
+                        off.append(
+                            (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+                        )
+                    else:
+                        off.append(
+                            (
+                                _local(day, exception.starts_at, zone),
+                                _local(day, exception.ends_at, zone),
+                            )
+                        )
+                intervals.extend(i for i in _subtract(day_intervals, off) if i[1] > i[0])
+            day += timedelta(days=1)
+        wanted[practitioner_id] = intervals
+    return wanted
+
+
+@transaction.atomic
+def slots_generate(
+    *, start: date, days: int, now: datetime, practitioners: Iterable[Practitioner] | None = None
+) -> int:
+    """Materialise bookable slots from the availability for `days` days from `start`.
+
+    Idempotent: a second run with the same availability changes nothing. Slots
+    that hold an active appointment, staff's manual slots and blocked slots are
+    never removed or moved; new time is cut around them. Returns how many
+    slots were created.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SLOT_GENERATION_LOCK])
+    zone = _clinic_zone()
+    first, last = start, start + timedelta(days=days - 1)
+    window_start = datetime.combine(first, time(0), tzinfo=zone)
+    window_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+    if practitioners is None:
+        practitioner_ids = list(Practitioner.objects.active().values_list("pk", flat=True))
+    else:
+        practitioner_ids = [p.pk for p in practitioners]
+    wanted = _wanted_intervals(practitioner_ids=practitioner_ids, first=first, last=last, zone=zone)
+
+    existing = list(
+        TimeSlot.objects.filter(
+            practitioner_id__in=practitioner_ids,
+            starts_at__lt=window_end + timedelta(days=1),
+            ends_at__gt=window_start - timedelta(days=1),
+        )
+    )
+    booked = defaultdict(list)
+    for appointment in AppointmentRequest.objects.active().filter(
+        practitioner_id__in=practitioner_ids,
+        starts_at__lt=window_end + timedelta(days=1),
+        ends_at__gt=window_start - timedelta(days=1),
+    ):
+        booked[appointment.practitioner_id].append((appointment.starts_at, appointment.ends_at))
+
+    def is_protected(slot: TimeSlot) -> bool:
+        if slot.source == TimeSlot.Source.MANUAL or slot.is_blocked or slot.starts_at < now:
+            return True
+        if not (window_start <= slot.starts_at and slot.ends_at <= window_end):
+            return True  # outside this run's window: not ours to judge
+        return any(s < slot.ends_at and e > slot.starts_at for s, e in booked[slot.practitioner_id])
+
+    protected = defaultdict(list)
+    for slot in existing:
+        if is_protected(slot):
+            protected[slot.practitioner_id].append((slot.starts_at, slot.ends_at))
+
+    to_delete, to_create = [], []
+    for practitioner_id in practitioner_ids:
+        target = {
+            (s, e)
+            for s, e in _subtract(wanted[practitioner_id], protected[practitioner_id])
+            if e - s >= GRANULARITY and e > now
+        }
+        have = set()
+        for slot in existing:
+            if slot.practitioner_id != practitioner_id or is_protected(slot):
+                continue
+            key = (slot.starts_at, slot.ends_at)
+            if key in target and key not in have:
+                have.add(key)
+            else:
+                to_delete.append(slot.pk)
+        to_create.extend(
+            TimeSlot(
+                practitioner_id=practitioner_id,
+                starts_at=s,
+                ends_at=e,
+                source=TimeSlot.Source.GENERATED,
+            )
+            for s, e in sorted(target - have)
+        )
+    if to_delete:
+        TimeSlot.objects.filter(pk__in=to_delete).delete()
+    TimeSlot.objects.bulk_create(to_create)
+    return len(to_create)
+
+
+@transaction.atomic
+def slot_set_blocked(*, slot_id: int, blocked: bool) -> TimeSlot:
+    """Stop (or resume) offering a slot; appointments already in it stay booked."""
+    slot = TimeSlot.objects.select_for_update().get(pk=slot_id)
+    if slot.is_blocked != blocked:
+        slot.is_blocked = blocked
+        slot.save(update_fields=["is_blocked"])
+    return slot
+
+
+@transaction.atomic
+def slot_add_manual(
+    *, practitioner: Practitioner, starts_at: datetime, ends_at: datetime
+) -> TimeSlot:
+    """Add bookable time by hand, for example an extra evening session."""
+    if ends_at <= starts_at:
+        raise BookingError("The slot must end after it starts.")
+    try:
+        with transaction.atomic():
+            return TimeSlot.objects.create(
+                practitioner=practitioner,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                source=TimeSlot.Source.MANUAL,
+            )
+    except IntegrityError as error:
+        if _constraint_name(error) == "time_slot_no_overlap":
+            raise BookingError(
+                f"This time overlaps another slot of {practitioner.name}; "
+                "change or unblock that slot instead."
+            ) from error
+        raise
 
 
 # --- Staff workspace (admin) services go below this line. ---

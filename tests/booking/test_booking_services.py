@@ -1,0 +1,294 @@
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from booking.errors import BookingError, CancellationWindowError, LinkExpiredError, SlotTakenError
+from booking.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    Notification,
+    NotificationKind,
+)
+from booking.services import (
+    appointment_book,
+    appointment_cancel_by_patient,
+    appointment_reschedule,
+    slot_add_manual,
+    slot_set_blocked,
+)
+from tests.booking.booking_world import at, make_world, patient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(clinic):
+    return make_world()
+
+
+@pytest.fixture
+def now(world):
+    return at(world.day, 8) - timedelta(days=2)
+
+
+@pytest.fixture
+def morning(world):
+    return world.slot(world.maya, 9, 13)
+
+
+def book(world, now, hour, minute=0, treatment=None, practitioner=None, **kwargs):
+    return appointment_book(
+        treatment=treatment or world.dry_needling,
+        practitioner=practitioner or world.maya,
+        starts_at=at(world.day, hour, minute),
+        patient=kwargs.pop("patient", patient()),
+        now=now,
+        privacy_notice_version="2026-11",
+        **kwargs,
+    )
+
+
+def test_booking_stores_a_requested_appointment_with_end_buffer_reference_and_token(
+    world, now, morning
+):
+    appointment = book(world, now, 10)
+
+    assert appointment.status == AppointmentStatus.REQUESTED
+    assert appointment.ends_at == at(world.day, 10, 45)
+    assert appointment.occupied_until == at(world.day, 10, 55)
+    assert len(appointment.reference) <= 12
+    assert len(appointment.manage_token) >= 43  # 32 random bytes, 256 bits
+    assert appointment.consent_at == now
+    assert appointment.privacy_notice_version == "2026-11"
+
+
+def test_booking_logs_the_status_and_queues_patient_and_clinic_emails(world, now, morning):
+    appointment = book(world, now, 10)
+
+    assert list(appointment.status_changes.values_list("to_status", flat=True)) == ["requested"]
+    kinds = set(appointment.notifications.values_list("kind", flat=True))
+    assert kinds == {NotificationKind.REQUEST_RECEIVED, NotificationKind.CLINIC_NEW_REQUEST}
+
+
+def test_treatment_without_confirmation_is_confirmed_at_once(world, now, morning):
+    appointment = book(world, now, 10, treatment=world.follow_up)
+
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    kinds = set(appointment.notifications.values_list("kind", flat=True))
+    assert kinds == {NotificationKind.CONFIRMED, NotificationKind.CLINIC_NEW_REQUEST}
+
+
+def test_staff_booking_is_confirmed_and_may_skip_notice(world, morning):
+    late_now = at(world.day, 9, 50)
+
+    appointment = book(world, late_now, 10, source="staff", enforce_policy=False)
+
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    assert appointment.source == "staff"
+
+
+def test_overlapping_booking_raises_slot_taken_and_saves_nothing(world, now, morning):
+    book(world, now, 10)
+    counts = (
+        AppointmentRequest.objects.count(),
+        AppointmentStatusChange.objects.count(),
+        Notification.objects.count(),
+    )
+
+    with pytest.raises(SlotTakenError):
+        book(world, now, 10, 30, treatment=world.follow_up, patient=patient(name="Other"))
+
+    assert counts == (
+        AppointmentRequest.objects.count(),
+        AppointmentStatusChange.objects.count(),
+        Notification.objects.count(),
+    )
+
+
+def test_buffer_after_an_appointment_is_held(world, now, morning):
+    book(world, now, 10)  # held until 10:55
+
+    with pytest.raises(SlotTakenError):
+        book(world, now, 10, 45, treatment=world.follow_up)
+    assert book(world, now, 11, treatment=world.follow_up).starts_at == at(world.day, 11)
+
+
+def test_other_practitioner_may_have_the_same_time(world, now, morning):
+    world.slot(world.tom, 9, 13)
+    book(world, now, 10)
+
+    assert book(world, now, 10, practitioner=world.tom).practitioner == world.tom
+
+
+def test_database_refuses_overlap_even_without_the_service(world, now, morning):
+    first = book(world, now, 10)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AppointmentRequest.objects.create(
+            reference="MANUAL-1",
+            manage_token="x" * 43,
+            treatment=world.dry_needling,
+            practitioner=world.maya,
+            starts_at=first.starts_at + timedelta(minutes=20),
+            ends_at=first.ends_at + timedelta(minutes=20),
+            occupied_until=first.occupied_until + timedelta(minutes=20),
+            patient_name="Direct insert",
+            email="d@example.com",
+            phone="0123456789",
+            privacy_notice_version="x",
+        )
+
+
+def test_database_refuses_an_unknown_status(world, now, morning):
+    appointment = book(world, now, 10)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AppointmentRequest.objects.filter(pk=appointment.pk).update(status="maybe")
+
+
+def test_cancelled_appointment_frees_its_time_in_the_database(world, now, morning):
+    first = book(world, now, 10)
+    first.status = AppointmentStatus.CANCELLED_BY_CLINIC
+    first.save()
+
+    assert book(world, now, 10).status == AppointmentStatus.REQUESTED
+
+
+def test_time_outside_every_slot_is_refused(world, now, morning):
+    with pytest.raises(BookingError, match="not available"):
+        book(world, now, 14)
+
+
+def test_treatment_running_past_the_slot_end_is_refused(world, now, morning):
+    with pytest.raises(BookingError, match="not available"):
+        book(world, now, 12, 30)  # 45 minutes would end at 13:15
+
+
+def test_blocked_slot_is_not_bookable(world, now, morning):
+    slot_set_blocked(slot_id=morning.pk, blocked=True)
+
+    with pytest.raises(BookingError):
+        book(world, now, 10)
+
+
+def test_practitioner_who_does_not_offer_the_treatment_is_refused(world, now):
+    world.slot(world.tom, 9, 13)
+
+    with pytest.raises(BookingError, match="does not offer"):
+        book(world, now, 10, treatment=world.massage, practitioner=world.tom)
+
+
+def test_minimum_notice_is_enforced_for_patients(world, morning):
+    with pytest.raises(BookingError, match="too soon"):
+        book(world, at(world.day, 9), 10)
+
+
+def test_time_in_the_past_is_refused(world, morning):
+    with pytest.raises(BookingError, match="past"):
+        book(world, at(world.day, 11), 10)
+
+
+def test_booking_beyond_the_horizon_is_refused(world, morning):
+    far_back = at(world.day, 8) - timedelta(days=60)
+
+    with pytest.raises(BookingError, match="further ahead"):
+        book(world, far_back, 10)
+
+
+def test_start_off_the_quarter_hour_grid_is_refused_online(world, now, morning):
+    with pytest.raises(BookingError, match="not one of the times"):
+        book(world, now, 10, 7)
+
+
+def test_reschedule_moves_the_same_row_and_frees_the_old_time(world, now, morning):
+    appointment = book(world, now, 10)
+
+    moved = appointment_reschedule(
+        appointment_id=appointment.pk, starts_at=at(world.day, 11, 30), now=now
+    )
+
+    assert moved.pk == appointment.pk
+    assert (moved.starts_at, moved.occupied_until) == (at(world.day, 11, 30), at(world.day, 12, 25))
+    assert book(world, now, 10, patient=patient(name="Next")).starts_at == at(world.day, 10)
+    assert moved.notifications.filter(kind=NotificationKind.RESCHEDULED).exists()
+
+
+def test_reschedule_onto_a_taken_time_keeps_the_original(world, now, morning):
+    appointment = book(world, now, 10)
+    book(world, now, 11, 30, patient=patient(name="Other"))
+
+    with pytest.raises(SlotTakenError):
+        appointment_reschedule(
+            appointment_id=appointment.pk, starts_at=at(world.day, 11, 30), now=now
+        )
+
+    appointment.refresh_from_db()
+    assert appointment.starts_at == at(world.day, 10)
+    assert not appointment.notifications.filter(kind=NotificationKind.RESCHEDULED).exists()
+
+
+def test_reschedule_into_its_own_buffer_succeeds(world, now, morning):
+    appointment = book(world, now, 10)
+
+    moved = appointment_reschedule(
+        appointment_id=appointment.pk, starts_at=at(world.day, 10, 30), now=now
+    )
+
+    assert moved.starts_at == at(world.day, 10, 30)
+
+
+def test_patient_cancellation_frees_the_time(world, now, morning):
+    appointment = book(world, now, 10)
+
+    cancelled = appointment_cancel_by_patient(token=appointment.manage_token, now=now)
+
+    assert cancelled.status == AppointmentStatus.CANCELLED_BY_PATIENT
+    assert book(world, now, 10, patient=patient(name="Next")).is_active
+
+
+def test_patient_cannot_cancel_inside_the_late_cancellation_window(world, morning):
+    now = at(world.day, 8) - timedelta(days=2)
+    appointment = book(world, now, 10)
+
+    with pytest.raises(CancellationWindowError):
+        appointment_cancel_by_patient(token=appointment.manage_token, now=at(world.day, 9))
+
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.REQUESTED
+
+
+def test_cancel_window_boundary_is_exactly_the_policy_hours(world, clinic, morning):
+    now = at(world.day, 8) - timedelta(days=2)
+    appointment = book(world, now, 10)
+    just_outside = appointment.starts_at - timedelta(hours=clinic.late_cancellation_hours)
+
+    cancelled = appointment_cancel_by_patient(token=appointment.manage_token, now=just_outside)
+
+    assert cancelled.status == AppointmentStatus.CANCELLED_BY_PATIENT
+
+
+def test_cancel_with_an_unknown_token_is_refused(world, now):
+    with pytest.raises(LinkExpiredError):
+        appointment_cancel_by_patient(token="nope", now=now)
+
+
+def test_cancel_after_the_appointment_is_refused_as_expired(world, now, morning):
+    appointment = book(world, now, 10)
+
+    with pytest.raises(LinkExpiredError):
+        appointment_cancel_by_patient(token=appointment.manage_token, now=at(world.day, 12))
+
+
+def test_manual_slot_overlapping_another_is_refused_with_a_message(world, morning):
+    with pytest.raises(BookingError, match="overlaps"):
+        slot_add_manual(
+            practitioner=world.maya, starts_at=at(world.day, 12), ends_at=at(world.day, 14)
+        )
+
+
+def test_manual_slot_makes_extra_time_bookable(world, now):
+    slot_add_manual(practitioner=world.maya, starts_at=at(world.day, 18), ends_at=at(world.day, 20))
+
+    assert book(world, now, 18).starts_at == at(world.day, 18)

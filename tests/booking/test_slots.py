@@ -1,0 +1,207 @@
+import io
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from booking.models import (
+    AppointmentStatus,
+    AvailabilityException,
+    ClinicClosure,
+    TimeSlot,
+    WeeklyAvailability,
+)
+from booking.services import appointment_book, slot_set_blocked, slots_generate
+from tests.booking.booking_world import LONDON, at, make_world, patient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(clinic):
+    return make_world()
+
+
+MONDAY = date(2027, 3, 1)
+NOW = datetime(2027, 2, 27, 12, tzinfo=UTC)
+
+
+def week(practitioner, weekday, *intervals):
+    for start, end in intervals:
+        WeeklyAvailability.objects.create(
+            practitioner=practitioner, weekday=weekday, starts_at=time(start), ends_at=time(end)
+        )
+
+
+def local_slots(practitioner):
+    return [
+        (s.starts_at.astimezone(LONDON), s.ends_at.astimezone(LONDON))
+        for s in TimeSlot.objects.filter(practitioner=practitioner).order_by("starts_at")
+    ]
+
+
+def test_weekly_hours_with_a_break_become_two_slots_per_day(world):
+    week(world.maya, 0, (9, 13), (14, 17))
+
+    created = slots_generate(start=MONDAY, days=7, now=NOW)
+
+    assert created == 2
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 13)),
+        (at(MONDAY, 14), at(MONDAY, 17)),
+    ]
+
+
+def test_generating_twice_changes_nothing(world):
+    week(world.maya, 0, (9, 13), (14, 17))
+    week(world.tom, 2, (8, 12))
+    slots_generate(start=MONDAY, days=28, now=NOW)
+    before = list(TimeSlot.objects.order_by("pk").values_list("pk", "starts_at", "ends_at"))
+
+    assert slots_generate(start=MONDAY, days=28, now=NOW) == 0
+    assert list(TimeSlot.objects.order_by("pk").values_list("pk", "starts_at", "ends_at")) == before
+
+
+def test_clinic_closure_day_has_no_slots(world):
+    week(world.maya, 0, (9, 13))
+    ClinicClosure.objects.create(name="Holiday", starts_on=MONDAY, ends_on=MONDAY)
+
+    slots_generate(start=MONDAY, days=8, now=NOW)
+
+    assert local_slots(world.maya) == [
+        (at(MONDAY + timedelta(7), 9), at(MONDAY + timedelta(7), 13))
+    ]
+
+
+def test_time_off_and_extra_hours_change_one_day(world):
+    week(world.maya, 0, (9, 13))
+    AvailabilityException.objects.create(
+        practitioner=world.maya, date=MONDAY, kind="time_off", starts_at=time(10), ends_at=time(11)
+    )
+    AvailabilityException.objects.create(
+        practitioner=world.maya, date=MONDAY, kind="extra", starts_at=time(17), ends_at=time(19)
+    )
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 10)),
+        (at(MONDAY, 11), at(MONDAY, 13)),
+        (at(MONDAY, 17), at(MONDAY, 19)),
+    ]
+
+
+def test_whole_day_off_has_no_slots(world):
+    week(world.maya, 0, (9, 13))
+    AvailabilityException.objects.create(practitioner=world.maya, date=MONDAY, kind="time_off")
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == []
+
+
+def test_schedule_change_never_removes_a_slot_holding_an_appointment(world):
+    week(world.maya, 0, (9, 13))
+    slots_generate(start=MONDAY, days=1, now=NOW)
+    appointment = appointment_book(
+        treatment=world.dry_needling,
+        practitioner=world.maya,
+        starts_at=at(MONDAY, 10),
+        patient=patient(),
+        now=NOW,
+    )
+    WeeklyAvailability.objects.filter(practitioner=world.maya).update(
+        starts_at=time(14), ends_at=time(18)
+    )
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 13)),
+        (at(MONDAY, 14), at(MONDAY, 18)),
+    ]
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.REQUESTED
+
+
+def test_schedule_change_replaces_free_generated_slots(world):
+    week(world.maya, 0, (9, 13))
+    slots_generate(start=MONDAY, days=1, now=NOW)
+    WeeklyAvailability.objects.filter(practitioner=world.maya).update(starts_at=time(10))
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == [(at(MONDAY, 10), at(MONDAY, 13))]
+
+
+def test_blocked_and_manual_slots_are_kept_and_new_time_cut_around_them(world):
+    week(world.maya, 0, (9, 13))
+    slots_generate(start=MONDAY, days=1, now=NOW)
+    slot_set_blocked(slot_id=TimeSlot.objects.get().pk, blocked=True)
+    world.slot(world.maya, 14, 15, day=MONDAY + timedelta(days=1), source="manual")
+    week(world.maya, 1, (13, 17))
+
+    slots_generate(start=MONDAY, days=2, now=NOW)
+
+    tuesday = MONDAY + timedelta(days=1)
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 13)),
+        (at(tuesday, 13), at(tuesday, 14)),
+        (at(tuesday, 14), at(tuesday, 15)),
+        (at(tuesday, 15), at(tuesday, 17)),
+    ]
+    assert TimeSlot.objects.filter(is_blocked=True).count() == 1
+    assert slots_generate(start=MONDAY, days=2, now=NOW) == 0
+
+
+# Europe/London: clocks go forward at 01:00 on 28 March 2027, back at 02:00 on 31 October 2027.
+SPRING = date(2027, 3, 28)
+AUTUMN = date(2027, 10, 31)
+
+
+@pytest.mark.parametrize("sunday", [SPRING, AUTUMN], ids=["spring-forward", "fall-back"])
+def test_slots_on_a_daylight_saving_day_keep_their_wall_clock_times(world, sunday):
+    week(world.maya, 6, (9, 13))
+
+    slots_generate(start=sunday - timedelta(days=7), days=15, now=NOW)
+
+    slots = local_slots(world.maya)
+    assert [(s.date(), s.time(), e.time()) for s, e in slots] == [
+        (sunday - timedelta(days=7), time(9), time(13)),
+        (sunday, time(9), time(13)),
+        (sunday + timedelta(days=7), time(9), time(13)),
+    ]
+    assert all(e - s == timedelta(hours=4) for s, e in slots)
+
+
+def test_spring_forward_night_interval_loses_the_missing_hour(world):
+    week(world.maya, 6, (0, 4))
+
+    slots_generate(start=SPRING, days=1, now=NOW)
+
+    slot = TimeSlot.objects.get()
+    assert (slot.starts_at, slot.ends_at) == (
+        datetime(2027, 3, 28, 0, tzinfo=UTC),  # 00:00 GMT
+        datetime(2027, 3, 28, 3, tzinfo=UTC),  # 04:00 BST
+    )
+
+
+def test_fall_back_night_interval_holds_the_repeated_hour_once(world):
+    week(world.maya, 6, (0, 4))
+
+    slots_generate(start=AUTUMN, days=1, now=NOW)
+    slots_generate(start=AUTUMN, days=1, now=NOW)
+
+    slot = TimeSlot.objects.get()
+    assert (slot.starts_at, slot.ends_at) == (
+        datetime(2027, 10, 30, 23, tzinfo=UTC),  # 00:00 BST
+        datetime(2027, 10, 31, 4, tzinfo=UTC),  # 04:00 GMT: five real hours
+    )
+
+
+def test_generate_slots_command_covers_the_booking_horizon(world, clinic):
+    week(world.maya, 0, (9, 10))
+
+    call_command("generate_slots", stdout=io.StringIO())
+
+    assert TimeSlot.objects.count() in {8, 9}  # every Monday in 57 days
