@@ -30,6 +30,13 @@ def manage_url(appointment: AppointmentRequest) -> str:
     return absolute_url(path)
 
 
+def book_url() -> str:
+    try:
+        return absolute_url(reverse("booking:start"))
+    except NoReverseMatch:
+        return ""
+
+
 def admin_change_url(appointment: AppointmentRequest) -> str:
     try:
         path = reverse("admin:booking_appointmentrequest_change", args=[appointment.pk])

@@ -3,22 +3,149 @@
 Services call queue_notification() inside their transaction: the Notification
 row commits with the change it announces, and the send is enqueued only after
 the commit, so a mail failure can never lose or roll back a booking.
+
+Two cron-friendly safety nets live here too: reminders_queue() (run by
+`manage.py send_reminders`) and notifications_requeue() (run by
+`manage.py retry_notifications`), which re-enqueues e-mails whose task went
+missing, for example when the task queue itself was unreachable.
 """
 
-from django.db import transaction
+import logging
+from datetime import datetime, timedelta
 
-from booking.models import AppointmentRequest, Notification, NotificationKind
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.tasks import TaskResultStatus
+
+from booking.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+TASK_PATH = "booking.tasks.send_notification"
 
 
 def queue_notification(*, appointment: AppointmentRequest, kind: NotificationKind) -> Notification:
     notification = Notification.objects.create(
         appointment=appointment, kind=kind, for_starts_at=appointment.starts_at
     )
-    transaction.on_commit(lambda: _enqueue(notification.pk))
+    pk = notification.pk
+    # robust: the booking has committed; if the queue is unreachable the page
+    # still succeeds and `retry_notifications` picks the e-mail up later.
+    transaction.on_commit(lambda: enqueue_send(notification_id=pk), robust=True)
     return notification
 
 
-def _enqueue(notification_id: int) -> None:
+def enqueue_send(*, notification_id: int, run_after: datetime | None = None) -> None:
+    """Put one send on the task queue, now or after run_after.
+
+    A backend that cannot defer (such as the immediate one) gets no delayed
+    retry: `retry_notifications` re-enqueues those e-mails instead.
+    """
     from booking.tasks import send_notification
 
-    send_notification.enqueue(notification_id=notification_id)
+    task = send_notification
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return
+        task = task.using(run_after=run_after)
+    task.enqueue(notification_id=notification_id)
+
+
+@transaction.atomic
+def notification_resend(*, notification_id: int) -> Notification:
+    """Give a failed or given-up e-mail a fresh set of attempts (a staff action)."""
+    notification = Notification.objects.select_for_update().get(pk=notification_id)
+    if notification.status in {NotificationStatus.FAILED, NotificationStatus.GAVE_UP}:
+        notification.status = NotificationStatus.QUEUED
+        notification.attempts = 0
+        notification.save(update_fields=["status", "attempts"])
+        transaction.on_commit(lambda: enqueue_send(notification_id=notification_id), robust=True)
+    return notification
+
+
+def reminders_queue(*, now: datetime) -> list[Notification]:
+    """Queue a reminder for every confirmed appointment starting within the window.
+
+    Idempotent and safe to run concurrently: the database allows one reminder
+    per appointment and start time, so a second run (or a parallel one) adds
+    nothing. A moved appointment has a new start time and so gets a reminder
+    for it; the reminder for the old time is skipped when it is delivered.
+    Requested (unconfirmed) appointments get none: their time is not promised yet.
+    """
+    window_end = now + timedelta(hours=settings.BOOKING_REMINDER_HOURS)
+    due = (
+        AppointmentRequest.objects.filter(
+            status=AppointmentStatus.CONFIRMED, starts_at__gt=now, starts_at__lte=window_end
+        )
+        .exclude(
+            Exists(
+                Notification.objects.filter(
+                    appointment=OuterRef("pk"),
+                    kind=NotificationKind.REMINDER,
+                    for_starts_at=OuterRef("starts_at"),
+                )
+            )
+        )
+        .order_by("starts_at")
+    )
+    queued = []
+    for appointment in due:
+        try:
+            with transaction.atomic():
+                queued.append(
+                    queue_notification(appointment=appointment, kind=NotificationKind.REMINDER)
+                )
+        except IntegrityError:
+            # A parallel run queued this reminder a moment ago.
+            continue
+    return queued
+
+
+def notifications_requeue(*, now: datetime, older_than: timedelta) -> list[int]:
+    """Re-enqueue e-mails that are waiting to be sent but have no task on the queue.
+
+    With the database task backend, an e-mail with a pending task (including a
+    retry scheduled for later) is left alone; without it every waiting e-mail
+    older than `older_than` is enqueued again. Sending twice is impossible
+    either way: delivery locks the row and only sends a waiting e-mail once.
+    """
+    waiting = Notification.objects.filter(
+        status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED],
+        created_at__lte=now - older_than,
+    )
+    pending = _pending_notification_ids()
+    if pending is not None:
+        waiting = waiting.exclude(pk__in=pending)
+    ids = list(waiting.values_list("pk", flat=True))
+    for pk in ids:
+        enqueue_send(notification_id=pk)
+    return ids
+
+
+def _pending_notification_ids() -> set[int] | None:
+    """Notification ids with a send task still to run, or None if the backend cannot tell."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from booking.tasks import send_notification
+
+    backend = send_notification.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return None
+    rows = DBTaskResult.objects.filter(
+        backend_name=backend.alias,
+        task_path=TASK_PATH,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).values_list("args_kwargs", flat=True)
+    return {
+        row["kwargs"]["notification_id"]
+        for row in rows
+        if isinstance(row, dict) and "notification_id" in row.get("kwargs", {})
+    }

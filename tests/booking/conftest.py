@@ -63,3 +63,20 @@ def make_appointment(
 def appointment_factory(db, clinic):
     """make_appointment with the demo clinic in place (its identity is in every e-mail)."""
     return make_appointment
+
+
+LOCMEM_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+FAILING_MAILERS = {"default": {"BACKEND": "tests.booking.mail_backends.RaisingEmailBackend"}}
+
+
+@pytest.fixture
+def mail_outage(settings):
+    """The SMTP server refuses every message until the test calls the returned `end()`."""
+    settings.MAILERS = FAILING_MAILERS
+
+    class Outage:
+        @staticmethod
+        def end():
+            settings.MAILERS = LOCMEM_MAILERS
+
+    return Outage

@@ -1,0 +1,292 @@
+"""The e-mails about appointments: render, send, record the outcome, retry.
+
+deliver_notification() is what the worker runs for each Notification row. The
+row is the truth staff see: it says whether the e-mail went out, how often it
+was tried and the last error. A failed send is recorded and retried later with
+growing pauses; after BOOKING_EMAIL_MAX_ATTEMPTS tries it is left for staff.
+
+No e-mail ever carries health details: templates get the appointment's
+logistics only (see _context), never its reason for visit or screening answers.
+"""
+
+import email.message
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+
+from booking.ics import appointment_ics, clinic_location
+from booking.links import admin_change_url, book_url, manage_url
+from booking.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
+from clinic.identity import get_clinic
+
+logger = logging.getLogger(__name__)
+
+# The MAILERS alias booking e-mails go through.
+MAILER = "default"
+
+# The longest pause between two tries of one e-mail.
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+Kind = NotificationKind
+Status = NotificationStatus
+
+# E-mails that carry the calendar file, so the patient's calendar holds the
+# appointment as it stands (tentative, confirmed, moved or cancelled).
+KINDS_WITH_CALENDAR = {
+    Kind.REQUEST_RECEIVED,
+    Kind.CONFIRMED,
+    Kind.RESCHEDULED,
+    Kind.DECLINED,
+    Kind.CANCELLED,
+}
+
+# E-mails only worth sending while the appointment is still ahead and in this status.
+_STILL_NEEDED_WHILE = {
+    Kind.REQUEST_RECEIVED: {AppointmentStatus.REQUESTED},
+    Kind.CONFIRMED: {AppointmentStatus.CONFIRMED},
+    Kind.RESCHEDULED: {AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED},
+    Kind.REMINDER: {AppointmentStatus.CONFIRMED},
+}
+
+
+@dataclass(frozen=True)
+class AppointmentTime:
+    """An appointment's time as the patient reads it: in the clinic's zone, zone named."""
+
+    date: str  # "Thursday 1 July 2027"
+    starts: str  # "09:30"
+    ends: str  # "10:15"
+    zone: str  # "Europe/London"
+    minutes: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.date}, {self.starts}–{self.ends} ({self.zone} time)"
+
+
+def appointment_time(appointment: AppointmentRequest) -> AppointmentTime:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    starts = timezone.localtime(appointment.starts_at, zone)
+    ends = timezone.localtime(appointment.ends_at, zone)
+    return AppointmentTime(
+        date=dateformat.format(starts, "l j F Y"),
+        starts=dateformat.format(starts, "H:i"),
+        ends=dateformat.format(ends, "H:i"),
+        zone=settings.TIME_ZONE,
+        minutes=int((appointment.ends_at - appointment.starts_at).total_seconds() // 60),
+    )
+
+
+def retry_delay(*, attempts: int) -> timedelta:
+    """The pause after the given number of failed tries: 1, 2, 4, 8… times the base."""
+    base = timedelta(seconds=settings.BOOKING_EMAIL_RETRY_SECONDS)
+    return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+
+
+def deliver_notification(
+    *, notification_id: int, now: datetime | None = None
+) -> Notification | None:
+    """Send one queued e-mail and record the outcome on its Notification row.
+
+    Returns the updated row, or None when there is nothing to do (the row is
+    gone, already final, or another worker holds it right now). Never raises
+    for a mail failure: the failure is recorded and a retry is scheduled.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the row only (not the appointment, which staff may be editing),
+        # and hold it while sending so two workers never send the same e-mail.
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("appointment__treatment", "appointment__practitioner")
+            .filter(pk=notification_id, status__in=[Status.QUEUED, Status.FAILED])
+            .first()
+        )
+        if notification is None:
+            return None
+        appointment = notification.appointment
+        clinic = get_clinic()
+
+        reason_not_needed = _not_needed_because(notification, appointment, clinic, now=now)
+        if reason_not_needed:
+            notification.status = Status.SKIPPED
+            notification.last_error = f"Not sent: {reason_not_needed}."
+            notification.save(update_fields=["status", "last_error"])
+            return notification
+
+        notification.attempts += 1
+        try:
+            message = build_message(
+                notification=notification, appointment=appointment, clinic=clinic
+            )
+            message.send(using=MAILER)
+        except Exception as error:
+            _record_failure(notification, error, now=now)
+        else:
+            notification.status = Status.SENT
+            notification.sent_at = now
+            notification.last_error = ""
+            notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+        return notification
+
+
+def _record_failure(notification: Notification, error: Exception, *, now: datetime) -> None:
+    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if notification.attempts >= settings.BOOKING_EMAIL_MAX_ATTEMPTS:
+        notification.status = Status.GAVE_UP
+        logger.error(
+            "E-mail %s gave up after %d attempts: %s",
+            notification.pk,
+            notification.attempts,
+            notification.last_error,
+        )
+    else:
+        notification.status = Status.FAILED
+        run_after = now + retry_delay(attempts=notification.attempts)
+        logger.warning(
+            "E-mail %s failed (attempt %d), retrying after %s: %s",
+            notification.pk,
+            notification.attempts,
+            run_after.isoformat(),
+            notification.last_error,
+        )
+        from booking.notifications import enqueue_send
+
+        pk = notification.pk
+        transaction.on_commit(lambda: enqueue_send(notification_id=pk, run_after=run_after))
+    notification.save(update_fields=["status", "attempts", "last_error"])
+
+
+def _not_needed_because(
+    notification: Notification, appointment: AppointmentRequest, clinic, *, now: datetime
+) -> str:
+    """Why this e-mail should not go out any more, or "" when it should."""
+    kind = notification.kind
+    if appointment.anonymised_at is not None:
+        return "the patient's details have been removed"
+    if kind == Kind.CLINIC_NEW_REQUEST:
+        return "" if clinic.inbox else "the clinic profile has no bookings inbox"
+    if not appointment.email:
+        return "the appointment has no e-mail address"
+    statuses = _STILL_NEEDED_WHILE.get(kind)
+    if statuses is not None:
+        if appointment.status not in statuses:
+            return f"the appointment is now {appointment.get_status_display().lower()}"
+        if appointment.starts_at <= now:
+            return "the appointment has already started"
+    if kind == Kind.REMINDER and notification.for_starts_at != appointment.starts_at:
+        return "the appointment has moved since this reminder was queued"
+    if kind == Kind.RESCHEDULED and (
+        appointment.notifications.filter(kind=Kind.RESCHEDULED, pk__gt=notification.pk).exists()
+    ):
+        return "a newer e-mail announces the latest time"
+    return ""
+
+
+def _subject(kind: str, *, treatment: str, when: AppointmentTime, reference: str) -> str:
+    day = f"{when.date} at {when.starts}"
+    subjects = {
+        Kind.REQUEST_RECEIVED: _("We have your request: %(treatment)s, %(day)s"),
+        Kind.CONFIRMED: _("Confirmed: %(treatment)s, %(day)s"),
+        Kind.DECLINED: _("We cannot offer %(day)s: please choose another time"),
+        Kind.CANCELLED: _("Cancelled: %(treatment)s, %(day)s"),
+        Kind.RESCHEDULED: _("New time: %(treatment)s, %(day)s"),
+        Kind.REMINDER: _("Reminder: %(treatment)s, %(day)s"),
+        Kind.CLINIC_NEW_REQUEST: _("New booking %(reference)s: %(treatment)s, %(day)s"),
+    }
+    return subjects[kind] % {"treatment": treatment, "day": day, "reference": reference}
+
+
+def _context(
+    notification: Notification, appointment: AppointmentRequest, clinic
+) -> dict[str, object]:
+    """Everything a template may show. Deliberately no reason and no screening."""
+    when = appointment_time(appointment)
+    return {
+        "kind": notification.kind,
+        "clinic": {
+            "name": clinic.name,
+            "phone": clinic.phone,
+            "email": clinic.email,
+            "address": clinic_location(clinic),
+            "cancellation_policy": clinic.cancellation_policy,
+            "late_cancellation_hours": clinic.late_cancellation_hours,
+        },
+        "reference": appointment.reference,
+        "patient_name": appointment.patient_name,
+        "treatment": appointment.treatment.name,
+        "practitioner": appointment.practitioner.name,
+        "when": when,
+        "status": appointment.get_status_display(),
+        "is_confirmed": appointment.status == AppointmentStatus.CONFIRMED,
+        "cancelled_by_clinic": appointment.status == AppointmentStatus.CANCELLED_BY_CLINIC,
+        "decline_reason": appointment.decline_reason,
+        "manage_url": manage_url(appointment),
+        "admin_url": admin_change_url(appointment),
+        "book_url": book_url(),
+        "has_calendar": notification.kind in KINDS_WITH_CALENDAR,
+        "site_url": settings.SITE_URL,
+    }
+
+
+def build_message(
+    *, notification: Notification, appointment: AppointmentRequest, clinic
+) -> EmailMultiAlternatives:
+    """The e-mail for one notification: plain text, HTML and, where useful, the .ics."""
+    context = _context(notification, appointment, clinic)
+    kind = notification.kind
+    subject = _subject(
+        kind,
+        treatment=appointment.treatment.name,
+        when=context["when"],
+        reference=appointment.reference,
+    )
+    context["subject"] = subject
+    text = render_to_string(f"booking/email/{kind}.txt", context)
+    html = render_to_string(f"booking/email/{kind}.html", context)
+
+    headers = {"Auto-Submitted": "auto-generated"}
+    if kind == Kind.CLINIC_NEW_REQUEST:
+        to, reply_to = [clinic.inbox], []
+    else:
+        to, reply_to = [appointment.email], [clinic.email] if clinic.email else []
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        reply_to=reply_to,
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    if kind in KINDS_WITH_CALENDAR:
+        message.attach(calendar_part(appointment))
+    return message
+
+
+def calendar_part(appointment: AppointmentRequest) -> email.message.MIMEPart:
+    """The .ics as a text/calendar attachment with method=PUBLISH."""
+    part = email.message.MIMEPart()
+    part.set_content(
+        appointment_ics(appointment).decode(),
+        subtype="calendar",
+        charset="utf-8",
+        params={"method": "PUBLISH"},
+        disposition="attachment",
+        filename=f"appointment-{appointment.reference}.ics",
+    )
+    return part
