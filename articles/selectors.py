@@ -65,13 +65,19 @@ def related_articles(*, article: Article, now: datetime, limit: int = 3) -> list
     """Published articles sharing most topics or conditions with ``article``."""
     topic_ids = [topic.pk for topic in article.topics.all()]
     condition_ids = [condition.pk for condition in article.conditions.all()]
+    # An empty ``__in`` would make the whole query empty, so count only what exists.
+    counts = [
+        Count(field, filter=Q(**{f"{field}__in": ids}), distinct=True)
+        for field, ids in (("topics", topic_ids), ("conditions", condition_ids))
+        if ids
+    ]
+    if not counts:
+        return []
+    shared = counts[0] if len(counts) == 1 else counts[0] + counts[1]
     return list(
         article_cards(now=now)
         .exclude(pk=article.pk)
-        .annotate(
-            shared=Count("topics", filter=Q(topics__in=topic_ids), distinct=True)
-            + Count("conditions", filter=Q(conditions__in=condition_ids), distinct=True)
-        )
+        .annotate(shared=shared)
         .filter(shared__gt=0)
         .order_by("-shared", "-published_at")[:limit]
     )

@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+# ruff: noqa: S603, S607 - runs our own fixed commands (manage.py, gunicorn, wrk) locally
+"""Serve the site through gunicorn and compare pages with a static file of the same size.
+
+    make bench                    # or: .venv/bin/python scripts/bench.py --duration 10
+
+What it does, all on 127.0.0.1 and bounded in time:
+
+1. prepares a bench database (``BENCH_DATABASE_URL``, default ``clinic_bench``):
+   migrate + load_demo;
+2. collects static files into a temporary STATIC_ROOT with the production
+   settings (DEBUG off, hashed static files);
+3. starts gunicorn on 127.0.0.1:8101, fetches each case once to learn its size,
+   writes a static file of exactly that many bytes, and restarts gunicorn so
+   whitenoise serves it;
+4. loads each case and its static twin with ``wrk`` (or a bounded Python loop
+   when wrk is missing), alternating them for ``--rounds`` rounds, and prints
+   requests per second, median and p99 latency and the page/static ratio.
+
+Add a page by appending a Case to CASES: a path, or a callable that returns one.
+"""
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+HOST, PORT = "127.0.0.1", 8101
+BASE = f"http://{HOST}:{PORT}"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str | Callable[[], str]
+
+    def resolve(self) -> str:
+        return self.path() if callable(self.path) else self.path
+
+
+CASES = [
+    Case("article page", "/articles/dry-needling-explained/"),
+]
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def run(cmd, env, **kwargs):
+    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def prepare(env) -> None:
+    manage = [str(PYTHON), "manage.py"]
+    run([*manage, "ensure_database"], env, stdout=subprocess.DEVNULL)
+    run([*manage, "migrate", "--noinput", "-v0"], env)
+    run([*manage, "load_demo"], env, stdout=subprocess.DEVNULL)
+    run([*manage, "collectstatic", "--noinput", "-v0"], env)
+
+
+def start_server(env, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(GUNICORN),
+            "clinic.wsgi",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{BASE}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit("gunicorn did not answer on /healthz within 30 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def fetch(path: str) -> tuple[bytes, dict]:
+    with urllib.request.urlopen(BASE + path, timeout=10) as response:  # noqa: S310
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
+        return response.read(), dict(response.headers)
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def load_with_wrk(url: str, duration: int, connections: int, threads: int) -> Result:
+    output = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=duration + 30,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    if "Non-2xx" in output or ("Socket errors" in output and "timeout" in output):
+        print(output, file=sys.stderr)
+    return Result(rps, p50, p99)
+
+
+def load_with_python(url: str, duration: int, connections: int, threads: int) -> Result:
+    """A bounded fallback when wrk is missing: ``connections`` threads, one request each."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration
+
+    def worker():
+        mine = []
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+                response.read()
+            mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    workers = [threading.Thread(target=worker) for _ in range(connections)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return Result(len(latencies) / duration, statistics.median(latencies), p99)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per case")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args()
+    if not 1 <= args.duration <= 60 or not 1 <= args.rounds <= 5:
+        parser.error("keep it bounded: --duration 1..60 and --rounds 1..5")
+
+    static_root = Path(tempfile.mkdtemp(prefix="clinic-bench-static-"))
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "HASHED_STATIC_FILES": "true",
+        "STATIC_ROOT": str(static_root),
+        "ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"
+        ),
+        "LOG_LEVEL": "WARNING",
+    }
+    load = load_with_wrk if shutil.which("wrk") else load_with_python
+    server = None
+    try:
+        prepare(env)
+        # First start: learn each page's size and check it is served from the page cache.
+        server = start_server(env, args.workers)
+        twins = []
+        for case in CASES:
+            path = case.resolve()
+            body, _ = fetch(path)
+            _, headers = fetch(path)
+            twin = static_root / "bench" / f"{re.sub(r'[^a-z0-9]+', '-', case.name)}.html"
+            twin.parent.mkdir(exist_ok=True)
+            twin.write_bytes(body)  # the same bytes: same size, same compressibility
+            twins.append((case, path, len(body), headers.get("X-Page-Cache", "-"), twin))
+        stop_server(server)
+        # Second start: whitenoise indexes STATIC_ROOT at start-up, twins included.
+        server = start_server(env, args.workers)
+
+        rows = []
+        for case, path, size, cache_state, twin in twins:
+            static_path = "/static/" + twin.relative_to(static_root).as_posix()
+            assert len(fetch(static_path)[0]) == size
+            page_runs, static_runs = [], []
+            for _ in range(args.rounds):
+                page_runs.append(load(BASE + path, args.duration, args.connections, args.threads))
+                static_runs.append(
+                    load(BASE + static_path, args.duration, args.connections, args.threads)
+                )
+            rows.append((case.name, path, size, cache_state, page_runs, static_runs))
+    finally:
+        if server is not None:
+            stop_server(server)
+        shutil.rmtree(static_root, ignore_errors=True)
+
+    def mean(runs, field):
+        return statistics.mean(getattr(run, field) for run in runs)
+
+    tool = "wrk" if load is load_with_wrk else "python loop"
+    print(
+        f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · gunicorn "
+        f"{args.workers} sync workers · {tool} -c{args.connections} -t{args.threads} "
+        f"{args.duration}s × {args.rounds} rounds, alternating\n"
+    )
+    print(
+        "| case | bytes | req/s | median ms | p99 ms | static req/s | static median ms "
+        "| static p99 ms | ratio |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    failed = False
+    for name, path, size, cache_state, page_runs, static_runs in rows:
+        ratio = mean(page_runs, "rps") / mean(static_runs, "rps")
+        failed |= ratio < 0.8
+        print(
+            f"| {name} (`{path}`, cache {cache_state}) | {size} | {mean(page_runs, 'rps'):.0f} "
+            f"| {mean(page_runs, 'p50_ms'):.1f} | {mean(page_runs, 'p99_ms'):.1f} "
+            f"| {mean(static_runs, 'rps'):.0f} | {mean(static_runs, 'p50_ms'):.1f} "
+            f"| {mean(static_runs, 'p99_ms'):.1f} | {ratio:.2f}× |"
+        )
+    print("\nTarget: each page at 0.8× or more of its static twin's requests per second.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
