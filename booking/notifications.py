@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.tasks import TaskResultStatus
 
 from booking.models import (
@@ -29,6 +29,9 @@ from booking.models import (
 logger = logging.getLogger(__name__)
 
 TASK_PATH = "booking.tasks.send_notification"
+
+# No send runs this long (SMTP_TIMEOUT is seconds): a task "running" longer died.
+STALLED_TASK_AFTER = timedelta(minutes=30)
 
 
 def queue_notification(*, appointment: AppointmentRequest, kind: NotificationKind) -> Notification:
@@ -120,7 +123,7 @@ def notifications_requeue(*, now: datetime, older_than: timedelta) -> list[int]:
         status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED],
         created_at__lte=now - older_than,
     )
-    pending = _pending_notification_ids()
+    pending = _pending_notification_ids(now=now)
     if pending is not None:
         waiting = waiting.exclude(pk__in=pending)
     ids = list(waiting.values_list("pk", flat=True))
@@ -129,8 +132,12 @@ def notifications_requeue(*, now: datetime, older_than: timedelta) -> list[int]:
     return ids
 
 
-def _pending_notification_ids() -> set[int] | None:
-    """Notification ids with a send task still to run, or None if the backend cannot tell."""
+def _pending_notification_ids(*, now: datetime) -> set[int] | None:
+    """Notification ids with a send task still to run, or None if the backend cannot tell.
+
+    A task marked running for longer than any send can take belongs to a
+    worker that died mid-task; it does not count.
+    """
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
@@ -139,11 +146,17 @@ def _pending_notification_ids() -> set[int] | None:
     backend = send_notification.get_backend()
     if not isinstance(backend, DatabaseBackend):
         return None
-    rows = DBTaskResult.objects.filter(
-        backend_name=backend.alias,
-        task_path=TASK_PATH,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-    ).values_list("args_kwargs", flat=True)
+    rows = (
+        DBTaskResult.objects.filter(
+            backend_name=backend.alias,
+            task_path=TASK_PATH,
+        )
+        .filter(
+            Q(status=TaskResultStatus.READY)
+            | Q(status=TaskResultStatus.RUNNING, started_at__gt=now - STALLED_TASK_AFTER)
+        )
+        .values_list("args_kwargs", flat=True)
+    )
     return {
         row["kwargs"]["notification_id"]
         for row in rows

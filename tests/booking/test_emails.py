@@ -135,9 +135,7 @@ def test_no_email_contains_the_reason_for_visit_or_screening_answers(make, mailo
 @pytest.mark.parametrize(
     "kind", [Kind.REQUEST_RECEIVED, Kind.CONFIRMED, Kind.RESCHEDULED, Kind.REMINDER]
 )
-def test_active_appointment_emails_carry_the_cancellation_policy(
-    make, mailoutbox, clinic, kind
-):
+def test_active_appointment_emails_carry_the_cancellation_policy(make, mailoutbox, clinic, kind):
     send(make(kind), kind)
 
     message = mailoutbox[0]

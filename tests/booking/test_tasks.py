@@ -12,7 +12,12 @@ from django_tasks_db.models import DBTaskResult
 from booking.emails import deliver_notification, retry_delay
 from booking.models import AppointmentRequest, AppointmentStatus, Notification, NotificationKind
 from booking.models import NotificationStatus as Status
-from booking.notifications import TASK_PATH, notification_resend, queue_notification
+from booking.notifications import (
+    TASK_PATH,
+    enqueue_send,
+    notification_resend,
+    queue_notification,
+)
 from booking.services import appointment_change_status
 
 Kind = NotificationKind
@@ -266,3 +271,17 @@ def test_retry_command_leaves_fresh_and_sent_emails_alone(notification, appointm
     call_command("retry_notifications", stdout=StringIO())
 
     assert DBTaskResult.objects.count() == 0
+
+
+def test_retry_command_re_enqueues_an_email_whose_worker_died_mid_send(notification):
+    enqueue_send(notification_id=notification.pk)
+    send_tasks(notification.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(hours=2)
+    )
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=timezone.now() - timedelta(hours=3)
+    )
+
+    call_command("retry_notifications", stdout=StringIO())
+
+    assert send_tasks(notification.pk).filter(status=TaskResultStatus.READY).count() == 1
