@@ -269,3 +269,15 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BOOKING_EMAIL_MAX_ATTEMPTS = env_int("BOOKING_EMAIL_MAX_ATTEMPTS", 5)
 BOOKING_EMAIL_RETRY_SECONDS = env_int("BOOKING_EMAIL_RETRY_SECONDS", 5 * 60)
 BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)
+
+# Booking abuse limits ----------------------------------------------------------
+# Booking submissions allowed per client IP and per e-mail address in a rolling
+# hour (0 switches a limit off). Counted in the cache: production needs a cache
+# every worker shares (REDIS_URL), or each worker counts on its own. The details
+# form is refused when sent back faster than a person could fill it in.
+
+BOOKING_RATE_LIMITS = {
+    "ip": (env_int("BOOKING_RATE_LIMIT_PER_IP", 10), 60 * 60),
+    "email": (env_int("BOOKING_RATE_LIMIT_PER_EMAIL", 3), 60 * 60),
+}
+BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
