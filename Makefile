@@ -66,6 +66,7 @@ run: install $(SECRET_FILE)
 	@$(WITH_SECRET) $(MANAGE) ensure_database
 	@$(WITH_SECRET) $(MANAGE) migrate --noinput -v0
 	@$(WITH_SECRET) $(MANAGE) load_demo
+	@$(WITH_SECRET) $(MANAGE) generate_slots
 	@$(WITH_SECRET) $(MANAGE) collectstatic --noinput -v0
 	@echo ""
 	@echo "  The clinic site is at http://$(HOST):$(PORT)/"
@@ -80,6 +81,7 @@ dev: install-dev
 	@DEBUG=true $(MANAGE) ensure_database
 	@DEBUG=true $(MANAGE) migrate --noinput -v0
 	@DEBUG=true $(MANAGE) load_demo
+	@DEBUG=true $(MANAGE) generate_slots
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install-dev chromium postgres
