@@ -593,3 +593,53 @@ def slot_add_manual(
 
 
 # --- Staff workspace (admin) services go below this line. ---
+
+
+ANONYMISED_NAME = "Anonymised"
+ANONYMISED_EMAIL = "anonymised@invalid.example"
+
+
+@transaction.atomic
+def appointments_anonymise(*, ended_before: datetime, now: datetime) -> int:
+    """Erase the personal details of appointments that ended before `ended_before`.
+
+    Treatment, practitioner, times, status and source stay for the statistics;
+    name, e-mail, phone, reason, screening answers, the manage link and free
+    text that may name the patient (decline reason, history notes, mail errors,
+    admin log labels) go. Already anonymised rows are left alone, so running it
+    twice changes nothing. Returns how many appointments were anonymised.
+    """
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    from booking.models import Notification
+
+    if ended_before > now:
+        raise BookingError("Only appointments in the past can be anonymised.")
+    due = AppointmentRequest.objects.select_for_update().filter(
+        anonymised_at__isnull=True, ends_at__lt=ended_before
+    )
+    ids = list(due.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    AppointmentRequest.objects.filter(pk__in=ids).update(
+        patient_name=ANONYMISED_NAME,
+        email=ANONYMISED_EMAIL,
+        phone="",
+        reason="",
+        screening={},
+        decline_reason="",
+        # Unique and useless: the old manage link stops working.
+        manage_token=Concat(Value("anonymised-"), Cast("pk", CharField())),
+        anonymised_at=now,
+    )
+    AppointmentStatusChange.objects.filter(appointment_id__in=ids).update(note="")
+    Notification.objects.filter(appointment_id__in=ids).update(last_error="")
+    # The admin's own history labels each row with str(appointment), which names the patient.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(AppointmentRequest),
+        object_id__in=[str(pk) for pk in ids],
+    ).update(object_repr=Value(ANONYMISED_NAME))
+    return len(ids)

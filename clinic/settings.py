@@ -4,6 +4,7 @@ Every variable is listed in docs/deployment.md. Production behaviour is
 switched on by variables (DEBUG off, HTTPS on), never by another file.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django_tasks_db",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, so it can turn a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -132,6 +136,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Failed staff logins are counted by django-axes (first backend); after
+# AXES_FAILURE_LIMIT failures for one username from one address the login is
+# locked for AXES_COOLOFF_MINUTES. Tests log in with force_login, which skips it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
 
 # Internationalisation ------------------------------------------------------
 
@@ -247,6 +266,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # lockouts are warnings; each failure is INFO
     },
 }
 
@@ -259,6 +279,10 @@ CLINIC_DEFAULTS = {
     "booking_horizon_days": env_int("CLINIC_BOOKING_HORIZON_DAYS", 56),
 }
 CLINIC_CACHE_SECONDS = env_int("CLINIC_CACHE_SECONDS", 60 * 60)
+
+# Appointment requests whose time is older than this are anonymised by
+# `manage.py anonymise_appointments` (run daily); statistics are kept.
+BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 7 * 365)
 
 # Booking e-mails -------------------------------------------------------------
 # E-mails link back to the site, so they need its public address (no request

@@ -1,0 +1,167 @@
+"""Staff downloads: the appointment list as CSV, and a patient's access request.
+
+Both are reads; callers decide who may download (front desk only) and pass
+querysets that are already scoped to the user.
+"""
+
+import csv
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+
+from booking.models import AppointmentRequest, AppointmentStatusChange, Notification
+
+CSV_COLUMNS = [
+    ("reference", "Reference"),
+    ("date", "Date"),
+    ("start", "Start"),
+    ("end", "End"),
+    ("treatment", "Treatment"),
+    ("practitioner", "Practitioner"),
+    ("status", "Status"),
+    ("source", "Booked"),
+    ("patient_name", "Patient"),
+    ("email", "E-mail"),
+    ("phone", "Phone"),
+    ("is_new_patient", "New patient"),
+    ("created", "Created"),
+]
+
+# A cell starting with one of these is a formula to a spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _row(appointment: AppointmentRequest) -> dict:
+    start = timezone.localtime(appointment.starts_at)
+    return {
+        "reference": appointment.reference,
+        "date": f"{start:%Y-%m-%d}",
+        "start": f"{start:%H:%M}",
+        "end": f"{timezone.localtime(appointment.ends_at):%H:%M}",
+        "treatment": appointment.treatment.name,
+        "practitioner": appointment.practitioner.name,
+        "status": appointment.get_status_display(),
+        "source": appointment.get_source_display(),
+        "patient_name": appointment.patient_name,
+        "email": appointment.email,
+        "phone": appointment.phone,
+        "is_new_patient": "yes" if appointment.is_new_patient else "no",
+        "created": f"{timezone.localtime(appointment.created_at):%Y-%m-%d %H:%M}",
+    }
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def appointments_csv_response(queryset: QuerySet) -> HttpResponse:
+    """The given appointments as a CSV download, in the clinic's time zone."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    writer = csv.writer(response)
+    writer.writerow([label for _key, label in CSV_COLUMNS])
+    for appointment in queryset.select_related("treatment", "practitioner").iterator(
+        chunk_size=500
+    ):
+        row = _row(appointment)
+        writer.writerow([_cell(row[key]) for key, _label in CSV_COLUMNS])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return _attachment(response, f"appointments-{stamp}.csv")
+
+
+def patient_records(*, email: str) -> list[dict]:
+    """Everything stored about the appointments made with one e-mail address."""
+    appointments = (
+        AppointmentRequest.objects.filter(email__iexact=email.strip())
+        .select_related("treatment", "practitioner")
+        .prefetch_related(
+            Prefetch(
+                "status_changes",
+                queryset=AppointmentStatusChange.objects.select_related("changed_by"),
+            ),
+            Prefetch("notifications", queryset=Notification.objects.order_by("created_at")),
+        )
+        .order_by("starts_at")
+    )
+    records = []
+    for a in appointments:
+        records.append(
+            {
+                "reference": a.reference,
+                "treatment": a.treatment.name,
+                "practitioner": a.practitioner.name,
+                "starts_at": timezone.localtime(a.starts_at),
+                "ends_at": timezone.localtime(a.ends_at),
+                "status": a.get_status_display(),
+                "booked": a.get_source_display(),
+                "patient_name": a.patient_name,
+                "email": a.email,
+                "phone": a.phone,
+                "is_new_patient": a.is_new_patient,
+                "reason": a.reason,
+                "screening": a.screening,
+                "consent_at": a.consent_at and timezone.localtime(a.consent_at),
+                "privacy_notice_version": a.privacy_notice_version,
+                "decline_reason": a.decline_reason,
+                "created_at": timezone.localtime(a.created_at),
+                "updated_at": timezone.localtime(a.updated_at),
+                "status_history": [
+                    {
+                        "when": timezone.localtime(c.changed_at),
+                        "from": c.get_from_status_display(),
+                        "to": c.get_to_status_display(),
+                        "by": "clinic staff" if c.changed_by_id else "patient or system",
+                        "note": c.note,
+                    }
+                    for c in a.status_changes.all()
+                ],
+                "emails_sent": [
+                    {
+                        "kind": n.get_kind_display(),
+                        "status": n.get_status_display(),
+                        "queued": timezone.localtime(n.created_at),
+                        "sent": n.sent_at and timezone.localtime(n.sent_at),
+                    }
+                    for n in a.notifications.all()
+                ],
+            }
+        )
+    return records
+
+
+def access_request_response(*, email: str, file_format: str) -> HttpResponse:
+    records = patient_records(email=email)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if file_format == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.writer(response)
+        columns = list(records[0]) if records else ["reference"]
+        writer.writerow(columns)
+        for record in records:
+            row = []
+            for key in columns:
+                value = record[key]
+                if isinstance(value, list | dict):
+                    value = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+                row.append(_cell(value))
+            writer.writerow(row)
+        return _attachment(response, f"access-request-{stamp}.csv")
+    payload = {
+        "email": email,
+        "exported_at": timezone.localtime(),
+        "appointments": records,
+    }
+    response = HttpResponse(
+        json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    return _attachment(response, f"access-request-{stamp}.json")

@@ -1,0 +1,138 @@
+"""A clinic with staff logins for the admin tests: front desk and two practitioners.
+
+Groups are made from the roles data migration's own table, so tests that
+flush the database (browser tests) get the same roles the migration creates.
+"""
+
+import importlib
+import itertools
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission, User
+
+from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, TimeSlot, Treatment
+
+LONDON = ZoneInfo("Europe/London")
+PASSWORD = "correct horse battery staple 42"
+ROLES = importlib.import_module("clinic.migrations.0002_staff_roles").ROLES
+
+_numbers = itertools.count(1)
+_password_hash = None
+
+
+def _hashed_password() -> str:
+    # Hashing is slow on purpose; hash the one test password once per run.
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = make_password(PASSWORD)
+    return _password_hash
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+def ensure_roles() -> None:
+    for group_name, by_app in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=app, codename=f"{action}_{model}")
+                for app, models in by_app.items()
+                for model, actions in models.items()
+                for action in actions
+            ]
+        )
+
+
+def staff_user(username: str, group: str | None) -> User:
+    user = User.objects.create(
+        username=username,
+        password=_hashed_password(),
+        is_staff=True,
+        email=f"{username}@clinic.example",
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@dataclass
+class StaffWorld:
+    physio: Treatment
+    maya: Practitioner
+    tom: Practitioner
+    desk: User
+    maya_user: User
+    tom_user: User
+    day: date
+
+    def slot(self, practitioner, start_hour, end_hour, day=None, **fields) -> TimeSlot:
+        day = day or self.day
+        return TimeSlot.objects.create(
+            practitioner=practitioner,
+            starts_at=at(day, start_hour),
+            ends_at=at(day, end_hour),
+            **fields,
+        )
+
+    def appointment(
+        self,
+        practitioner,
+        hour,
+        minute=0,
+        *,
+        day=None,
+        status=AppointmentStatus.REQUESTED,
+        **fields,
+    ) -> AppointmentRequest:
+        starts_at = at(day or self.day, hour, minute)
+        ends_at = starts_at + timedelta(minutes=self.physio.duration_minutes)
+        values = {
+            "reference": f"S{next(_numbers):03d}-{secrets.token_hex(2).upper()}",
+            "manage_token": secrets.token_urlsafe(32),
+            "treatment": self.physio,
+            "practitioner": practitioner,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "occupied_until": ends_at + timedelta(minutes=self.physio.buffer_after_minutes),
+            "status": status,
+            "patient_name": "Sam Patel",
+            "email": "sam.patel@example.com",
+            "phone": "07700 900123",
+            "reason": "Stiff neck",
+            "privacy_notice_version": "2026-11",
+        }
+        values.update(fields)
+        return AppointmentRequest.objects.create(**values)
+
+
+def build_staff_world(day: date) -> StaffWorld:
+    ensure_roles()
+    physio = Treatment.objects.create(
+        name="Physiotherapy session",
+        slug="physiotherapy-session",
+        duration_minutes=45,
+        buffer_after_minutes=15,
+        price=Decimal("60.00"),
+    )
+    maya_user = staff_user("maya", "Practitioner")
+    tom_user = staff_user("tom", "Practitioner")
+    maya = Practitioner.objects.create(name="Maya Okafor", slug="maya-okafor", user=maya_user)
+    tom = Practitioner.objects.create(name="Tom Reid", slug="tom-reid", user=tom_user)
+    maya.treatments.add(physio)
+    tom.treatments.add(physio)
+    return StaffWorld(
+        physio=physio,
+        maya=maya,
+        tom=tom,
+        desk=staff_user("desk", "Front desk"),
+        maya_user=maya_user,
+        tom_user=tom_user,
+        day=day,
+    )

@@ -1,0 +1,254 @@
+"""The two staff roles: a practitioner never sees another practitioner's patients."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import AppointmentStatus, Notification
+from tests.booking.staff_world import build_staff_world, staff_user
+
+CHANGELIST = reverse("admin:booking_appointmentrequest_changelist")
+
+
+@pytest.fixture
+def world(clinic):
+    return build_staff_world(timezone.localdate() + timedelta(days=3))
+
+
+@pytest.fixture
+def two_patients(world):
+    """Alice sees Maya, Bob sees Tom."""
+    alice = world.appointment(world.maya, 9, patient_name="Alice Own", email="alice@example.com")
+    bob = world.appointment(
+        world.tom, 9, patient_name="Bob Other", email="bob@example.com", phone="07700 900999"
+    )
+    return alice, bob
+
+
+@pytest.fixture
+def as_maya(client, world):
+    client.force_login(world.maya_user)
+    return client
+
+
+@pytest.fixture
+def as_desk(client, world):
+    client.force_login(world.desk)
+    return client
+
+
+def change_url(appointment):
+    return reverse("admin:booking_appointmentrequest_change", args=[appointment.pk])
+
+
+# --- The roles migration -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_roles_migration_creates_front_desk_and_practitioner_groups():
+    desk = set(Group.objects.get(name="Front desk").permissions.values_list("codename", flat=True))
+    practitioner = set(
+        Group.objects.get(name="Practitioner").permissions.values_list("codename", flat=True)
+    )
+    assert {"add_appointmentrequest", "change_appointmentrequest", "change_timeslot"} <= desk
+    assert {"change_clinicprofile", "add_treatment", "delete_timeslot"} <= desk
+    assert {"view_appointmentrequest", "change_weeklyavailability"} <= practitioner
+    assert "add_treatment" not in practitioner
+    assert "change_clinicprofile" not in practitioner
+    assert "delete_appointmentrequest" not in desk | practitioner
+
+
+# --- Practitioner: list, search, direct URL, autocomplete, export -------------------
+
+
+def test_practitioner_list_shows_only_their_own_patients(as_maya, two_patients):
+    response = as_maya.get(CHANGELIST)
+    assert response.status_code == 200
+    assert "Alice Own" in response.text
+    assert "Bob Other" not in response.text
+
+
+def test_front_desk_list_shows_every_practitioners_patients(as_desk, two_patients):
+    response = as_desk.get(CHANGELIST)
+    assert "Alice Own" in response.text
+    assert "Bob Other" in response.text
+
+
+@pytest.mark.parametrize("term", ["Bob", "bob@example.com", "900999"])
+def test_practitioner_search_never_finds_another_practitioners_patient(as_maya, two_patients, term):
+    response = as_maya.get(CHANGELIST, {"q": term})
+    assert response.status_code == 200
+    assert "Bob Other" not in response.text
+    assert response.context["cl"].result_count == 0
+
+
+def test_practitioner_search_by_reference_of_another_patient_finds_nothing(as_maya, two_patients):
+    _alice, bob = two_patients
+    response = as_maya.get(CHANGELIST, {"q": bob.reference})
+    assert response.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize("suffix", ["change/", "history/", "delete/"])
+def test_practitioner_guessing_another_practitioners_appointment_url_gets_404(
+    as_maya, two_patients, suffix
+):
+    _alice, bob = two_patients
+    url = reverse("admin:booking_appointmentrequest_changelist") + f"{bob.pk}/{suffix}"
+    response = as_maya.get(url)
+    assert response.status_code == 404
+    assert "Bob Other" not in response.text
+
+
+def test_practitioner_opens_their_own_appointment(as_maya, two_patients):
+    alice, _bob = two_patients
+    response = as_maya.get(change_url(alice))
+    assert response.status_code == 200
+    assert "Alice Own" in response.text
+
+
+def test_practitioner_action_on_another_practitioners_appointment_changes_nothing(
+    as_maya, two_patients
+):
+    _alice, bob = two_patients
+    as_maya.post(CHANGELIST, {"action": "confirm", "_selected_action": [bob.pk]})
+    bob.refresh_from_db()
+    assert bob.status == AppointmentStatus.REQUESTED
+
+
+def test_practitioner_autocomplete_never_lists_another_practitioners_patient(as_maya, two_patients):
+    response = as_maya.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "booking",
+            "model_name": "notification",
+            "field_name": "appointment",
+            "term": "",
+        },
+    )
+    assert response.status_code == 200
+    texts = [result["text"] for result in response.json()["results"]]
+    assert any("Alice Own" in text for text in texts)
+    assert not any("Bob Other" in text for text in texts)
+
+
+def test_practitioner_cannot_download_the_csv_export(as_maya, two_patients):
+    response = as_maya.get(reverse("admin:booking_appointmentrequest_export"))
+    assert response.status_code == 403
+
+
+def test_practitioner_is_not_offered_the_csv_export_action(as_maya, two_patients):
+    alice, bob = two_patients
+    response = as_maya.get(CHANGELIST)
+    assert "export_csv" not in response.text
+    response = as_maya.post(
+        CHANGELIST, {"action": "export_csv", "_selected_action": [alice.pk, bob.pk]}
+    )
+    assert response.get("Content-Type", "").startswith("text/html")
+    assert "Bob Other" not in response.content.decode()
+
+
+def test_practitioner_sees_only_their_own_emails_and_status_history(as_maya, world, two_patients):
+    alice, bob = two_patients
+    for appointment in two_patients:
+        Notification.objects.create(
+            appointment=appointment, kind="confirmed", for_starts_at=appointment.starts_at
+        )
+    emails = as_maya.get(reverse("admin:booking_notification_changelist"))
+    assert alice.reference in emails.text
+    assert bob.reference not in emails.text
+    history = as_maya.get(reverse("admin:booking_appointmentstatuschange_changelist"))
+    assert history.status_code == 200
+    assert bob.reference not in history.text
+
+
+def test_practitioner_edits_only_their_own_practitioner_record(as_maya, world):
+    own = reverse("admin:booking_practitioner_change", args=[world.maya.pk])
+    other = reverse("admin:booking_practitioner_change", args=[world.tom.pk])
+    assert as_maya.get(own).status_code == 200
+    assert as_maya.get(other).status_code == 404
+    listing = as_maya.get(reverse("admin:booking_practitioner_changelist"))
+    assert "Tom Reid" not in listing.text
+
+
+def test_practitioner_schedule_shows_only_their_own_column(as_maya, world, two_patients):
+    response = as_maya.get(reverse("admin:booking_schedule_day"), {"date": world.day.isoformat()})
+    assert response.status_code == 200
+    assert "Alice Own" in response.text
+    assert "Bob Other" not in response.text
+    assert "Tom Reid" not in response.text
+
+
+def test_practitioner_week_schedule_never_shows_another_practitioners_patient(
+    as_maya, world, two_patients
+):
+    response = as_maya.get(reverse("admin:booking_schedule_week"), {"date": world.day.isoformat()})
+    assert "Alice Own" in response.text
+    assert "Bob Other" not in response.text
+
+
+def test_front_desk_csv_export_follows_the_lists_filter(as_desk, world, two_patients):
+    url = reverse("admin:booking_appointmentrequest_export")
+    response = as_desk.get(url, {"practitioner__id__exact": world.tom.pk})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode()
+    assert "Bob Other" in body
+    assert "Alice Own" not in body
+
+
+def test_front_desk_export_action_downloads_the_selected_rows(as_desk, two_patients):
+    alice, bob = two_patients
+    response = as_desk.post(
+        CHANGELIST, {"action": "export_csv", "_selected_action": [alice.pk, bob.pk]}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode()
+    assert "Alice Own" in body and "Bob Other" in body
+
+
+def test_csv_export_defuses_spreadsheet_formulas(as_desk, world):
+    world.appointment(world.maya, 11, patient_name='=HYPERLINK("http://evil")')
+    response = as_desk.get(reverse("admin:booking_appointmentrequest_export"))
+    assert "'=HYPERLINK" in response.content.decode()
+
+
+def test_staff_login_without_a_role_sees_no_appointments(client, world, two_patients):
+    nobody = staff_user("nobody", None)
+    client.force_login(nobody)
+    assert client.get(CHANGELIST).status_code == 403
+    assert client.get(reverse("admin:booking_schedule_day")).status_code == 403
+
+
+def test_practitioner_login_not_linked_to_a_practitioner_sees_nothing(client, world, two_patients):
+    unlinked = staff_user("locum", "Practitioner")
+    client.force_login(unlinked)
+    response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+
+
+def test_non_staff_user_is_sent_to_the_admin_login(client, world):
+    from django.contrib.auth.models import User
+
+    patient = User.objects.create_user("patient", password="x" * 20)
+    client.force_login(patient)
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_admin_index_counts_only_the_practitioners_own_waiting_requests(
+    as_maya, world, two_patients
+):
+    world.appointment(world.tom, 11, patient_name="Carol Other")
+    response = as_maya.get(reverse("admin:index"))
+    assert "1 request waiting for confirmation" in response.text
+
+
+def test_admin_index_shows_front_desk_every_waiting_request(as_desk, world, two_patients):
+    response = as_desk.get(reverse("admin:index"))
+    assert "2 requests waiting for confirmation" in response.text
+    assert reverse("admin:booking_schedule_day") in response.text
