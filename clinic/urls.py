@@ -11,6 +11,7 @@ from articles.sitemaps import (
     ServicePageSitemap,
 )
 from articles.views import HomeView
+from booking.sitemaps import BookingPagesSitemap, PractitionerSitemap
 from clinic import views
 from clinic.sitemaps import StaticPagesSitemap
 
@@ -20,6 +21,8 @@ sitemaps = {
     "articles": ArticleSitemap,
     "services": ServicePageSitemap,
     "conditions": ConditionPageSitemap,
+    "booking": BookingPagesSitemap,
+    "team": PractitionerSitemap,
 }
 
 urlpatterns = [

@@ -1,0 +1,91 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from booking import demo
+from booking.models import Practitioner, TimeSlot, Treatment
+from booking.selectors import available_start_times
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_clinic(clinic):
+    demo.load(stdout=io.StringIO())
+
+
+def test_demo_has_the_team_and_treatments_the_service_pages_link_to(demo_clinic):
+    assert set(Practitioner.objects.values_list("slug", flat=True)) == {
+        "maya-okafor",
+        "tom-lindqvist",
+        "aisha-rahman",
+    }
+    assert set(Treatment.objects.values_list("slug", flat=True)) == {
+        "dry-needling",
+        "physiotherapy",
+        "physiotherapy-follow-up",
+        "massage-therapy",
+        "acupuncture",
+    }
+    acupuncture = Treatment.objects.get(slug="acupuncture")
+    assert list(acupuncture.practitioners.values_list("slug", flat=True)) == ["tom-lindqvist"]
+
+
+def test_demo_is_bookable_the_moment_it_loads(demo_clinic):
+    now = timezone.now()
+    times = available_start_times(
+        treatment=Treatment.objects.get(slug="dry-needling"),
+        start=timezone.localdate(),
+        days=14,
+        now=now,
+    )
+
+    assert sum(len(day) for day in times.values()) > 50
+
+
+def test_loading_the_demo_twice_changes_nothing(demo_clinic):
+    before = (Practitioner.objects.count(), Treatment.objects.count(), TimeSlot.objects.count())
+    Practitioner.objects.filter(slug="maya-okafor").update(bio="Edited by staff")
+
+    demo.load(stdout=io.StringIO())
+    call_command("generate_slots", stdout=io.StringIO())
+
+    after = (Practitioner.objects.count(), Treatment.objects.count(), TimeSlot.objects.count())
+    assert before == after
+    assert Practitioner.objects.get(slug="maya-okafor").bio == "Edited by staff"
+
+
+def test_team_page_links_to_profiles_and_booking(client, demo_clinic):
+    content = client.get(reverse("booking:practitioner_list")).content.decode()
+
+    assert 'href="/team/maya-okafor/"' in content
+    assert "Book with Dr Maya Okafor" in content
+    assert "/book/?practitioner=maya-okafor" in content
+
+
+def test_profile_page_deep_links_each_treatment_with_the_practitioner(client, demo_clinic):
+    response = client.get(reverse("booking:practitioner_detail", kwargs={"slug": "tom-lindqvist"}))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count("<h1>") == 1
+    assert "/book/?treatment=acupuncture&amp;practitioner=tom-lindqvist" in content
+
+
+def test_inactive_practitioner_profile_is_not_found(client, demo_clinic):
+    Practitioner.objects.filter(slug="aisha-rahman").update(is_active=False)
+
+    response = client.get(reverse("booking:practitioner_detail", kwargs={"slug": "aisha-rahman"}))
+
+    assert response.status_code == 404
+
+
+def test_sitemap_lists_the_team_pages_and_the_booking_start(client, demo_clinic):
+    content = client.get("/sitemap.xml").content.decode()
+
+    assert "/team/maya-okafor/</loc>" in content
+    assert "/book/</loc>" in content
+    assert "/book/manage/" not in content
