@@ -285,3 +285,26 @@ def test_retry_command_re_enqueues_an_email_whose_worker_died_mid_send(notificat
     call_command("retry_notifications", stdout=StringIO())
 
     assert send_tasks(notification.pk).filter(status=TaskResultStatus.READY).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_immediate_backend_a_failed_send_waits_for_the_retry_command(
+    appointment_factory, mail_outage, mailoutbox, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    appointment = appointment_factory(starts_at=timezone.now() + timedelta(days=3))
+
+    with transaction.atomic():
+        notification = queue_notification(appointment=appointment, kind=Kind.REQUEST_RECEIVED)
+
+    notification.refresh_from_db()
+    assert notification.status == Status.FAILED
+    mail_outage.end()
+    Notification.objects.filter(pk=notification.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    call_command("retry_notifications", stdout=StringIO())
+
+    notification.refresh_from_db()
+    assert notification.status == Status.SENT
+    assert len(mailoutbox) == 1
