@@ -678,9 +678,9 @@ class TimeSlotAdmin(PractitionerScopedAdmin):
         from booking import services
 
         count = 0
-        for slot in queryset.only("pk"):
+        for slot_id in queryset.values_list("pk", flat=True):
             try:
-                services.slot_set_blocked(slot_id=slot.pk, blocked=blocked)
+                services.slot_set_blocked(slot_id=slot_id, blocked=blocked)
             except BookingError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
