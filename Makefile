@@ -27,6 +27,7 @@ help:
 	@echo "make dev           runserver with DEBUG on"
 	@echo "make lint          ruff and djlint"
 	@echo "make deploy-check  Django's deployment checks with the production settings"
+	@echo "make bench         article page vs a static file of the same size (gunicorn + wrk)"
 
 # --- installing ------------------------------------------------------------
 
@@ -105,3 +106,13 @@ deploy-check: install
 		CSRF_TRUSTED_ORIGINS=https://clinic.example SMTP_HOST=smtp.clinic.example \
 		SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(MANAGE) check --deploy --fail-level WARNING
+
+# Page vs static file of the same size, through gunicorn on 127.0.0.1:8101 (docs/benchmarks.md).
+bench: install postgres
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; \
+		else \
+			echo "wrk is missing (sudo apt-get install wrk); using the slower Python load loop."; \
+		fi; }
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

@@ -19,7 +19,8 @@ PAGE_CACHE_SECONDS = 300
 _KEPT_HEADERS = ("Content-Type", "Content-Language")
 
 
-def _cacheable_request(request) -> bool:
+def cacheable_request(request) -> bool:
+    """Anonymous GETs only: a session means staff, a booking in progress or messages."""
     return request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in request.COOKIES
 
 
@@ -34,7 +35,7 @@ def cache_public_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable_request(request):
+        if not cacheable_request(request):
             return view(request, *args, **kwargs)
         key = page_cache_key(request)
         cached = cache.get(key)
@@ -44,6 +45,7 @@ def cache_public_page(view):
             for name, value in headers:
                 response[name] = value
             response["X-Page-Cache"] = "hit"
+            response.public_page = True
             return response
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
@@ -53,6 +55,7 @@ def cache_public_page(view):
             headers = [(name, response[name]) for name in _KEPT_HEADERS if name in response]
             cache.set(key, (200, headers, response.content), PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
+            response.public_page = True  # PublicPageCacheMiddleware may store it whole
         return response
 
     return wrapper
