@@ -41,7 +41,7 @@ SERVICES = [
             "directly on sore, tight areas in muscle. Your physiotherapist finds the spots that "
             "reproduce your pain and places the needles there or around them. Nothing is "
             "injected: the needle itself is the treatment, which is where the word *dry* comes "
-            "from.\n\nWe read more about how it works in our article on "
+            "from.\n\nRead more about how it works in our article on "
             "[dry needling and trigger points](/articles/dry-needling-explained/)."
         ),
         "who_it_helps": (

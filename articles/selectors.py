@@ -131,9 +131,25 @@ def clean_search_query(raw: str) -> str:
     return text if _WORD.search(text) else ""
 
 
+_MARKDOWN_NOISE = [
+    (re.compile(r"\]\([^)\s]*\)?"), ""),  # the address part of [text](address)
+    (re.compile(r"(?m)^\s*(#{1,6}|[-*+]|\d+\.)\s+"), ""),  # headings and list markers
+    (re.compile(r"#{1,6}\s+|[*_`\[]+"), ""),  # emphasis, code and stray heading marks
+    (re.compile(r"\s+"), " "),
+]
+
+
 def _snippet(headline: str) -> SafeString:
-    """Escape the stored text, then turn only our own markers into <mark>."""
-    text = escape(headline).replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>")
+    """Plain text from the Markdown source: escaped, with only our markers as <mark>."""
+    text = headline
+    for pattern, replacement in _MARKDOWN_NOISE:
+        text = pattern.sub(replacement, text)
+    text = text.strip()
+    if text and text[0].islower():
+        text = "… " + text
+    if text and text[-1] not in ".!?…":
+        text += " …"
+    text = escape(text).replace(_MARK_START, "<mark>").replace(_MARK_STOP, "</mark>")
     return mark_safe(text)  # noqa: S308 - every character of the document was escaped
 
 

@@ -70,3 +70,14 @@ def test_empty_search_page_shows_the_form_without_results(client, clinic):
     assert response.status_code == 200
     assert '<label for="search-q"' in body
     assert "No results" not in body
+
+
+def test_snippets_show_plain_text_not_markdown_syntax(client, clinic):
+    make_article(
+        title="Heel", body="## Morning pain\n\nRead [about **morning** heels](/articles/x/)."
+    )
+    response = client.get(reverse("articles:search"), {"q": "morning"})
+    snippet = str(response.context["results"][0].snippet)
+    for syntax in ["##", "**", "](", "/articles/x/"]:
+        assert syntax not in snippet
+    assert "<mark>morning</mark>" in snippet
