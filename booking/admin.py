@@ -5,6 +5,7 @@ every list, search, autocomplete, export and object page is scoped by
 booking.permissions, so a practitioner only ever sees their own patients.
 """
 
+import re
 from datetime import timedelta
 
 from django.contrib import admin, messages
@@ -12,6 +13,7 @@ from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, F, Func, Q, Value
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -273,6 +275,28 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         "anonymised_at",
     ]
 
+    def get_search_results(self, request, queryset, search_term):
+        """Stock search, plus phone numbers typed with or without spaces."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = re.sub(r"\D", "", search_term)
+        if len(digits) < 5 or len(digits) < len(re.sub(r"[\s()+-]", "", search_term)):
+            return found, may_have_duplicates
+        phone_digits = Func(
+            F("phone"),
+            Value(r"\D"),
+            Value(""),
+            Value("g"),
+            function="REGEXP_REPLACE",
+            output_field=CharField(),
+        )
+        by_phone = queryset.annotate(phone_digits=phone_digits).filter(
+            phone_digits__contains=digits
+        )
+        return (
+            queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=by_phone.values("pk"))),
+            may_have_duplicates,
+        )
+
     @admin.display(description=_("date"), ordering="starts_at")
     def local_date(self, obj):
         return timezone.localtime(obj.starts_at).strftime("%a %d %b %Y")
@@ -360,6 +384,10 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
             "export_query": request.GET.urlencode(),
         }
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "is_front_desk": is_front_desk(request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     # --- Actions -------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Forms of the staff workspace in admin (phone-in booking, decline, privacy, slots)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Practitioner, Treatment
@@ -46,6 +47,15 @@ class PhoneInBookingForm(forms.Form):
         self.fields["treatment"].queryset = Treatment.objects.active()
         self.fields["practitioner"].queryset = practitioners
 
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        today = timezone.localdate()
+        if day < today - timedelta(days=30):
+            raise forms.ValidationError(_("That date is more than a month ago."))
+        if day > today + timedelta(days=2 * 366):
+            raise forms.ValidationError(_("That date is more than two years ahead."))
+        return day
+
     @property
     def starts_at(self) -> datetime:
         """The chosen start as an aware datetime in the clinic's zone."""
@@ -85,3 +95,10 @@ class GenerateSlotsForm(forms.Form):
             "Slots are made from each practitioner's weekly hours; existing ones are kept."
         ),
     )
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        today = timezone.localdate()
+        if not today - timedelta(days=7) <= start <= today + timedelta(days=366):
+            raise forms.ValidationError(_("Choose a first day within the coming year."))
+        return start

@@ -64,11 +64,19 @@ class AdminPageView(View):
         return TemplateResponse(self.request, template_name, self.admin_context(**context))
 
 
+# Days the schedule can show: far enough for any diary, never near date's limits.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def _parse_day(value: str | None) -> date:
+    """The ?date= of a schedule page; anything unusable means today."""
     try:
-        return date.fromisoformat(value) if value else timezone.localdate()
+        day = date.fromisoformat(value) if value else None
     except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
         return timezone.localdate()
+    return day
 
 
 class ScheduleMixin(AdminPageView):
@@ -281,7 +289,8 @@ class AccessRequestView(AdminPageView):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        return self.render(self.template_name, form=AccessRequestForm())
+        form = AccessRequestForm(initial={"email": request.GET.get("email", "")[:254]})
+        return self.render(self.template_name, form=form)
 
     def post(self, request):
         form = AccessRequestForm(request.POST)

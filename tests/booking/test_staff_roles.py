@@ -252,3 +252,36 @@ def test_admin_index_shows_front_desk_every_waiting_request(as_desk, world, two_
     response = as_desk.get(reverse("admin:index"))
     assert "2 requests waiting for confirmation" in response.text
     assert reverse("admin:booking_schedule_day") in response.text
+
+
+def test_search_finds_a_phone_number_typed_without_spaces(as_desk, two_patients):
+    response = as_desk.get(CHANGELIST, {"q": "07700900999"})
+    assert [a.patient_name for a in response.context["cl"].result_list] == ["Bob Other"]
+
+
+def test_practitioner_phone_search_without_spaces_still_finds_only_their_own(as_maya, two_patients):
+    response = as_maya.get(CHANGELIST, {"q": "07700900999"})
+    assert response.context["cl"].result_count == 0
+
+
+def test_phone_search_keeps_the_lists_filters(as_desk, world, two_patients):
+    response = as_desk.get(
+        CHANGELIST, {"q": "07700900999", "practitioner__id__exact": world.maya.pk}
+    )
+    assert response.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize(
+    "query", [{"practitioner__id__exact": "abc"}, {"starts_at__year": "x"}, {"nope": "1"}]
+)
+def test_csv_export_with_a_malformed_filter_is_a_client_error_not_a_500(
+    as_desk, two_patients, query
+):
+    response = as_desk.get(reverse("admin:booking_appointmentrequest_export"), query)
+    assert 400 <= response.status_code < 500
+
+
+def test_change_page_links_front_desk_to_the_patients_access_request(as_desk, two_patients):
+    alice, _bob = two_patients
+    response = as_desk.get(change_url(alice))
+    assert "access-request/?email=alice%40example.com" in response.text

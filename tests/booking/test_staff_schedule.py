@@ -350,3 +350,24 @@ def test_practitioner_edits_their_weekly_hours_on_their_own_page(as_maya, world)
     response = as_maya.post(url, data)
     assert response.status_code == 302, response.context["errors"]
     assert world.maya.weekly_availability.get().ends_at.hour == 12
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "yesterday", ""])
+def test_schedule_with_an_unusable_date_shows_today(as_desk, world, value):
+    for url in (DAY_URL, WEEK_URL):
+        response = as_desk.get(url, {"date": value})
+        assert response.status_code == 200
+
+
+def test_phone_in_far_in_the_future_is_a_form_error_not_a_500(as_desk, world):
+    response = as_desk.post(PHONE_IN_URL, phone_in_data(world, date="9999-12-31"))
+    assert response.status_code == 200
+    assert "more than two years ahead" in response.text
+
+
+def test_generate_slots_far_ahead_is_a_form_error_not_a_500(as_desk, world):
+    response = as_desk.post(
+        reverse("admin:booking_timeslot_generate"), {"start": "9999-12-01", "days": "366"}
+    )
+    assert response.status_code == 200
+    assert "within the coming year" in response.text
