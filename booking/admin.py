@@ -42,6 +42,7 @@ from booking.models import (
 from booking.permissions import is_front_desk, practitioner_for, scope_to_user, sees_everything
 from booking.schedule import local_midnight, week_start
 from booking.services import appointment_change_status
+from clinic.identity import get_clinic
 
 S = AppointmentStatus
 User = get_user_model()
@@ -609,6 +610,42 @@ class PractitionerAdmin(PractitionerScopedAdmin):
         if db_field.name == "user":
             kwargs["queryset"] = User.objects.filter(is_staff=True).order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- Generate slots ---------------------------------------------------------
+
+    actions = ["generate_slots"]
+
+    def has_generate_slots_permission(self, request):
+        return request.user.has_perm("booking.add_timeslot")
+
+    @admin.action(
+        description=_("Generate slots for the selected practitioners (booking horizon)"),
+        permissions=["generate_slots"],
+    )
+    def generate_slots(self, request, queryset):
+        from booking import services
+
+        days = get_clinic().booking_horizon_days + 1
+        try:
+            created = services.slots_generate(
+                start=timezone.localdate(),
+                days=days,
+                now=timezone.now(),
+                practitioners=list(queryset),
+            )
+        except BookingError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d new slot made for the next %(days)d days.",
+                "%(count)d new slots made for the next %(days)d days.",
+                created,
+            )
+            % {"count": created, "days": days},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Treatment)

@@ -285,3 +285,19 @@ def test_change_page_links_front_desk_to_the_patients_access_request(as_desk, tw
     alice, _bob = two_patients
     response = as_desk.get(change_url(alice))
     assert "access-request/?email=alice%40example.com" in response.text
+
+
+@pytest.mark.django_db
+def test_roles_migration_can_be_reversed_and_applied_again():
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    roles = importlib.import_module("clinic.migrations.0002_staff_roles")
+    state = MigrationExecutor(connection).loader.project_state(("clinic", "0002_staff_roles"))
+    with connection.schema_editor() as editor:
+        roles.remove_roles(state.apps, editor)
+        assert not Group.objects.filter(name__in=["Front desk", "Practitioner"]).exists()
+        roles.create_roles(state.apps, editor)
+    assert Group.objects.get(name="Practitioner").permissions.count() == 19

@@ -371,3 +371,25 @@ def test_generate_slots_far_ahead_is_a_form_error_not_a_500(as_desk, world):
     )
     assert response.status_code == 200
     assert "within the coming year" in response.text
+
+
+def test_generate_slots_action_on_practitioners_makes_their_slots(as_desk, world):
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    world.tom.weekly_availability.create(
+        weekday=tomorrow.weekday(), starts_at="09:00", ends_at="12:00"
+    )
+    response = as_desk.post(
+        reverse("admin:booking_practitioner_changelist"),
+        {"action": "generate_slots", "_selected_action": [world.tom.pk]},
+        follow=True,
+    )
+    assert any("new slot" in t for t in texts(response))
+    assert TimeSlot.objects.filter(practitioner=world.tom).exists()
+    assert not TimeSlot.objects.filter(practitioner=world.maya).exists()
+
+
+def test_practitioner_is_not_offered_the_generate_slots_action(as_maya, world):
+    response = as_maya.get(reverse("admin:booking_practitioner_changelist"))
+    assert "generate_slots" not in response.text
