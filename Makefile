@@ -9,7 +9,10 @@ MANAGE := $(BIN)/python manage.py
 UV := $(PYTHON) -m uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WEB_WORKERS ?= 2
+# One process with threads: without REDIS_URL the cache is per process, and one
+# process keeps staff edits, rate limits and cached pages consistent.
+WEB_WORKERS ?= 1
+WEB_THREADS ?= 4
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -76,7 +79,7 @@ run: install $(SECRET_FILE)
 	@echo "  (prefix it with SECRET_KEY=\$$(cat $(SECRET_FILE)) or DEBUG=true)"
 	@echo ""
 	@$(WITH_SECRET) exec $(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) \
-		--workers $(WEB_WORKERS) --access-logfile - --forwarded-allow-ips 127.0.0.1
+		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips 127.0.0.1
 
 dev: install-dev
 	@DEBUG=true $(MANAGE) ensure_database
