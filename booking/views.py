@@ -60,9 +60,14 @@ def _render_step(request, template, step, context, status=200):
     return render(request, template, context, status=status)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """Manage pages: never cached, never indexed, never leaked in a Referer."""
-    response["Referrer-Policy"] = "no-referrer"
+def _private(response: HttpResponse, *, referrer: str = "no-referrer") -> HttpResponse:
+    """Manage pages: never cached, never indexed, never leaked in a Referer.
+
+    Pages with a POST form use "same-origin" instead: with "no-referrer" the
+    browser sends `Origin: null`, which CSRF protection rightly refuses, and
+    "same-origin" still never shows the private link to another site.
+    """
+    response["Referrer-Policy"] = referrer
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "no-store, private"
     return response
@@ -432,7 +437,9 @@ class CancelView(View):
 
     def get(self, request, token):
         context = _manage_context(self.appointment, self.now)
-        return _private(render(request, "booking/manage_cancel.html", context))
+        return _private(
+            render(request, "booking/manage_cancel.html", context), referrer="same-origin"
+        )
 
     def post(self, request, token):
         try:
@@ -470,7 +477,10 @@ class RescheduleView(View):
                 "new_end": start + timedelta(minutes=appointment.treatment.duration_minutes),
                 "start_param": flow.start_format(start),
             }
-            return _private(render(request, "booking/manage_reschedule_confirm.html", context))
+            return _private(
+                render(request, "booking/manage_reschedule_confirm.html", context),
+                referrer="same-origin",
+            )
         week = _week_of_times(
             treatment=appointment.treatment,
             practitioner=appointment.practitioner,

@@ -556,3 +556,11 @@ def test_calendar_download_is_an_ics_file(client, booked):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VCALENDAR" in response.content
+
+
+def test_cancel_confirmation_page_keeps_the_origin_header_for_csrf(client, booked):
+    response = client.get(reverse("booking:cancel", kwargs={"token": booked.manage_token}))
+
+    # "no-referrer" would make browsers send Origin: null and fail the CSRF check.
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "no-store" in response["Cache-Control"]
