@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from booking.caching import availability_changed
 from booking.errors import (
     BookingError,
     CancellationWindowError,
@@ -283,6 +284,7 @@ def appointment_book(
         queue_notification(appointment=appointment, kind=NotificationKind.CLINIC_NEW_REQUEST)
     else:
         queue_notification(appointment=appointment, kind=NotificationKind.CONFIRMED)
+    transaction.on_commit(availability_changed)
     return appointment
 
 
@@ -353,6 +355,7 @@ def appointment_reschedule(
         ),
     )
     queue_notification(appointment=appointment, kind=NotificationKind.RESCHEDULED)
+    transaction.on_commit(availability_changed)
     return appointment
 
 
@@ -363,6 +366,7 @@ def appointment_cancel_by_patient(*, token: str, now: datetime) -> AppointmentRe
     if appointment is None:
         raise LinkExpiredError("This link is not valid.")
     _check_changeable_online(appointment=appointment, now=now)
+    transaction.on_commit(availability_changed)
     return appointment_change_status(
         appointment_id=appointment.pk,
         to_status=AppointmentStatus.CANCELLED_BY_PATIENT,
@@ -555,6 +559,8 @@ def slots_generate(
     if to_delete:
         TimeSlot.objects.filter(pk__in=to_delete).delete()
     TimeSlot.objects.bulk_create(to_create)
+    if to_delete or to_create:
+        transaction.on_commit(availability_changed)
     return len(to_create)
 
 
@@ -565,6 +571,7 @@ def slot_set_blocked(*, slot_id: int, blocked: bool) -> TimeSlot:
     if slot.is_blocked != blocked:
         slot.is_blocked = blocked
         slot.save(update_fields=["is_blocked"])
+        transaction.on_commit(availability_changed)
     return slot
 
 
@@ -577,12 +584,14 @@ def slot_add_manual(
         raise BookingError("The slot must end after it starts.")
     try:
         with transaction.atomic():
-            return TimeSlot.objects.create(
+            slot = TimeSlot.objects.create(
                 practitioner=practitioner,
                 starts_at=starts_at,
                 ends_at=ends_at,
                 source=TimeSlot.Source.MANUAL,
             )
+        transaction.on_commit(availability_changed)
+        return slot
     except IntegrityError as error:
         if _constraint_name(error) == "time_slot_no_overlap":
             raise BookingError(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from booking import flow
+from booking.caching import cache_time_picker
 from booking.errors import BookingError, LinkExpiredError, SlotTakenError
 from booking.forms import (
     ANY_PRACTITIONER,
@@ -161,6 +162,7 @@ def _week_of_times(*, treatment, practitioner, week_param, now):
     }
 
 
+@cache_time_picker
 def time_step(request):
     choice = flow.choice_parse(request.GET)
     if choice.treatment is None:

@@ -308,3 +308,6 @@ BOOKING_RATE_LIMITS = {
     "email": (env_int("BOOKING_RATE_LIMIT_PER_EMAIL", 3), 60 * 60),
 }
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
+# The time picker is cached this long at most; every booking, move, cancellation
+# or slot change empties it at once. 0 switches the cache off.
+BOOKING_TIMES_CACHE_SECONDS = env_int("BOOKING_TIMES_CACHE_SECONDS", 60)

@@ -8,9 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from booking import flow
+from booking.caching import availability_changed, availability_generation
 from booking.models import AppointmentRequest, TimeSlot
 from booking.selectors import available_start_times
-from tests.booking.booking_world import at, make_world
+from booking.services import appointment_book
+from tests.booking.booking_world import at, make_world, patient
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +21,9 @@ QUERY_BUDGET = 8
 
 
 @pytest.fixture
-def world(clinic):
+def world(clinic, settings):
+    # The budget is for a real render; the short-lived page cache is tested below.
+    settings.BOOKING_TIMES_CACHE_SECONDS = 0
     return make_world()
 
 
@@ -165,3 +170,46 @@ def test_first_available_lists_each_time_once_with_the_first_practitioner(world)
         at(world.day, 9, 30),
     ]
     assert {t.practitioner for t in times} == {world.maya}
+
+
+def test_cached_time_picker_answers_without_queries_until_a_booking(client, world, settings):
+    settings.BOOKING_TIMES_CACHE_SECONDS = 60
+    world.slot(world.maya, 9, 13)
+    params = {"treatment": "dry-needling", "practitioner": "maya-okafor"}
+    taken = flow.start_format(at(world.day, 10))
+    assert taken in client.get(reverse("booking:time"), params).content.decode()
+
+    with CaptureQueriesContext(connection) as queries:
+        hit = client.get(reverse("booking:time"), params)
+    assert hit["X-Times-Cache"] == "hit"
+    assert len(queries) == 0
+
+    appointment_book(
+        treatment=world.dry_needling,
+        practitioner=world.maya,
+        starts_at=at(world.day, 10),
+        patient=patient(),
+        now=timezone.now(),
+    )
+    availability_changed()  # what the service does on commit (tests run in one transaction)
+    after = client.get(reverse("booking:time"), params)
+    assert after["X-Times-Cache"] == "miss"
+    assert taken not in after.content.decode()
+
+
+def test_booking_service_empties_the_time_picker_cache_on_commit(
+    world, django_capture_on_commit_callbacks
+):
+    world.slot(world.maya, 9, 13)
+    before = availability_generation()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(
+            treatment=world.dry_needling,
+            practitioner=world.maya,
+            starts_at=at(world.day, 10),
+            patient=patient(),
+            now=timezone.now(),
+        )
+
+    assert availability_generation() > before
