@@ -54,8 +54,54 @@ class Case:
         return self.path() if callable(self.path) else self.path
 
 
+# Seeds the bench database once: every other free dry-needling time of Maya's
+# eight weeks booked (several hundred appointments), through the booking service.
+_BUSY_DIARY = """
+from datetime import timedelta
+from django.utils import timezone
+from booking.models import AppointmentRequest, Practitioner, Treatment
+from booking.selectors import available_start_times
+from booking.services import PatientDetails, appointment_book
+maya = Practitioner.objects.get(slug="maya-okafor")
+treatment = Treatment.objects.get(slug="dry-needling")
+now = timezone.now()
+if AppointmentRequest.objects.active().filter(practitioner=maya).count() < 200:
+    days = available_start_times(treatment=treatment, practitioner=maya,
+                                 start=timezone.localdate(), days=57, now=now)
+    for offered in [t for day in days.values() for t in day][::2]:
+        try:
+            appointment_book(treatment=treatment, practitioner=maya, starts_at=offered.starts_at,
+                             patient=PatientDetails(name="Bench Patient", email="bench@example.com",
+                                                    phone="07700 900000", is_new_patient=False),
+                             now=now, source="staff", enforce_policy=False)
+        except Exception:
+            pass
+print(AppointmentRequest.objects.active().filter(practitioner=maya).count())
+"""
+
+
+def time_picker_with_busy_diary() -> str:
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "TASKS_BACKEND": "django.tasks.backends.dummy.DummyBackend",
+        "DATABASE_URL": os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"
+        ),
+    }
+    booked = run(
+        [str(PYTHON), "manage.py", "shell", "--no-imports", "-c", _BUSY_DIARY],
+        env,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    print(f"time picker: Maya has {booked} active appointments in the bench database")
+    return "/book/time/?treatment=dry-needling&practitioner=maya-okafor"
+
+
 CASES = [
     Case("article page", "/articles/dry-needling-explained/"),
+    Case("booking time picker", time_picker_with_busy_diary),
 ]
 
 
