@@ -47,8 +47,26 @@ def change_url(appointment):
 # --- The roles migration -------------------------------------------------------
 
 
+def apply_roles_migration():
+    """Run the data migration's forward step, as `migrate` does (idempotent).
+
+    Tests that flush the database (browser tests) also drop the groups, so the
+    migration is run here rather than trusting whatever state the database is in.
+    """
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    roles = importlib.import_module("clinic.migrations.0002_staff_roles")
+    state = MigrationExecutor(connection).loader.project_state(("clinic", "0002_staff_roles"))
+    with connection.schema_editor() as editor:
+        roles.create_roles(state.apps, editor)
+
+
 @pytest.mark.django_db
 def test_roles_migration_creates_front_desk_and_practitioner_groups():
+    apply_roles_migration()
     desk = set(Group.objects.get(name="Front desk").permissions.values_list("codename", flat=True))
     practitioner = set(
         Group.objects.get(name="Practitioner").permissions.values_list("codename", flat=True)
