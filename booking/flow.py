@@ -4,6 +4,7 @@ Parsing is strict: an unknown slug, a malformed time or a practitioner who
 does not offer the treatment gives a readable error, never an exception.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
@@ -14,6 +15,13 @@ from booking.forms import ANY_PRACTITIONER
 from booking.models import Practitioner, Treatment
 
 START_FORMAT = "%Y%m%dT%H%MZ"
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
+
+
+def _slug(value) -> str:
+    """A slug from the query string, or "" for anything that cannot be one (NUL bytes too)."""
+    value = (value or "").strip()
+    return value if _SLUG.match(value) else ("?" if value else "")
 
 
 def start_format(moment: datetime) -> str:
@@ -21,17 +29,20 @@ def start_format(moment: datetime) -> str:
 
 
 def start_parse(value: str) -> datetime | None:
+    """A start time from a link or form; None for garbage or absurd years."""
     try:
-        return datetime.strptime(value or "", START_FORMAT).replace(tzinfo=UTC)
+        moment = datetime.strptime((value or "")[:20], START_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+    return moment if 2000 <= moment.year <= 2200 else None
 
 
 def date_parse(value: str) -> date | None:
     try:
-        return date.fromisoformat(value or "")
+        day = date.fromisoformat((value or "")[:10])
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2200 else None
 
 
 def url(name: str, **params) -> str:
@@ -82,18 +93,18 @@ class Choice:
 def choice_parse(params, *, need_start: bool = False) -> Choice:
     """Read treatment, practitioner (slug or "any", plus "with" for any) and start."""
     choice = Choice()
-    slug = (params.get("treatment") or "").strip()
+    slug = _slug(params.get("treatment"))
     if slug:
-        choice.treatment = Treatment.objects.active().filter(slug=slug[:100]).first()
+        choice.treatment = Treatment.objects.active().filter(slug=slug).first()
         if choice.treatment is None:
             choice.error = "We could not find that treatment. Please choose one from the list."
             return choice
-    who = (params.get("practitioner") or "").strip()
+    who = _slug(params.get("practitioner"))
     if who == ANY_PRACTITIONER:
         choice.any_practitioner = True
-        who = (params.get("with") or "").strip()
+        who = _slug(params.get("with"))
     if who:
-        choice.practitioner = Practitioner.objects.active().filter(slug=who[:120]).first()
+        choice.practitioner = Practitioner.objects.active().filter(slug=who).first()
         if choice.practitioner is None:
             choice.error = "We could not find that practitioner. Please choose again."
             return choice

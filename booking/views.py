@@ -6,6 +6,7 @@ shown after a redirect (post/redirect/get), identified by the manage token.
 Everything works without JavaScript.
 """
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -48,6 +49,7 @@ from booking.services import (
 )
 from clinic.identity import get_clinic
 
+TOKEN = re.compile(r"^[-A-Za-z0-9_]{20,64}$")
 STEPS = ["Treatment", "Practitioner", "Day and time", "Your details", "Check and book"]
 WEEK = 7
 
@@ -372,9 +374,11 @@ def confirm(request):
 
 def _appointment_for(token: str, now) -> AppointmentRequest:
     """The appointment behind a manage link; LinkExpiredError once it is over."""
+    if not TOKEN.match(token):
+        raise Http404("No appointment has this link.")
     appointment = (
         AppointmentRequest.objects.select_related("treatment", "practitioner")
-        .filter(manage_token=token[:64])
+        .filter(manage_token=token)
         .first()
     )
     if appointment is None:
