@@ -250,3 +250,17 @@ def test_wrong_passwords_lock_the_login_after_the_limit(live_server, page, world
         page.get_by_label("Password").fill("not the password")
         page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Too many failed logins")).to_be_visible()
+
+
+def test_admin_index_list_and_appointment_page_with_our_additions_are_accessible(
+    live_server, page, world, axe
+):
+    log_in(page, live_server, "desk")
+    expect(page.get_by_role("link", name="Today's schedule")).to_be_visible()
+    axe(page)
+    page.get_by_role("link", name="1 request waiting for confirmation").click()
+    expect(page.get_by_role("link", name="Book a phone-in appointment")).to_be_visible()
+    axe(page)
+    page.get_by_role("link", name="Alice Own").click()
+    expect(page.get_by_role("link", name="On the schedule")).to_be_visible()
+    axe(page)
