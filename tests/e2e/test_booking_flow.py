@@ -7,12 +7,13 @@ the private link and shows that another patient can then book the same time.
 import io
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from booking import demo
+from booking import demo, flow
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, Treatment
 from booking.selectors import available_start_times
 from booking.services import PatientDetails, appointment_book
@@ -188,3 +189,91 @@ def test_cancelling_through_the_manage_link_lets_another_patient_book_the_time(
     second = AppointmentRequest.objects.get(patient_name="Second Patient")
     assert second.starts_at == offered.starts_at
     assert second.status == AppointmentStatus.CONFIRMED
+
+
+def test_errors_and_a_just_taken_time_are_accessible_and_keep_what_was_typed(
+    live_server, page, bookable, axe
+):
+    page.goto(f"{live_server.url}/book/?treatment=physiotherapy&practitioner=maya-okafor")
+    time_link = page.get_by_role("link", name=TIME_LINK).first
+    time_link.click()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Please check the form")).to_be_visible()
+    expect(page.get_by_text("Enter your full name.").last).to_be_visible()
+    axe(page)
+
+    page.get_by_label("Full name").fill("Robin Hale")
+    page.get_by_label("E-mail address").fill("robin@example.com")
+    page.get_by_label("Phone number").fill("07700 900555")
+    answer(page, "Have you been to the clinic before?", "Yes, I have been before")
+    page.get_by_label("I agree that the clinic keeps these details").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check and book")
+
+    # Someone else takes the time while Robin reads the summary.
+    start = flow.start_parse(parse_qs(urlparse(page.url).query).get("start", [""])[0])
+    if start is None:
+        start = flow.start_parse(page.locator("input[name='start']").get_attribute("value") or "")
+    appointment_book(
+        treatment=Treatment.objects.get(slug="physiotherapy"),
+        practitioner=Practitioner.objects.get(slug="maya-okafor"),
+        starts_at=start,
+        patient=PatientDetails(
+            name="Quick Patient",
+            email="quick@example.com",
+            phone="07700 900111",
+            is_new_patient=False,
+        ),
+        now=timezone.now(),
+    )
+    page.get_by_role("button", name="Book this appointment").click()
+
+    expect(page.get_by_text("someone booked that time a moment before you")).to_be_visible()
+    expect(page.get_by_text("Robin Hale")).to_be_visible()
+    axe(page)
+    page.get_by_role("button", name="Book this appointment").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, you are booked in")
+    robin = AppointmentRequest.objects.get(patient_name="Robin Hale")
+    assert robin.starts_at != start
+
+
+def test_patient_moves_an_appointment_through_the_manage_link(live_server, page, bookable, axe):
+    treatment = Treatment.objects.get(slug="massage-therapy")
+    aisha = Practitioner.objects.get(slug="aisha-rahman")
+    now = timezone.now()
+    days = available_start_times(
+        treatment=treatment,
+        practitioner=aisha,
+        start=timezone.localdate() + timedelta(days=3),
+        days=14,
+        now=now,
+    )
+    first = next(iter(days.values()))[0]
+    appointment = appointment_book(
+        treatment=treatment,
+        practitioner=aisha,
+        starts_at=first.starts_at,
+        patient=PatientDetails(
+            name="Moving Patient",
+            email="move@example.com",
+            phone="07700 900222",
+            is_new_patient=True,
+        ),
+        now=now,
+    )
+
+    page.goto(f"{live_server.url}/book/manage/{appointment.manage_token}/")
+    page.get_by_role("link", name="Change the time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new time")
+    axe(page)
+    page.get_by_role("link", name=TIME_LINK).nth(3).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move your appointment?")
+    axe(page)
+    page.get_by_role("button", name="Yes, move it to this time").click()
+
+    expect(page.get_by_text("Your appointment has moved to the new time.")).to_be_visible()
+    appointment.refresh_from_db()
+    assert appointment.starts_at != first.starts_at
+    assert appointment.is_active
