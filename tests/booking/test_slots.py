@@ -205,3 +205,24 @@ def test_generate_slots_command_covers_the_booking_horizon(world, clinic):
     call_command("generate_slots", stdout=io.StringIO())
 
     assert TimeSlot.objects.count() in {8, 9}  # every Monday in 57 days
+
+
+@pytest.mark.parametrize("sunday", [SPRING, AUTUMN], ids=["spring-forward", "fall-back"])
+def test_offered_times_on_a_daylight_saving_day_follow_the_wall_clock(world, sunday):
+    from booking.selectors import available_start_times
+
+    week(world.maya, 6, (9, 11))
+    slots_generate(start=sunday, days=1, now=NOW)
+
+    times = available_start_times(
+        treatment=world.follow_up,
+        practitioner=world.maya,
+        start=sunday,
+        days=1,
+        now=datetime(2027, 3, 1, tzinfo=UTC)
+        if sunday == SPRING
+        else datetime(2027, 10, 1, tzinfo=UTC),
+    )[sunday]
+
+    local = [t.starts_at.astimezone(LONDON).strftime("%H:%M") for t in times]
+    assert local == ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15", "10:30"]
