@@ -277,3 +277,19 @@ def test_patient_moves_an_appointment_through_the_manage_link(live_server, page,
     appointment.refresh_from_db()
     assert appointment.starts_at != first.starts_at
     assert appointment.is_active
+
+
+def test_team_pages_are_accessible_and_book_with_the_practitioner(live_server, page, bookable, axe):
+    page.goto(live_server.url + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Our team").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our team")
+    axe(page)
+
+    page.get_by_role("link", name="Tom Lindqvist", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tom Lindqvist")
+    axe(page)
+
+    page.get_by_role("link", name="Book acupuncture with Tom Lindqvist").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a day and time")
+    expect(page.get_by_text("Acupuncture, 45 minutes")).to_be_visible()
+    expect(page.get_by_role("link", name=TIME_LINK).first).to_be_visible()
