@@ -82,14 +82,20 @@ def _private(response: HttpResponse, *, referrer: str = "no-referrer") -> HttpRe
 def start(request):
     """`/book/`: choose a treatment; deep links skip the steps already decided."""
     choice = flow.choice_parse(request.GET)
-    if not choice.error and choice.treatment:
+    changing = "change" in request.GET  # "Change"/"Back" links: show the choice again
+    if not choice.error and choice.treatment and not changing:
         if choice.practitioner or choice.any_practitioner:
             return redirect(flow.url("booking:time", **choice.params()))
         return redirect(flow.url("booking:practitioner", **choice.params()))
     treatments = Treatment.objects.active()
-    if choice.practitioner:
+    if choice.practitioner and not changing:
         treatments = treatments.filter(practitioners=choice.practitioner)
-    form = TreatmentChoiceForm(treatments=treatments)
+    form = TreatmentChoiceForm(
+        treatments=treatments,
+        initial={"treatment": choice.treatment.slug} if choice.treatment else None,
+    )
+    if changing:
+        choice.practitioner = None
     return _render_step(
         request,
         "booking/step_treatment.html",

@@ -564,3 +564,11 @@ def test_cancel_confirmation_page_keeps_the_origin_header_for_csrf(client, booke
     # "no-referrer" would make browsers send Origin: null and fail the CSRF check.
     assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
+
+
+def test_back_to_treatments_shows_the_earlier_choice_selected(client, world):
+    response = client.get(reverse("booking:start"), {"treatment": "dry-needling", "change": "1"})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(r'value="dry-needling"[^>]*checked', content)
