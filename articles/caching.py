@@ -19,9 +19,16 @@ PAGE_CACHE_SECONDS = 300
 _KEPT_HEADERS = ("Content-Type", "Content-Language")
 
 
+# A session means staff or a booking in progress; the messages cookie holds
+# messages the next page must show.
+_PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+
+
 def cacheable_request(request) -> bool:
-    """Anonymous GETs only: a session means staff, a booking in progress or messages."""
-    return request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    """Anonymous GETs without anything personal to show."""
+    return request.method in ("GET", "HEAD") and not any(
+        name in request.COOKIES for name in _PERSONAL_COOKIES
+    )
 
 
 def page_cache_key(request) -> str:

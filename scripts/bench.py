@@ -224,9 +224,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
-        "--edge-cache",
+        "--view-cache-only",
         action="store_true",
-        help="serve with PublicPageCacheMiddleware right after WhiteNoise (scripts/bench_settings)",
+        help="serve without PublicPageCacheMiddleware, for comparison (scripts/bench_settings)",
     )
     args = parser.parse_args()
     if not 1 <= args.duration <= 60 or not 1 <= args.rounds <= 5:
@@ -245,7 +245,7 @@ def main() -> int:
         ),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": (
-            "scripts.bench_settings" if args.edge_cache else "clinic.settings"
+            "scripts.bench_settings" if args.view_cache_only else "clinic.settings"
         ),
     }
     load = load_with_wrk if shutil.which("wrk") else load_with_python
@@ -292,7 +292,7 @@ def main() -> int:
         f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · gunicorn "
         f"{args.workers} sync workers · {tool} -c{args.connections} -t{args.threads} "
         f"{args.duration}s × {args.rounds} rounds, alternating · "
-        f"{'edge page cache middleware' if args.edge_cache else 'settings as committed'}\n"
+        f"{'view cache only' if args.view_cache_only else 'settings as committed'}\n"
     )
     print(
         "| case | bytes | req/s | median ms | p99 ms | static req/s | static median ms "

@@ -1,16 +1,12 @@
-"""The production settings plus PublicPageCacheMiddleware right after WhiteNoise.
+"""The production settings without PublicPageCacheMiddleware.
 
-Only for `scripts/bench.py --edge-cache`: it measures what the proposed one-line
-change to clinic/settings.py's MIDDLEWARE would give, next to the site as it is.
+Only for `scripts/bench.py --view-cache-only`: it measures the page cache in the
+view alone, to show what the middleware right after WhiteNoise adds.
 """
 
 from clinic.settings import *  # noqa: F403
 from clinic.settings import MIDDLEWARE
 
-_after = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
-if "articles.middleware.PublicPageCacheMiddleware" not in MIDDLEWARE:
-    MIDDLEWARE = [
-        *MIDDLEWARE[:_after],
-        "articles.middleware.PublicPageCacheMiddleware",
-        *MIDDLEWARE[_after:],
-    ]
+MIDDLEWARE = [
+    name for name in MIDDLEWARE if name != "articles.middleware.PublicPageCacheMiddleware"
+]

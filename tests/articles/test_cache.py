@@ -54,3 +54,10 @@ def test_error_pages_are_not_stored(client, clinic):
     response = client.get("/articles/no-such-article/")
     assert response.status_code == 404
     assert "X-Page-Cache" not in response
+
+
+def test_visitors_with_pending_messages_get_a_fresh_page(client, clinic):
+    article = make_article()
+    client.get(article.get_absolute_url())
+    client.cookies["messages"] = "pending"
+    assert "X-Page-Cache" not in client.get(article.get_absolute_url())
