@@ -1,10 +1,10 @@
 """A short-lived cache for the time picker, emptied by every change to booked time.
 
 Offered times are a read of slots and appointments. Every service that
-changes either (booking, moving, cancelling, slot generation, blocking,
-adding a slot) bumps the availability generation after its commit, so a time
-just taken disappears from the picker at once. Changes made elsewhere (staff
-declining a request frees its time) show within BOOKING_TIMES_CACHE_SECONDS.
+changes either (booking, moving, cancelling or declining by anyone, slot
+generation, blocking, adding a slot) bumps the availability generation after
+its commit, so a time just taken disappears from the picker at once and freed
+time reappears at once.
 The cache never decides anything: the details step and PostgreSQL re-check.
 """
 

@@ -19,6 +19,7 @@ from booking.errors import (
     SlotTakenError,
 )
 from booking.models import (
+    ACTIVE_STATUSES,
     AppointmentRequest,
     AppointmentStatus,
     AppointmentStatusChange,
@@ -114,6 +115,9 @@ def appointment_change_status(
         by=by,
         note=note,
     )
+    if to_status not in ACTIVE_STATUSES:
+        # Declined or cancelled time is free again: offer it at once.
+        transaction.on_commit(availability_changed)
     kind = NOTIFICATION_FOR_STATUS.get(to_status)
     if notify and kind is not None:
         queue_notification(appointment=appointment, kind=kind)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from booking import flow
 from booking.caching import availability_changed, availability_generation
-from booking.models import AppointmentRequest, TimeSlot
+from booking.models import AppointmentRequest, AppointmentStatus, TimeSlot
 from booking.selectors import available_start_times
-from booking.services import appointment_book
+from booking.services import appointment_book, appointment_change_status
 from tests.booking.booking_world import at, make_world, patient
 
 pytestmark = pytest.mark.django_db
@@ -210,6 +210,30 @@ def test_booking_service_empties_the_time_picker_cache_on_commit(
             starts_at=at(world.day, 10),
             patient=patient(),
             now=timezone.now(),
+        )
+
+    assert availability_generation() > before
+
+
+def test_staff_declining_a_request_empties_the_time_picker_cache_on_commit(
+    world, django_capture_on_commit_callbacks
+):
+    world.slot(world.maya, 9, 13)
+    appointment = appointment_book(
+        treatment=world.dry_needling,
+        practitioner=world.maya,
+        starts_at=at(world.day, 10),
+        patient=patient(),
+        now=timezone.now(),
+    )
+    before = availability_generation()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_change_status(
+            appointment_id=appointment.pk,
+            to_status=AppointmentStatus.DECLINED,
+            now=timezone.now(),
+            note="Fully booked that morning.",
         )
 
     assert availability_generation() > before
