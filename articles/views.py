@@ -123,26 +123,44 @@ class ArticleDetailView(_DetailView):
         }
 
 
-class ServiceListView(PublicPageCacheMixin, TemplateView):
-    template_name = "articles/service_list.html"
+class _CollectionView(PublicPageCacheMixin, TemplateView):
+    """A list of one kind of published page: services or conditions."""
+
+    name: str
+    url_name: str
+    description: str
+    context_name: str
+
+    def items(self, *, now):
+        raise NotImplementedError
 
     def get_context_data(self, **kwargs):
-        crumbs = _crumbs(("Services", reverse("articles:service_list")))
-        description = "The treatments we offer, what each involves and how to book it online."
+        crumbs = _crumbs((self.name, reverse(self.url_name)))
         return super().get_context_data(
-            services=list(selectors.published_services(now=timezone.now())),
+            **{self.context_name: list(self.items(now=timezone.now()))},
             crumbs=crumbs,
-            description=description,
+            description=self.description,
             jsonld=seo.web_page(
                 self.request,
                 get_clinic(),
                 page_type="CollectionPage",
-                name="Services",
-                description=description,
+                name=self.name,
+                description=self.description,
                 crumbs=crumbs,
             ),
             **kwargs,
         )
+
+
+class ServiceListView(_CollectionView):
+    template_name = "articles/service_list.html"
+    name = "Services"
+    url_name = "articles:service_list"
+    description = "The treatments we offer, what each involves and how to book it online."
+    context_name = "services"
+
+    def items(self, *, now):
+        return selectors.published_services(now=now)
 
 
 class ServiceDetailView(_DetailView):
@@ -163,26 +181,15 @@ class ServiceDetailView(_DetailView):
         }
 
 
-class ConditionListView(PublicPageCacheMixin, TemplateView):
+class ConditionListView(_CollectionView):
     template_name = "articles/condition_list.html"
+    name = "Conditions"
+    url_name = "articles:condition_list"
+    description = "Where it hurts: common painful areas we treat and how we can help."
+    context_name = "conditions"
 
-    def get_context_data(self, **kwargs):
-        crumbs = _crumbs(("Conditions", reverse("articles:condition_list")))
-        description = "Where it hurts: common painful areas we treat and how we can help."
-        return super().get_context_data(
-            conditions=list(selectors.published_conditions(now=timezone.now())),
-            crumbs=crumbs,
-            description=description,
-            jsonld=seo.web_page(
-                self.request,
-                get_clinic(),
-                page_type="CollectionPage",
-                name="Conditions",
-                description=description,
-                crumbs=crumbs,
-            ),
-            **kwargs,
-        )
+    def items(self, *, now):
+        return selectors.published_conditions(now=now)
 
 
 class ConditionDetailView(_DetailView):
