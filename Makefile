@@ -77,8 +77,12 @@ run: install $(SECRET_FILE)
 	@echo "  Staff admin: http://$(HOST):$(PORT)/admin/"
 	@echo "  Create a staff login with: $(MANAGE) createsuperuser"
 	@echo "  (prefix it with SECRET_KEY=\$$(cat $(SECRET_FILE)) or DEBUG=true)"
+	@echo "  E-mails are printed here by the task worker (set SMTP_HOST to send them)."
 	@echo ""
-	@$(WITH_SECRET) exec $(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) \
+	@export $(WITH_SECRET); \
+		$(MANAGE) db_worker --no-reload & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips 127.0.0.1
 
 dev: install-dev
