@@ -34,11 +34,13 @@ from booking.models import (
     AvailabilityException,
     ClinicClosure,
     Notification,
+    NotificationStatus,
     Practitioner,
     TimeSlot,
     Treatment,
     WeeklyAvailability,
 )
+from booking.notifications import notification_resend
 from booking.permissions import is_front_desk, practitioner_for, scope_to_user, sees_everything
 from booking.schedule import local_midnight, week_start
 from booking.services import appointment_change_status
@@ -554,6 +556,39 @@ class NotificationAdmin(PractitionerScopedAdmin):
     @admin.display(description=_("last error"))
     def short_error(self, obj):
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    actions = ["send_again"]
+
+    @admin.action(description=_("Send the selected failed e-mails again"), permissions=["view"])
+    def send_again(self, request, queryset):
+        if not is_front_desk(request.user):
+            raise PermissionDenied
+        failed = queryset.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.GAVE_UP])
+        ids = list(failed.values_list("pk", flat=True))
+        for notification_id in ids:
+            notification_resend(notification_id=notification_id)
+        skipped = queryset.count() - len(ids)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d e-mail queued to be sent again.",
+                "%(count)d e-mails queued to be sent again.",
+                len(ids),
+            )
+            % {"count": len(ids)},
+            messages.SUCCESS if ids else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected e-mail had not failed and was left alone.",
+                    "%(count)d selected e-mails had not failed and were left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.INFO,
+            )
 
     def has_add_permission(self, request):
         return False

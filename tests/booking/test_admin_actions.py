@@ -262,3 +262,49 @@ def test_two_staff_confirming_the_same_request_at_once_one_succeeds_one_is_told(
     assert sum("1 appointment marked confirmed" in t for t in messages) == 1
     assert sum("is confirmed and cannot be marked confirmed" in t for t in messages) == 1
     assert Notification.objects.filter(appointment=request, kind="confirmed").count() == 1
+
+
+NOTIFICATIONS = reverse("admin:booking_notification_changelist")
+
+
+def given_up_email(appointment) -> Notification:
+    return Notification.objects.create(
+        appointment=appointment,
+        kind=Notification.Kind.CONFIRMED,
+        for_starts_at=appointment.starts_at,
+        status=Notification.Status.GAVE_UP,
+        attempts=5,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+
+
+def test_front_desk_sends_a_failed_email_again_and_it_goes_out(
+    as_desk, world, send_at_once, mailoutbox, django_capture_on_commit_callbacks
+):
+    appointment = world.appointment(world.maya, 10, status=S.CONFIRMED, email="pat@example.com")
+    email = given_up_email(appointment)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_desk.post(
+            NOTIFICATIONS,
+            {"action": "send_again", "_selected_action": [email.pk]},
+            follow=True,
+        )
+
+    email.refresh_from_db()
+    assert "1 e-mail queued to be sent again." in texts(response)
+    assert email.status == Notification.Status.SENT
+    assert [m.to for m in mailoutbox] == [["pat@example.com"]]
+
+
+def test_a_practitioner_cannot_send_emails_again(client, world):
+    appointment = world.appointment(world.maya, 10, status=S.CONFIRMED)
+    email = given_up_email(appointment)
+    client.force_login(world.maya_user)
+
+    response = client.post(NOTIFICATIONS, {"action": "send_again", "_selected_action": [email.pk]})
+
+    email.refresh_from_db()
+    assert response.status_code in {200, 403}
+    assert email.status == Notification.Status.GAVE_UP
+    assert email.attempts == 5
