@@ -98,11 +98,14 @@ if _database.get("ENGINE") != "django.db.backends.postgresql":
 _database["CONN_MAX_AGE"] = 0  # the psycopg pool below keeps connections instead
 _database["CONN_HEALTH_CHECKS"] = False
 _database.setdefault("OPTIONS", {})
+# Short, explicit waits: a database that is down must fail a request (or a
+# command) in about two seconds, not hold a worker thread for ten.
+_database["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2))
 if env_bool("DATABASE_POOL", default=True):
     _database["OPTIONS"]["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 1),
         "max_size": env_int("DATABASE_POOL_MAX", 8),
-        "timeout": 10,
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", 2),
     }
 _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DATABASES = {"default": _database}
@@ -270,6 +273,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # lockouts are warnings; each failure is INFO
+        # A failed connection reaches its caller as OperationalError (the 500
+        # log, /healthz, a command's one sentence); the pool's own warning for
+        # every retry would only repeat it.
+        "psycopg.pool": {"level": "ERROR"},
     },
 }
 

@@ -1,40 +1,36 @@
 import psycopg
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from psycopg import sql
+
+from clinic.database import (
+    connection_params,
+    database_name,
+    first_line,
+    server_unreachable_sentence,
+)
 
 
 class Command(BaseCommand):
     help = "Create the PostgreSQL database named in DATABASE_URL if it does not exist."
 
+    # The model checks need a connection, and the database may not exist yet.
     requires_system_checks = []
 
     def handle(self, *args, **options):
-        db = settings.DATABASES["default"]
-        params = {
-            "host": db.get("HOST") or None,
-            "port": db.get("PORT") or None,
-            "user": db.get("USER") or None,
-            "password": db.get("PASSWORD") or None,
-            "connect_timeout": 5,
-        }
-        where = f"{params['host'] or 'local socket'}:{params['port'] or 5432}"
+        name = database_name()
         try:
             # Connect to the maintenance database: the target may not exist yet.
-            with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+            with psycopg.connect(dbname="postgres", autocommit=True, **connection_params()) as conn:
                 exists = conn.execute(
-                    "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+                    "SELECT 1 FROM pg_database WHERE datname = %s", [name]
                 ).fetchone()
                 if exists:
-                    self.stdout.write(f"Database {db['NAME']!r} is ready.")
+                    self.stdout.write(f"Database {name!r} is ready.")
                     return
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-                self.stdout.write(self.style.SUCCESS(f"Created database {db['NAME']!r}."))
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                self.stdout.write(self.style.SUCCESS(f"Created database {name!r}."))
+        except psycopg.errors.DuplicateDatabase:
+            # Another process created it between the check and the CREATE.
+            self.stdout.write(f"Database {name!r} is ready.")
         except psycopg.OperationalError as error:
-            first_line = (str(error).strip().splitlines() or ["no answer"])[0]
-            reason = first_line.rsplit("failed: ", 1)[-1]
-            raise CommandError(
-                f"PostgreSQL is not reachable at {where} ({reason}). Start a local server "
-                "(pg_ctlcluster 15 main start) or run `docker compose up db`, or set "
-                "DATABASE_URL to a server that answers."
-            ) from None
+            raise CommandError(server_unreachable_sentence(first_line(error))) from None
