@@ -66,6 +66,11 @@ postgres:
 
 # --- the two commands --------------------------------------------------------
 
+# E-mails and calendar files link to SITE_URL (the worker has no request to read
+# the address from), so `make run PORT=8123` sends links to port 8123.
+# An explicit SITE_URL (a tunnel, a LAN name) wins.
+run dev: export SITE_URL ?= http://$(HOST):$(PORT)
+
 run: install $(SECRET_FILE)
 	@$(WITH_SECRET) $(MANAGE) ensure_database
 	@$(WITH_SECRET) $(MANAGE) migrate --noinput -v0
@@ -77,7 +82,8 @@ run: install $(SECRET_FILE)
 	@echo "  Staff admin: http://$(HOST):$(PORT)/admin/"
 	@echo "  Create a staff login with: $(MANAGE) createsuperuser"
 	@echo "  (prefix it with SECRET_KEY=\$$(cat $(SECRET_FILE)) or DEBUG=true)"
-	@echo "  E-mails are printed here by the task worker (set SMTP_HOST to send them)."
+	@echo "  E-mails are printed here by the task worker (set SMTP_HOST to send them);"
+	@echo "  their links point at $$SITE_URL."
 	@echo ""
 	@export $(WITH_SECRET); \
 		$(MANAGE) db_worker --no-reload & worker=$$!; \
@@ -111,7 +117,8 @@ format: install-dev
 # The model checks ask PostgreSQL for its version, so the database must exist:
 # it is created first when missing, as `make run` does.
 DEPLOY_ENV = DEBUG=false HTTPS=true BEHIND_PROXY=true ALLOWED_HOSTS=clinic.example \
-	CSRF_TRUSTED_ORIGINS=https://clinic.example SMTP_HOST=smtp.clinic.example \
+	CSRF_TRUSTED_ORIGINS=https://clinic.example SITE_URL=https://clinic.example \
+	SMTP_HOST=smtp.clinic.example \
 	SECRET_KEY="$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')"
 
 deploy-check: install postgres

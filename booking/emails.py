@@ -13,6 +13,8 @@ import email.message
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,8 +24,9 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from booking.formats import zone_label
 from booking.ics import appointment_ics, clinic_location
-from booking.links import admin_change_url, book_url, manage_url
+from booking.links import admin_change_url, book_url, ics_url, manage_url
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
@@ -32,6 +35,7 @@ from booking.models import (
     NotificationStatus,
 )
 from clinic.identity import get_clinic
+from clinic.validators import single_line
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,9 @@ KINDS_WITH_CALENDAR = {
     Kind.CANCELLED,
 }
 
+# E-mails to the clinic's bookings inbox rather than to the patient.
+CLINIC_KINDS = {Kind.CLINIC_NEW_REQUEST, Kind.CLINIC_CANCELLED, Kind.CLINIC_MOVED}
+
 # E-mails only worth sending while the appointment is still ahead and in this status.
 _STILL_NEEDED_WHILE = {
     Kind.REQUEST_RECEIVED: {AppointmentStatus.REQUESTED},
@@ -70,12 +77,12 @@ class AppointmentTime:
     date: str  # "Thursday 1 July 2027"
     starts: str  # "09:30"
     ends: str  # "10:15"
-    zone: str  # "Europe/London"
+    zone: str  # "London time", as the site writes it
     minutes: int
 
     @property
     def text(self) -> str:
-        return f"{self.date}, {self.starts}–{self.ends} ({self.zone} time)"
+        return f"{self.date}, {self.starts}–{self.ends} ({self.zone})"
 
 
 def appointment_time(appointment: AppointmentRequest) -> AppointmentTime:
@@ -86,7 +93,7 @@ def appointment_time(appointment: AppointmentRequest) -> AppointmentTime:
         date=dateformat.format(starts, "l j F Y"),
         starts=dateformat.format(starts, "H:i"),
         ends=dateformat.format(ends, "H:i"),
-        zone=settings.TIME_ZONE,
+        zone=zone_label(),
         minutes=int((appointment.ends_at - appointment.starts_at).total_seconds() // 60),
     )
 
@@ -131,7 +138,7 @@ def deliver_notification(
         notification.attempts += 1
         try:
             message = build_message(
-                notification=notification, appointment=appointment, clinic=clinic
+                notification=notification, appointment=appointment, clinic=clinic, now=now
             )
             message.send(using=MAILER)
         except Exception as error:
@@ -178,7 +185,7 @@ def _not_needed_because(
     kind = notification.kind
     if appointment.anonymised_at is not None:
         return "the patient's details have been removed"
-    if kind == Kind.CLINIC_NEW_REQUEST:
+    if kind in CLINIC_KINDS:
         return "" if clinic.inbox else "the clinic profile has no bookings inbox"
     if not appointment.email:
         return "the appointment has no e-mail address"
@@ -207,15 +214,21 @@ def _subject(kind: str, *, treatment: str, when: AppointmentTime, reference: str
         Kind.RESCHEDULED: _("New time: %(treatment)s, %(day)s"),
         Kind.REMINDER: _("Reminder: %(treatment)s, %(day)s"),
         Kind.CLINIC_NEW_REQUEST: _("New booking %(reference)s: %(treatment)s, %(day)s"),
+        Kind.CLINIC_CANCELLED: _("Cancelled online %(reference)s: %(treatment)s, %(day)s"),
+        Kind.CLINIC_MOVED: _("Moved online %(reference)s: %(treatment)s, now %(day)s"),
     }
-    return subjects[kind] % {"treatment": treatment, "day": day, "reference": reference}
+    # A header is one line: a stray line break in a name must not break the e-mail.
+    return single_line(
+        subjects[kind] % {"treatment": treatment, "day": day, "reference": reference}
+    )
 
 
 def _context(
-    notification: Notification, appointment: AppointmentRequest, clinic
+    notification: Notification, appointment: AppointmentRequest, clinic, *, now: datetime
 ) -> dict[str, object]:
     """Everything a template may show. Deliberately no reason and no screening."""
     when = appointment_time(appointment)
+    late_window = timedelta(hours=clinic.late_cancellation_hours)
     return {
         "kind": notification.kind,
         "clinic": {
@@ -236,6 +249,10 @@ def _context(
         "cancelled_by_clinic": appointment.status == AppointmentStatus.CANCELLED_BY_CLINIC,
         "decline_reason": appointment.decline_reason,
         "manage_url": manage_url(appointment),
+        "ics_url": ics_url(appointment),
+        "inside_window": appointment.starts_at - now < late_window,
+        "is_request": appointment.status == AppointmentStatus.REQUESTED,
+        "is_active": appointment.is_active,
         "admin_url": admin_change_url(appointment),
         "book_url": book_url(),
         "has_calendar": notification.kind in KINDS_WITH_CALENDAR,
@@ -243,11 +260,25 @@ def _context(
     }
 
 
+def from_address(clinic) -> str:
+    """DEFAULT_FROM_EMAIL's address under the clinic's own name, as staff set it in admin."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = single_line(clinic.name)
+    if not address or not name:
+        return settings.DEFAULT_FROM_EMAIL
+    username, _at, domain = address.rpartition("@")
+    return str(Address(display_name=name, username=username, domain=domain))
+
+
 def build_message(
-    *, notification: Notification, appointment: AppointmentRequest, clinic
+    *,
+    notification: Notification,
+    appointment: AppointmentRequest,
+    clinic,
+    now: datetime | None = None,
 ) -> EmailMultiAlternatives:
     """The e-mail for one notification: plain text, HTML and, where useful, the .ics."""
-    context = _context(notification, appointment, clinic)
+    context = _context(notification, appointment, clinic, now=now or timezone.now())
     kind = notification.kind
     subject = _subject(
         kind,
@@ -260,14 +291,14 @@ def build_message(
     html = render_to_string(f"booking/email/{kind}.html", context)
 
     headers = {"Auto-Submitted": "auto-generated"}
-    if kind == Kind.CLINIC_NEW_REQUEST:
+    if kind in CLINIC_KINDS:
         to, reply_to = [clinic.inbox], []
     else:
         to, reply_to = [appointment.email], [clinic.email] if clinic.email else []
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_address(clinic),
         to=to,
         reply_to=reply_to,
         headers=headers,

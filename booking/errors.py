@@ -16,3 +16,11 @@ class CancellationWindowError(BookingError):
 
 class LinkExpiredError(BookingError):
     """The private manage link belongs to an appointment that is over."""
+
+
+class AlreadyBookedError(BookingError):
+    """The review form's single-use key has already made a booking: this one."""
+
+    def __init__(self, message: str, *, appointment):
+        super().__init__(message)
+        self.appointment = appointment

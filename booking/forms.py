@@ -1,38 +1,37 @@
 """Forms of the booking flow. Every field says what is wrong next to it."""
 
 import time as clock
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
+from booking.formats import price
 from booking.models import Practitioner, Treatment
+from booking.screening import SCREENING_QUESTIONS
 from booking.services import PatientDetails
+from clinic.validators import tidy_name, validate_has_letter, validate_single_line
 
 ANY_PRACTITIONER = "any"
 
-SCREENING_QUESTIONS = [
-    ("pregnant", "Are you pregnant, or could you be?"),
-    ("bleeding", "Do you have a bleeding disorder, or do you take blood-thinning medicine?"),
-    ("needle_fear", "Are you afraid of needles, or have you ever fainted with them?"),
-    ("implant", "Do you have a pacemaker or another implanted device?"),
-    (
-        "recent_surgery",
-        "Have you had surgery or an infection at the area to be treated in the last six weeks?",
-    ),
-]
+__all__ = ["SCREENING_QUESTIONS"]
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
-_FILL_SALT = "booking.details.started"
+_FILL_SALT = "booking.details.started.v2"
 
 phone_validator = RegexValidator(
     r"^(?=(?:\D*\d){7,20}\D*$)[0-9 +()\-]+$",
     "Enter a phone number of 7 to 20 digits (spaces, +, brackets and hyphens are fine).",
 )
+
+TOO_FAST = "Please check your answers and press Continue again."
 
 
 class TreatmentChoiceForm(forms.Form):
@@ -52,9 +51,22 @@ class TreatmentChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["treatment"]
         field.queryset = treatments
-        field.label_from_instance = lambda t: (
-            f"{t.name} · {t.duration_minutes} minutes · £{t.price:.2f}"
+        field.label_from_instance = treatment_label
+
+
+def treatment_label(treatment: Treatment) -> str:
+    """ "Dry needling · 45 minutes · £65", and a word on how a request works."""
+    facts = f"{treatment.name} · {treatment.duration_minutes} minutes · {price(treatment.price)}"
+    if treatment.requires_confirmation:
+        return format_html(
+            '{}<span class="booking-choice__note">A request: we confirm the time by e-mail, '
+            "usually within one working day.</span>",
+            facts,
         )
+    return format_html(
+        '{}<span class="booking-choice__note">Booked at once.</span>',
+        facts,
+    )
 
 
 class PractitionerChoiceForm(forms.Form):
@@ -67,20 +79,62 @@ class PractitionerChoiceForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, practitioners, **kwargs):
+    def __init__(self, *args, practitioners, next_free=None, **kwargs):
         super().__init__(*args, **kwargs)
+        next_free = next_free or {}
+        soonest = min(next_free.values(), default=None)
         self.fields["practitioner"].choices = [
-            (ANY_PRACTITIONER, "First available practitioner"),
+            (ANY_PRACTITIONER, _practitioner_label("First available practitioner", soonest)),
             *(
-                (p.slug, f"{p.name}{f', {p.credentials}' if p.credentials else ''}")
+                (
+                    p.slug,
+                    _practitioner_label(
+                        f"{p.name}{f', {p.credentials}' if p.credentials else ''}",
+                        next_free.get(p.pk),
+                        photo=p,
+                    ),
+                )
                 for p in practitioners
             ),
         ]
 
 
-def fill_token_new() -> str:
-    """A signed timestamp: when the details form was shown."""
-    return signing.dumps(clock.time(), salt=_FILL_SALT)
+def _practitioner_label(name: str, next_free, photo: Practitioner | None = None) -> str:
+    if next_free is None:
+        when = "No free time online at the moment"
+    else:
+        local = timezone.localtime(next_free)
+        when = f"Next free: {dateformat.format(local, 'D j M, H:i')}"
+    if photo is not None and photo.photo:
+        return format_html(
+            '<img class="booking-choice__photo" src="{}" alt="" width="48" height="48">'
+            '<span class="booking-choice__text">{}<span class="booking-choice__note">{}</span>'
+            "</span>",
+            photo.photo.url,
+            name,
+            when,
+        )
+    return format_html(
+        '<span class="booking-choice__text">{}<span class="booking-choice__note">{}</span></span>',
+        name,
+        when,
+    )
+
+
+def fill_token_new(started: float | None = None, *, asked: bool = False) -> str:
+    """A signed note of when the details form was first shown, and whether we asked again."""
+    return signing.dumps(
+        {"t": clock.time() if started is None else started, "a": asked}, salt=_FILL_SALT
+    )
+
+
+def fill_token_read(value: str) -> tuple[float | None, bool]:
+    """(when the form was first shown, whether the patient was asked again); None if unreadable."""
+    try:
+        data = signing.loads(value or "", salt=_FILL_SALT, max_age=86400)
+        return float(data["t"]), bool(data["a"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None, False
 
 
 class DetailsForm(forms.Form):
@@ -137,12 +191,18 @@ class DetailsForm(forms.Form):
     )
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, needle_based: bool, **kwargs):
+    def __init__(self, *args, needle_based: bool, is_request: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.is_spam = False
         self.needle_based = needle_based
+        self.started_at: float | None = None
+        self.fill_asked = False
         if not self.is_bound:
             self.initial.setdefault("started", fill_token_new())
+        if is_request:
+            self.fields[
+                "email"
+            ].help_text = "We send news of your request and your private link here."
         privacy = reverse("privacy")
         self.fields["consent"].help_text = format_html(
             'Read our <a href="{}">privacy notice</a>.', privacy
@@ -170,9 +230,19 @@ class DetailsForm(forms.Form):
         return [self[name] for name in ["name", "email", "phone", "patient_type", "reason"]]
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
+        name = tidy_name(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError("Enter your full name.")
+        try:
+            validate_single_line(name)
+        except ValidationError:
+            raise forms.ValidationError(
+                "Enter your name on one line, without line breaks or tabs."
+            ) from None
+        try:
+            validate_has_letter(name)
+        except ValidationError:
+            raise forms.ValidationError("Enter your name in letters.") from None
         return name
 
     def clean_email(self):
@@ -183,18 +253,19 @@ class DetailsForm(forms.Form):
         if cleaned.get("website"):
             self.is_spam = True
             raise forms.ValidationError("We could not accept this form.", code="spam")
+        started, asked = fill_token_read(cleaned.get("started"))
+        self.started_at, self.fill_asked = started, asked
         minimum = settings.BOOKING_MIN_FILL_SECONDS
-        try:
-            started = signing.loads(cleaned.get("started") or "", salt=_FILL_SALT, max_age=86400)
-        except signing.BadSignature:
-            started = None
-        if minimum and (started is None or clock.time() - float(started) < minimum):
-            # Too quick for a person (or the form is a day old): ask once more.
+        if minimum and not asked and (started is None or clock.time() - started < minimum):
+            # Quicker than a person types (browser autofill can be). The next
+            # press passes however fast it comes: the form remembers it asked,
+            # and keeps when it was first shown. A script must now read the page.
             self.data = self.data.copy()
-            self.data["started"] = fill_token_new()
-            raise forms.ValidationError(
-                "Please check your details and send the form again.", code="too_fast"
-            )
+            self.data["started"] = fill_token_new(started, asked=True)
+            if not self.errors:  # with other mistakes to fix, asking again is noise
+                raise forms.ValidationError(TOO_FAST, code="too_fast")
+        if started is None:
+            self.started_at = clock.time()
         return cleaned
 
     def patient_details(self) -> PatientDetails:
@@ -211,45 +282,95 @@ class DetailsForm(forms.Form):
         )
 
 
-# --- Details carried from the details step to the confirm step, signed. ---
+# --- Details carried from the review page to the confirm step, signed. ---
+#
+# The signature covers the treatment they were given for, the review form's
+# single-use booking key and when the details form was first shown, so they
+# cannot be moved to another treatment, and once the key has booked they are
+# spent.
 
-_DETAILS_SALT = "booking.details.v1"
+_DETAILS_SALT = "booking.details.v2"
 DETAILS_MAX_AGE = 60 * 60 * 2
 
 
-def details_sign(details: PatientDetails) -> str:
-    return signing.dumps(
-        {
-            "name": details.name,
-            "email": details.email,
-            "phone": details.phone,
-            "new": details.is_new_patient,
-            "reason": details.reason,
-            "screening": details.screening,
-        },
-        salt=_DETAILS_SALT,
-        compress=True,
+@dataclass(frozen=True)
+class SignedDetails:
+    details: PatientDetails
+    treatment: str  # the slug they were given for
+    key: str  # the single-use booking key
+    started: float  # when the details form was first shown
+    asked: bool = False  # sent back too fast once and asked again: a person, let it through
+    expired: bool = False
+
+
+def details_data(details: PatientDetails) -> dict:
+    return {
+        "name": details.name,
+        "email": details.email,
+        "phone": details.phone,
+        "new": details.is_new_patient,
+        "reason": details.reason,
+        "screening": details.screening,
+    }
+
+
+def details_from_data(data: dict) -> PatientDetails:
+    return PatientDetails(
+        name=str(data["name"]),
+        email=str(data["email"]),
+        phone=str(data["phone"]),
+        is_new_patient=bool(data["new"]),
+        reason=str(data["reason"]),
+        screening={str(k): bool(v) for k, v in dict(data["screening"]).items()},
     )
 
 
-def details_unsign(value: str) -> PatientDetails | None:
-    """The patient's details back from the signed value; None if tampered or stale."""
+def details_sign(
+    details: PatientDetails,
+    *,
+    treatment: str,
+    key: str,
+    started: float | None = None,
+    asked: bool = False,
+) -> str:
+    payload = details_data(details)
+    payload.update(
+        treatment=treatment,
+        key=key,
+        started=clock.time() if started is None else started,
+        asked=asked,
+    )
+    return signing.dumps(payload, salt=_DETAILS_SALT, compress=True)
+
+
+def details_unsign(value: str) -> SignedDetails | None:
+    """The signed details back; None if tampered with. Old ones come back marked expired."""
+    expired = False
     try:
-        data = signing.loads(value, salt=_DETAILS_SALT, max_age=DETAILS_MAX_AGE)
-        return PatientDetails(
-            name=str(data["name"]),
-            email=str(data["email"]),
-            phone=str(data["phone"]),
-            is_new_patient=bool(data["new"]),
-            reason=str(data["reason"]),
-            screening={str(k): bool(v) for k, v in dict(data["screening"]).items()},
+        data = signing.loads(value or "", salt=_DETAILS_SALT, max_age=DETAILS_MAX_AGE)
+    except signing.SignatureExpired:
+        expired = True
+        try:
+            data = signing.loads(value or "", salt=_DETAILS_SALT)
+        except signing.BadSignature:
+            return None
+    except signing.BadSignature:
+        return None
+    try:
+        return SignedDetails(
+            details=details_from_data(data),
+            treatment=str(data["treatment"]),
+            key=str(data["key"]),
+            started=float(data["started"]),
+            asked=bool(data.get("asked")),
+            expired=expired,
         )
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         return None
 
 
-def details_initial(details: PatientDetails) -> dict:
-    """Prefill the details form from signed details (the "Change details" button)."""
+def details_initial(details: PatientDetails, *, started: float | None = None) -> dict:
+    """Prefill the details form with what was typed before (nothing is lost)."""
     initial = {
         "name": details.name,
         "email": details.email,
@@ -260,8 +381,7 @@ def details_initial(details: PatientDetails) -> dict:
     }
     for key, answer in details.screening.items():
         initial[f"screening_{key}"] = "yes" if answer else "no"
+    if started is not None:
+        # The first showing counts: this is the same patient coming back.
+        initial["started"] = fill_token_new(started)
     return initial
-
-
-def practitioners_choice(practitioners: list[Practitioner]) -> list[tuple[str, str]]:
-    return [(p.slug, p.name) for p in practitioners]

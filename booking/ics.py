@@ -5,17 +5,25 @@ imported the confirmation updates the same event when the time moves or the
 appointment is cancelled; SEQUENCE grows with every change so it knows which
 version is newer. Times are in UTC, which every calendar converts to its
 owner's zone. No health details: the file may be forwarded or synced anywhere.
+
+The clinic is the ORGANIZER (its public e-mail), so a calendar shows who to
+contact; an active appointment carries an alarm, and a request that staff
+have not confirmed yet says "(requested)" in its title.
 """
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import icalendar
 
 from booking.links import manage_url, site_domain
 from booking.models import AppointmentRequest, AppointmentStatus, NotificationKind
 from clinic.identity import get_clinic
+from clinic.validators import single_line
 
 PRODID = "-//Clinic booking//EN"
+
+# The calendar's own reminder, on top of the reminder e-mail the day before.
+ALARM_BEFORE = timedelta(hours=2)
 
 _EVENT_STATUS = {
     AppointmentStatus.REQUESTED: "TENTATIVE",
@@ -68,7 +76,14 @@ def appointment_ics(appointment: AppointmentRequest) -> bytes:
         event.add("created", appointment.created_at.astimezone(UTC))
     event.add("dtstart", appointment.starts_at.astimezone(UTC))
     event.add("dtend", appointment.ends_at.astimezone(UTC))
-    event.add("summary", f"{appointment.treatment.name} at {clinic.name}")
+    summary = f"{appointment.treatment.name} at {clinic.name}"
+    if appointment.status == AppointmentStatus.REQUESTED:
+        summary += " (requested)"
+    event.add("summary", single_line(summary))
+    if clinic.email:
+        organizer = icalendar.vCalAddress(f"mailto:{clinic.email}")
+        organizer.params["cn"] = icalendar.vText(single_line(clinic.name))
+        event.add("organizer", organizer)
     event.add("location", clinic_location(clinic))
     description = [
         f"Practitioner: {appointment.practitioner.name}",
@@ -83,5 +98,11 @@ def appointment_ics(appointment: AppointmentRequest) -> bytes:
     event.add("status", _EVENT_STATUS.get(appointment.status, "TENTATIVE"))
     event.add("sequence", appointment_sequence(appointment))
     event.add("transp", "OPAQUE")
+    if appointment.is_active:
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", single_line(summary))
+        alarm.add("trigger", -ALARM_BEFORE)
+        event.add_component(alarm)
     calendar.add_component(event)
     return calendar.to_ical()

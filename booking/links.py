@@ -1,7 +1,8 @@
 """Absolute links to the site for e-mails and calendar files.
 
 E-mails are rendered by the worker, where no request exists to build absolute
-URLs from, so they use the SITE_URL setting.
+URLs from, so they use the SITE_URL setting (`make run` sets it from HOST and
+PORT; production sets it to the public https address).
 """
 
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from booking.models import AppointmentRequest
+from booking.tokens import manage_token_for
 
 
 def absolute_url(path: str) -> str:
@@ -20,14 +22,33 @@ def site_domain() -> str:
     return urlsplit(settings.SITE_URL).hostname or "localhost"
 
 
-def manage_url(appointment: AppointmentRequest) -> str:
-    """The patient's private page to view, reschedule or cancel the appointment."""
+def manage_token(appointment: AppointmentRequest) -> str:
+    """The token in the appointment's private link ("" if it cannot be written again)."""
+    return manage_token_for(
+        reference=appointment.reference, stored_hash=appointment.manage_token_hash
+    )
+
+
+def _token_url(name: str, appointment: AppointmentRequest) -> str:
+    token = manage_token(appointment)
+    if not token:
+        return ""
     try:
-        path = reverse("booking:manage", kwargs={"token": appointment.manage_token})
+        path = reverse(name, kwargs={"token": token})
     except NoReverseMatch:
         # Only while the booking pages are being built; never in a release.
         return ""
     return absolute_url(path)
+
+
+def manage_url(appointment: AppointmentRequest) -> str:
+    """The patient's private page to view, reschedule or cancel the appointment."""
+    return _token_url("booking:manage", appointment)
+
+
+def ics_url(appointment: AppointmentRequest) -> str:
+    """The calendar file, straight from the link: calendar apps carry no session."""
+    return _token_url("booking:ics", appointment)
 
 
 def book_url() -> str:

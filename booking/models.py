@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clinic.models import OpeningHours
+from clinic.validators import NameField
 
 
 class TreatmentQuerySet(models.QuerySet):
@@ -16,7 +17,16 @@ class TreatmentQuerySet(models.QuerySet):
 
 
 class Treatment(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    # Start times a patient may pick fall on this many minutes past the hour.
+    class StartStep(models.IntegerChoices):
+        FIVE = 5, _("every 5 minutes")
+        TEN = 10, _("every 10 minutes")
+        FIFTEEN = 15, _("every 15 minutes")
+        TWENTY = 20, _("every 20 minutes")
+        THIRTY = 30, _("every 30 minutes")
+        HOUR = 60, _("on the hour")
+
+    name = NameField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     summary = models.CharField(_("summary"), max_length=250, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -27,6 +37,12 @@ class Treatment(models.Model):
         help_text=_("Clean-up and notes time kept free after each appointment."),
     )
     price = models.DecimalField(_("price"), max_digits=7, decimal_places=2)
+    start_step_minutes = models.PositiveSmallIntegerField(
+        _("start times offered"),
+        choices=StartStep.choices,
+        default=StartStep.FIFTEEN,
+        help_text=_("How far apart the start times offered online are, from the full hour."),
+    )
     is_needle_based = models.BooleanField(
         _("needle-based"),
         default=False,
@@ -55,6 +71,10 @@ class Treatment(models.Model):
                 condition=Q(buffer_after_minutes__lte=120), name="treatment_buffer_sensible"
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="treatment_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(start_step_minutes__in=[5, 10, 15, 20, 30, 60]),
+                name="treatment_start_step_divides_the_hour",
+            ),
         ]
 
     def __str__(self):
@@ -67,7 +87,7 @@ class PractitionerQuerySet(models.QuerySet):
 
 
 class Practitioner(models.Model):
-    name = models.CharField(_("name"), max_length=120)
+    name = NameField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     credentials = models.CharField(
         _("credentials"), max_length=200, blank=True, help_text=_("For example: MSc, MCSP")
@@ -304,7 +324,11 @@ class AppointmentRequest(models.Model):
         STAFF = "staff", _("By staff")
 
     reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
-    manage_token = models.CharField(max_length=64, unique=True, editable=False)
+    # SHA-256 of the private link's token: a copy of the database opens no appointment.
+    manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # SHA-256 of the single-use key of the review form that made an online booking,
+    # so that pressing the final button again finds this booking instead of a new one.
+    booking_key_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     treatment = models.ForeignKey(
         Treatment,
         on_delete=models.PROTECT,
@@ -332,7 +356,7 @@ class AppointmentRequest(models.Model):
         _("booked"), max_length=10, choices=Source.choices, default=Source.ONLINE
     )
 
-    patient_name = models.CharField(_("patient name"), max_length=120)
+    patient_name = NameField(_("patient name"), max_length=120)
     email = models.EmailField(_("e-mail"), max_length=254)
     phone = models.CharField(_("phone"), max_length=32)
     is_new_patient = models.BooleanField(_("new patient"), default=True)
@@ -372,6 +396,11 @@ class AppointmentRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(occupied_until__gte=F("ends_at")),
                 name="appointment_held_through_end",
+            ),
+            models.UniqueConstraint(
+                fields=["booking_key_hash"],
+                condition=~Q(booking_key_hash=""),
+                name="appointment_booking_key_once",
             ),
             # The heart of the site: two active appointments of one
             # practitioner never overlap, buffer included, whoever books them.
@@ -438,6 +467,8 @@ class NotificationKind(models.TextChoices):
     RESCHEDULED = "rescheduled", _("Rescheduled")
     REMINDER = "reminder", _("Reminder")
     CLINIC_NEW_REQUEST = "clinic_new_request", _("New request (to the clinic)")
+    CLINIC_CANCELLED = "clinic_cancelled", _("Cancelled online (to the clinic)")
+    CLINIC_MOVED = "clinic_moved", _("Moved online (to the clinic)")
 
 
 class NotificationStatus(models.TextChoices):

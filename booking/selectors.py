@@ -2,16 +2,29 @@
 
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from booking.formats import zone_label
 from booking.models import AppointmentRequest, Practitioner, TimeSlot, Treatment
-from booking.services import GRANULARITY, booking_window
+from booking.services import (
+    booking_window,
+    late_cancellation_from,
+    request_confirmable_from,
+    start_step,
+)
+from clinic.identity import get_clinic
 
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+__all__ = ["zone_label"]
+
+WEEK = 7
+
+# Where a day's times are split for reading: before noon, before five, after.
+PERIODS = [("Morning", time(0)), ("Afternoon", time(12)), ("Evening", time(17))]
 
 
 @dataclass(frozen=True)
@@ -19,51 +32,40 @@ class OfferedTime:
     starts_at: datetime
     practitioner: Practitioner
     ends_at: datetime | None = None
+    # Inside the late-cancellation window: it cannot be changed online once booked.
+    late: bool = False
 
 
 def clinic_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def _round_up(moment: datetime) -> datetime:
-    remainder = (moment - _EPOCH) % GRANULARITY
-    return moment if not remainder else moment + (GRANULARITY - remainder)
+def _round_up(moment: datetime, step: timedelta) -> datetime:
+    """The first start at or after `moment` that is a whole number of steps past the hour."""
+    local = moment.astimezone(clinic_zone())
+    past = timedelta(minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
+    remainder = past % step
+    return moment if not remainder else moment + (step - remainder)
 
 
 def practitioners_offering(*, treatment: Treatment) -> list[Practitioner]:
     return list(Practitioner.objects.active().filter(treatments=treatment))
 
 
-def available_start_times(
+def _free_starts(
     *,
     treatment: Treatment,
-    practitioner: Practitioner | None = None,
-    start: date,
-    days: int,
-    now: datetime,
-) -> dict[date, list[OfferedTime]]:
-    """Start times a patient may book, by local day, earliest first.
+    practitioners: dict[int, Practitioner],
+    window_start: datetime,
+    window_end: datetime,
+) -> Iterator[tuple[int, datetime]]:
+    """(practitioner id, start) for every free start in the window: two queries.
 
-    Candidates sit on a 15-minute grid inside unblocked slots; a candidate is
-    offered when the treatment ends inside the slot and the time it holds
-    (buffer included) overlaps no active appointment. With no practitioner
-    ("first available") any practitioner who offers the treatment will do,
-    and each time is listed once. Three queries whatever the data size.
+    Candidates sit on the treatment's step inside unblocked slots; a candidate
+    is free when the treatment ends inside the slot and the time it holds
+    (buffer included) overlaps no active appointment.
     """
-    zone = clinic_zone()
-    earliest, latest = booking_window(now=now)
-    window_start = max(datetime.combine(start, time(0), tzinfo=zone), earliest)
-    window_end = min(datetime.combine(start + timedelta(days=days), time(0), tzinfo=zone), latest)
-    if window_end <= window_start or not treatment.is_active:
-        return {}
-
-    candidates = Practitioner.objects.active().filter(treatments=treatment)
-    if practitioner is not None:
-        candidates = candidates.filter(pk=practitioner.pk)
-    practitioners = {p.pk: p for p in candidates}
-    if not practitioners:
-        return {}
-
+    step = start_step(treatment)
     duration = timedelta(minutes=treatment.duration_minutes)
     held = duration + timedelta(minutes=treatment.buffer_after_minutes)
     slots = TimeSlot.objects.filter(
@@ -86,33 +88,109 @@ def available_start_times(
         busy[practitioner_id].append((busy_start, busy_end))
     busy_starts = {pid: [s for s, _ in rows] for pid, rows in busy.items()}
 
-    order = {pk: index for index, pk in enumerate(practitioners)}
-    offered: dict[datetime, OfferedTime] = {}
     for practitioner_id, slot_start, slot_end in slots:
-        moment = _round_up(max(slot_start, window_start))
+        moment = _round_up(max(slot_start, window_start), step)
         rows = busy.get(practitioner_id, [])
         starts = busy_starts.get(practitioner_id, [])
         while moment + duration <= slot_end and moment < window_end:
-            holds_until = moment + held
             # Active appointments never overlap each other, so of those starting
-            # before holds_until only the latest can still run past `moment`.
-            index = bisect_left(starts, holds_until)
+            # before this one would end only the latest can still run past `moment`.
+            index = bisect_left(starts, moment + held)
             if index and rows[index - 1][1] > moment:
-                moment = _round_up(rows[index - 1][1])
+                moment = _round_up(rows[index - 1][1], step)
                 continue
-            current = offered.get(moment)
-            if current is None or order[practitioner_id] < order[current.practitioner.pk]:
-                offered[moment] = OfferedTime(
-                    starts_at=moment,
-                    practitioner=practitioners[practitioner_id],
-                    ends_at=moment + duration,
-                )
-            moment += GRANULARITY
+            yield practitioner_id, moment
+            moment += step
+
+
+def _window(*, start: date, days: int, now: datetime) -> tuple[datetime, datetime]:
+    zone = clinic_zone()
+    earliest, latest = booking_window(now=now)
+    window_start = max(datetime.combine(start, time(0), tzinfo=zone), earliest)
+    window_end = min(datetime.combine(start + timedelta(days=days), time(0), tzinfo=zone), latest)
+    return window_start, window_end
+
+
+def available_start_times(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner | None = None,
+    start: date,
+    days: int,
+    now: datetime,
+) -> dict[date, list[OfferedTime]]:
+    """Start times a patient may book, by local day, earliest first.
+
+    With no practitioner ("first available") any practitioner who offers the
+    treatment will do, and each time is listed once, with the first of them
+    in the team's order. Three queries whatever the data size.
+    """
+    zone = clinic_zone()
+    window_start, window_end = _window(start=start, days=days, now=now)
+    if window_end <= window_start or not treatment.is_active:
+        return {}
+    candidates = Practitioner.objects.active().filter(treatments=treatment)
+    if practitioner is not None:
+        candidates = candidates.filter(pk=practitioner.pk)
+    practitioners = {p.pk: p for p in candidates}
+    if not practitioners:
+        return {}
+
+    duration = timedelta(minutes=treatment.duration_minutes)
+    late_before = late_cancellation_from(now=now)
+    order = {pk: index for index, pk in enumerate(practitioners)}
+    offered: dict[datetime, OfferedTime] = {}
+    for practitioner_id, moment in _free_starts(
+        treatment=treatment,
+        practitioners=practitioners,
+        window_start=window_start,
+        window_end=window_end,
+    ):
+        current = offered.get(moment)
+        if current is None or order[practitioner_id] < order[current.practitioner.pk]:
+            offered[moment] = OfferedTime(
+                starts_at=moment,
+                practitioner=practitioners[practitioner_id],
+                ends_at=moment + duration,
+                late=moment < late_before,
+            )
 
     by_day: dict[date, list[OfferedTime]] = defaultdict(list)
     for moment in sorted(offered):
         by_day[moment.astimezone(zone).date()].append(offered[moment])
     return dict(by_day)
+
+
+def next_free_starts(
+    *, treatment: Treatment, practitioners: list[Practitioner], now: datetime
+) -> dict[int, datetime]:
+    """Each practitioner's first free start for the treatment within the booking horizon."""
+    if not practitioners:
+        return {}
+    today = now.astimezone(clinic_zone()).date()
+    window_start, window_end = _window(
+        start=today, days=get_clinic().booking_horizon_days + 1, now=now
+    )
+    confirmable = _confirmable_from(treatment=treatment, needs_confirmation=None, now=now)
+    first: dict[int, datetime] = {}
+    for practitioner_id, moment in _free_starts(
+        treatment=treatment,
+        practitioners={p.pk: p for p in practitioners},
+        window_start=max(window_start, confirmable),
+        window_end=window_end,
+    ):
+        if practitioner_id not in first or moment < first[practitioner_id]:
+            first[practitioner_id] = moment
+    return first
+
+
+def _confirmable_from(
+    *, treatment: Treatment, needs_confirmation: bool | None, now: datetime
+) -> datetime:
+    """From when a time can be offered as a request staff will confirm in time."""
+    if needs_confirmation is None:
+        needs_confirmation = treatment.requires_confirmation
+    return request_confirmable_from(now=now) if needs_confirmation else now
 
 
 def nearest_start_times(
@@ -123,20 +201,149 @@ def nearest_start_times(
     now: datetime,
     limit: int = 6,
 ) -> list[OfferedTime]:
-    """The free times closest to one that was just taken, earliest first."""
+    """The free times nearest to one that was just taken, before or after, in time order."""
     zone = clinic_zone()
     day = around.astimezone(zone).date()
     first = max(day - timedelta(days=3), now.astimezone(zone).date())
+    confirmable = _confirmable_from(treatment=treatment, needs_confirmation=None, now=now)
     times = [
         offered
         for offered_day in available_start_times(
             treatment=treatment, practitioner=practitioner, start=first, days=14, now=now
         ).values()
         for offered in offered_day
+        if offered.starts_at >= confirmable
     ]
-    times.sort(key=lambda offered: abs(offered.starts_at - around))
+    times.sort(key=lambda offered: (abs(offered.starts_at - around), offered.starts_at))
     return sorted(times[:limit], key=lambda offered: offered.starts_at)
+
+
+def closest_of(times: list[OfferedTime], around: datetime) -> OfferedTime | None:
+    return min(times, key=lambda offered: abs(offered.starts_at - around), default=None)
+
+
+# --- The time picker's week ----------------------------------------------------------
+
+
+@dataclass
+class Period:
+    name: str
+    times: list[OfferedTime]
+
+
+@dataclass
+class PickerDay:
+    day: date
+    periods: list[Period] = field(default_factory=list)
+    # Times held back because staff could not confirm a request for them in time.
+    phone_only: bool = False
+
+
+@dataclass
+class PickerWeek:
+    first_day: date
+    last_shown: date
+    days: list[PickerDay]
+    earlier: date | None
+    later: date | None
+    today: date
+    last_day: date
+    any_late: bool
+    late_hours: int
+
+
+def _periods(times: list[OfferedTime], zone: ZoneInfo) -> list[Period]:
+    periods: list[Period] = []
+    for offered in times:
+        local = offered.starts_at.astimezone(zone).time()
+        name = next(name for name, begins in reversed(PERIODS) if local >= begins)
+        if not periods or periods[-1].name != name:
+            periods.append(Period(name=name, times=[]))
+        periods[-1].times.append(offered)
+    return periods
+
+
+def time_picker_week(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner | None,
+    week: date | None,
+    now: datetime,
+    needs_confirmation: bool | None = None,
+) -> PickerWeek:
+    """Seven days of offered times, from `week` or from the first day with any.
+
+    The whole booking horizon is read at once (three queries), so "Earlier" and
+    "Later" appear only where there is something to go to and lead straight
+    to it. Requests staff could not confirm before they start are left out,
+    and the day says "phone us" instead when the clinic's setting asks for it.
+    """
+    zone = clinic_zone()
+    clinic = get_clinic()
+    today = now.astimezone(zone).date()
+    _earliest, latest = booking_window(now=now)
+    last_day = (latest - timedelta(seconds=1)).astimezone(zone).date()
+    everything = available_start_times(
+        treatment=treatment,
+        practitioner=practitioner,
+        start=today,
+        days=(last_day - today).days + 1,
+        now=now,
+    )
+    confirmable = _confirmable_from(
+        treatment=treatment, needs_confirmation=needs_confirmation, now=now
+    )
+    phone_days: set[date] = set()
+    if confirmable > now:
+        for day, times in list(everything.items()):
+            kept = [offered for offered in times if offered.starts_at >= confirmable]
+            if len(kept) < len(times) and clinic.short_notice_requests == "phone":
+                phone_days.add(day)
+            if kept:
+                everything[day] = kept
+            else:
+                del everything[day]
+    offered_days = sorted(everything.keys() | phone_days)
+
+    if week is None:
+        first = offered_days[0] if offered_days else today
+    else:
+        first = min(max(week, today), last_day)
+    end = first + timedelta(WEEK)
+    days = [
+        PickerDay(
+            day=day,
+            periods=_periods(everything.get(day, []), zone),
+            phone_only=day in phone_days,
+        )
+        for day in offered_days
+        if first <= day < end
+    ]
+    before = [day for day in offered_days if day < first]
+    after = [day for day in offered_days if day >= end]
+    return PickerWeek(
+        first_day=first,
+        last_shown=min(end - timedelta(days=1), last_day),
+        days=days,
+        earlier=max(before[-1] - timedelta(WEEK - 1), today) if before else None,
+        later=after[0] if after else None,
+        today=today,
+        last_day=last_day,
+        any_late=any(t.late for d in days for p in d.periods for t in p.times),
+        late_hours=clinic.late_cancellation_hours,
+    )
 
 
 def first_day_with_times(times: dict[date, list[OfferedTime]]) -> date | None:
     return min(times) if times else None
+
+
+# --- The private manage pages ---------------------------------------------------------
+
+
+def appointment_by_token_hash(token_hash: str) -> AppointmentRequest | None:
+    return (
+        AppointmentRequest.objects.select_related("treatment", "practitioner")
+        .filter(manage_token_hash=token_hash)
+        .first()
+    )

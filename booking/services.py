@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 
 from booking.caching import availability_changed
 from booking.errors import (
+    AlreadyBookedError,
     BookingError,
     CancellationWindowError,
     InvalidTransitionError,
@@ -32,6 +33,8 @@ from booking.models import (
     WeeklyAvailability,
 )
 from booking.notifications import queue_notification
+from booking.screening import screening_complete
+from booking.tokens import digest, manage_token_new
 from clinic.identity import get_clinic
 
 S = AppointmentStatus
@@ -126,13 +129,14 @@ def appointment_change_status(
 
 # --- Patient booking, rescheduling, cancelling and the slot generator. ---
 
-# Offered start times fall on this grid (local wall clock), so that treatments
-# of different lengths fit inside the same blocks of time.
+# The shortest slot worth generating. Offered start times fall on each
+# treatment's own step past the full hour (Treatment.start_step_minutes).
 GRANULARITY = timedelta(minutes=15)
 
 # Characters that cannot be confused when read aloud or typed from an e-mail.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DOUBLE_BOOKING_CONSTRAINT = "appointment_no_double_booking"
+BOOKING_KEY_CONSTRAINT = "appointment_booking_key_once"
 
 
 @dataclass(frozen=True)
@@ -149,11 +153,6 @@ def _reference_new() -> str:
     """A short code a patient can read out on the phone: "K7QM-3XPA"."""
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"{chars[:4]}-{chars[4:]}"
-
-
-def _manage_token_new() -> str:
-    # 32 random bytes: 256 bits, 43 URL-safe characters.
-    return secrets.token_urlsafe(32)
 
 
 def _constraint_name(error: IntegrityError) -> str:
@@ -174,7 +173,64 @@ def booking_window(*, now: datetime) -> tuple[datetime, datetime]:
     return earliest, latest
 
 
-def _check_policy(*, starts_at: datetime, now: datetime) -> None:
+def start_step(treatment: Treatment) -> timedelta:
+    return timedelta(minutes=treatment.start_step_minutes or 15)
+
+
+def on_step(moment: datetime, step: timedelta) -> bool:
+    """True when the local wall-clock time is a whole number of steps past the hour."""
+    local = moment.astimezone(_clinic_zone())
+    past_hour = timedelta(
+        minutes=local.minute, seconds=local.second, microseconds=local.microsecond
+    )
+    return not past_hour % step
+
+
+def late_cancellation_from(*, now: datetime) -> datetime:
+    """Appointments starting before this cannot be changed or cancelled online."""
+    return now + timedelta(hours=get_clinic().late_cancellation_hours)
+
+
+def request_confirmable_from(*, now: datetime) -> datetime:
+    """The earliest start staff can still confirm a request for.
+
+    Staff confirm requests while the clinic is open, so the clinic's
+    `request_notice_hours` are counted in opening hours (closures skipped)
+    from now. Without opening hours on record they are counted on the clock.
+    """
+    clinic = get_clinic()
+    needed = timedelta(hours=clinic.request_notice_hours)
+    if not needed:
+        return now
+    if not clinic.intervals:
+        return now + needed
+    zone = _clinic_zone()
+    today = now.astimezone(zone).date()
+    horizon = today + timedelta(days=clinic.booking_horizon_days + 7)
+    closed: set[date] = set()
+    for closure in ClinicClosure.objects.filter(starts_on__lte=horizon, ends_on__gte=today):
+        day = max(closure.starts_on, today)
+        while day <= min(closure.ends_on, horizon):
+            closed.add(day)
+            day += timedelta(days=1)
+    day = today
+    while day <= horizon:
+        if day not in closed:
+            for interval in clinic.intervals:
+                if interval.weekday != day.weekday():
+                    continue
+                opens = max(_local(day, interval.opens, zone), now)
+                closes = _local(day, interval.closes, zone)
+                if closes <= opens:
+                    continue
+                if closes - opens >= needed:
+                    return opens + needed
+                needed -= closes - opens
+        day += timedelta(days=1)
+    return datetime.combine(horizon, time(0), tzinfo=zone)
+
+
+def _check_policy(*, starts_at: datetime, now: datetime, treatment: Treatment) -> None:
     earliest, latest = booking_window(now=now)
     if starts_at < now:
         raise BookingError("That time is in the past. Please choose another time.")
@@ -184,8 +240,17 @@ def _check_policy(*, starts_at: datetime, now: datetime) -> None:
         )
     if starts_at >= latest:
         raise BookingError("That time is further ahead than we take bookings for.")
-    if (starts_at - datetime(2000, 1, 1, tzinfo=UTC)) % GRANULARITY:
+    if not on_step(starts_at, start_step(treatment)):
         raise BookingError("That is not one of the times we offer. Please choose a listed time.")
+
+
+def _check_request_notice(*, treatment: Treatment, starts_at: datetime, now: datetime) -> None:
+    if treatment.requires_confirmation and starts_at < request_confirmable_from(now=now):
+        phone = get_clinic().phone
+        raise BookingError(
+            "That time is too soon for us to confirm a request before it starts. "
+            f"Please choose a later time, or phone us{f' on {phone}' if phone else ''} to book it."
+        )
 
 
 def _check_fits_in_slot(*, practitioner: Practitioner, starts_at: datetime, ends_at: datetime):
@@ -198,6 +263,18 @@ def _check_fits_in_slot(*, practitioner: Practitioner, starts_at: datetime, ends
     if not fits:
         raise BookingError(
             f"{practitioner.name} is not available at that time. Please choose another time."
+        )
+
+
+def _check_key_unused(key_hash: str) -> None:
+    booked = (
+        AppointmentRequest.objects.select_related("treatment", "practitioner")
+        .filter(booking_key_hash=key_hash)
+        .first()
+    )
+    if booked is not None:
+        raise AlreadyBookedError(
+            f"This form has already booked appointment {booked.reference}.", appointment=booked
         )
 
 
@@ -220,18 +297,36 @@ def appointment_book(
     by=None,
     enforce_policy: bool = True,
     privacy_notice_version: str = "",
+    booking_key: str = "",
 ) -> AppointmentRequest:
     """Book a time: re-check everything, insert, log, queue the e-mails.
 
     PostgreSQL's exclusion constraint has the last word on overlaps: when two
     patients submit the same time at once, the second insert waits for the
     first, then fails, and the patient gets SlotTakenError with nothing saved.
+
+    `booking_key` is the review form's single-use key: a second submission
+    with it (a double press, Back and resubmit) books nothing and raises
+    AlreadyBookedError naming the booking the key made, even when both
+    presses arrive at once. A needle-based treatment is never booked online
+    without an answer to every safety question; staff booking on the phone
+    ask them at the visit.
     """
     if starts_at.tzinfo is None:
         raise BookingError("The time has no time zone.")
+    key_hash = digest(booking_key) if booking_key else ""
+    if key_hash:
+        _check_key_unused(key_hash)
+    online = source == AppointmentRequest.Source.ONLINE
+    if online and treatment.is_needle_based and not screening_complete(patient.screening):
+        raise BookingError(
+            f"Please answer every safety question before booking {treatment.name.lower()}."
+        )
     _check_offers(treatment=treatment, practitioner=practitioner)
     if enforce_policy:
-        _check_policy(starts_at=starts_at, now=now)
+        _check_policy(starts_at=starts_at, now=now, treatment=treatment)
+        if online:
+            _check_request_notice(treatment=treatment, starts_at=starts_at, now=now)
     ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
     _check_fits_in_slot(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
 
@@ -242,9 +337,11 @@ def appointment_book(
     for _attempt in range(5):
         try:
             with transaction.atomic():  # a savepoint: a refused insert leaves nothing
+                reference = _reference_new()
                 appointment = AppointmentRequest.objects.create(
-                    reference=_reference_new(),
-                    manage_token=_manage_token_new(),
+                    reference=reference,
+                    manage_token_hash=digest(manage_token_new(reference)),
+                    booking_key_hash=key_hash,
                     treatment=treatment,
                     practitioner=practitioner,
                     starts_at=starts_at,
@@ -263,13 +360,18 @@ def appointment_book(
                 )
             break
         except IntegrityError as error:
-            if _constraint_name(error) == DOUBLE_BOOKING_CONSTRAINT:
+            constraint = _constraint_name(error)
+            if key_hash and constraint in {BOOKING_KEY_CONSTRAINT, DOUBLE_BOOKING_CONSTRAINT}:
+                # A second press that ran alongside the first: it waited for the
+                # first to commit, so the booking it made is visible now.
+                _check_key_unused(key_hash)
+            if constraint == DOUBLE_BOOKING_CONSTRAINT:
                 raise SlotTakenError(
                     "Sorry, that time was booked by someone else a moment ago."
                 ) from error
             if _attempt == 4:
                 raise
-            # A reference or token collision: astronomically rare; draw again.
+            # A reference collision: astronomically rare; draw again.
     status_change_record(
         appointment=appointment,
         from_status="",
@@ -325,7 +427,9 @@ def appointment_reschedule(
     )
     if enforce_policy:
         _check_changeable_online(appointment=appointment, now=now)
-        _check_policy(starts_at=starts_at, now=now)
+        _check_policy(starts_at=starts_at, now=now, treatment=appointment.treatment)
+        if appointment.status == AppointmentStatus.REQUESTED:
+            _check_request_notice(treatment=appointment.treatment, starts_at=starts_at, now=now)
     elif not appointment.is_active:
         raise BookingError(f"This appointment is {appointment.get_status_display().lower()}.")
     if starts_at == appointment.starts_at:
@@ -359,28 +463,29 @@ def appointment_reschedule(
         ),
     )
     queue_notification(appointment=appointment, kind=NotificationKind.RESCHEDULED)
+    if not getattr(by, "is_authenticated", False):
+        # The patient moved it through the private link: the front desk must know.
+        queue_notification(appointment=appointment, kind=NotificationKind.CLINIC_MOVED)
     transaction.on_commit(availability_changed)
     return appointment
 
 
 @transaction.atomic
-def appointment_cancel_by_patient(*, token: str, now: datetime) -> AppointmentRequest:
-    """Cancel through the private link; frees the time at once."""
-    appointment = (
-        AppointmentRequest.objects.select_for_update().filter(manage_token=token[:64]).first()
-        if token and "\x00" not in token
-        else None
-    )
+def appointment_cancel_by_patient(*, appointment_id: int, now: datetime) -> AppointmentRequest:
+    """Cancel through the private link; frees the time at once and tells the clinic."""
+    appointment = AppointmentRequest.objects.select_for_update().filter(pk=appointment_id).first()
     if appointment is None:
         raise LinkExpiredError("This link is not valid.")
     _check_changeable_online(appointment=appointment, now=now)
     transaction.on_commit(availability_changed)
-    return appointment_change_status(
+    appointment = appointment_change_status(
         appointment_id=appointment.pk,
         to_status=AppointmentStatus.CANCELLED_BY_PATIENT,
         now=now,
         note="Cancelled online by the patient",
     )
+    queue_notification(appointment=appointment, kind=NotificationKind.CLINIC_CANCELLED)
+    return appointment
 
 
 # Slots -----------------------------------------------------------------------
@@ -649,7 +754,7 @@ def appointments_anonymise(*, ended_before: datetime, now: datetime) -> int:
         screening={},
         decline_reason="",
         # Unique and useless: the old manage link stops working.
-        manage_token=Concat(Value("anonymised-"), Cast("pk", CharField())),
+        manage_token_hash=Concat(Value("anonymised-"), Cast("pk", CharField())),
         anonymised_at=now,
     )
     AppointmentStatusChange.objects.filter(appointment_id__in=ids).update(note="")

@@ -10,11 +10,23 @@ urlpatterns = [
     path("book/time/", views.time_step, name="time"),
     path("book/details/", views.details_step, name="details"),
     path("book/confirm/", views.confirm, name="confirm"),
-    path("book/booked/<str:token>/", views.confirmed, name="confirmed"),
+    # The private link from e-mails: swapped for a session grant and a clean address.
     path("book/manage/<str:token>/", views.manage, name="manage"),
-    path("book/manage/<str:token>/cancel/", views.CancelView.as_view(), name="cancel"),
-    path("book/manage/<str:token>/move/", views.RescheduleView.as_view(), name="reschedule"),
     path("book/manage/<str:token>/appointment.ics", views.ics, name="ics"),
+    # Clean addresses, open only to the session that opened the private link.
+    path("book/booked/<str:reference>/", views.ConfirmedView.as_view(), name="confirmed"),
+    path("book/appointment/<str:reference>/", views.AppointmentView.as_view(), name="appointment"),
+    path("book/appointment/<str:reference>/cancel/", views.CancelView.as_view(), name="cancel"),
+    path(
+        "book/appointment/<str:reference>/move/",
+        views.RescheduleView.as_view(),
+        name="reschedule",
+    ),
+    path(
+        "book/appointment/<str:reference>/appointment.ics",
+        views.AppointmentIcsView.as_view(),
+        name="appointment_ics",
+    ),
     path("team/", views.PractitionerListView.as_view(), name="practitioner_list"),
     path("team/<slug:slug>/", views.PractitionerDetailView.as_view(), name="practitioner_detail"),
 ]

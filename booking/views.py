@@ -1,12 +1,15 @@
 """The patient booking flow, the practitioner pages and the private manage pages.
 
 Choices travel in the query string (GET forms) until the details step; the
-details travel signed from the review page to the confirm POST; the result is
-shown after a redirect (post/redirect/get), identified by the manage token.
-Everything works without JavaScript.
+details travel signed from the review page to the confirm POST, bound to the
+treatment and to a single-use booking key, and a copy waits in the session so
+that changing the choice from the review page loses nothing. The result is
+shown after a redirect (post/redirect/get) to a clean address the session
+grants. Everything works without JavaScript.
 """
 
 import re
+import time as clock
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,48 +21,67 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from booking import flow
+from booking import flow, session
 from booking.caching import cache_time_picker
-from booking.errors import BookingError, LinkExpiredError, SlotTakenError
+from booking.errors import AlreadyBookedError, BookingError, LinkExpiredError, SlotTakenError
 from booking.forms import (
     ANY_PRACTITIONER,
+    TOO_FAST,
     DetailsForm,
     PractitionerChoiceForm,
     TreatmentChoiceForm,
     details_initial,
     details_sign,
     details_unsign,
+    fill_token_new,
 )
-from booking.models import AppointmentRequest, Practitioner, Treatment
+from booking.links import manage_token
+from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, Treatment
 from booking.ratelimit import submission_allowed
 from booking.selectors import (
-    available_start_times,
+    appointment_by_token_hash,
     clinic_zone,
+    closest_of,
     nearest_start_times,
+    next_free_starts,
     practitioners_offering,
+    time_picker_week,
+    zone_label,
 )
 from booking.services import (
+    PatientDetails,
     appointment_book,
     appointment_cancel_by_patient,
     appointment_reschedule,
-    booking_window,
+    late_cancellation_from,
 )
+from booking.tokens import booking_key_new, digest
 from clinic.identity import get_clinic
 
 TOKEN = re.compile(r"^[-A-Za-z0-9_]{20,64}$")
-STEPS = ["Treatment", "Practitioner", "Day and time", "Your details", "Check and book"]
-WEEK = 7
+REFERENCE = re.compile(r"^[A-Z0-9][-A-Z0-9]{3,11}$")
 
 
-def _zone_label() -> str:
-    return settings.TIME_ZONE.split("/")[-1].replace("_", " ") + " time"
+def _steps(choice) -> list[str]:
+    last = "Check and request" if _is_request(choice) else "Check and book"
+    return ["Treatment", "Practitioner", "Day and time", "Your details", last]
+
+
+def _is_request(choice) -> bool:
+    return bool(choice and choice.treatment and choice.treatment.requires_confirmation)
 
 
 def _render_step(request, template, step, context, status=200):
-    context = {"steps": STEPS, "step": step, "zone_label": _zone_label(), **context}
+    choice = context.get("choice")
+    context = {
+        "steps": _steps(choice),
+        "step": step,
+        "zone_label": zone_label(),
+        "is_request": _is_request(choice),
+        **context,
+    }
     return render(request, template, context, status=status)
 
 
@@ -68,7 +90,7 @@ def _private(response: HttpResponse, *, referrer: str = "no-referrer") -> HttpRe
 
     Pages with a POST form use "same-origin" instead: with "no-referrer" the
     browser sends `Origin: null`, which CSRF protection rightly refuses, and
-    "same-origin" still never shows the private link to another site.
+    "same-origin" still never shows the private page to another site.
     """
     response["Referrer-Policy"] = referrer
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -100,7 +122,7 @@ def start(request):
         request,
         "booking/step_treatment.html",
         0,
-        {"form": form, "choice": choice, "error": choice.error},
+        {"form": form, "choice": choice, "error": choice.error, "any_request": True},
     )
 
 
@@ -111,15 +133,28 @@ def practitioner_step(request):
     choice = flow.choice_parse(request.GET)
     if choice.treatment is None:
         return _treatment_again(request, choice.error or "Choose a treatment first.")
-    form = PractitionerChoiceForm(
-        initial={"practitioner": choice.practitioner_param or ANY_PRACTITIONER},
-        practitioners=practitioners_offering(treatment=choice.treatment),
+    return _practitioner_page(request, choice, initial=choice.practitioner_param)
+
+
+def _practitioner_page(request, choice, *, initial="", data=None, status=200):
+    practitioners = practitioners_offering(treatment=choice.treatment)
+    next_free = next_free_starts(
+        treatment=choice.treatment, practitioners=practitioners, now=timezone.now()
     )
+    form = PractitionerChoiceForm(
+        data=data,
+        initial={"practitioner": initial or ANY_PRACTITIONER},
+        practitioners=practitioners,
+        next_free=next_free,
+    )
+    if data is not None:
+        form.is_valid()
     return _render_step(
         request,
         "booking/step_practitioner.html",
         1,
         {"form": form, "choice": choice, "error": choice.error},
+        status=status,
     )
 
 
@@ -137,70 +172,20 @@ def _treatment_again(request, error):
 # --- Step 3: day and time ----------------------------------------------------
 
 
-def _week_of_times(*, treatment, practitioner, week_param, now):
-    """Seven days of offered times: from `week`, or from the next day with any."""
-    zone = clinic_zone()
-    today = now.astimezone(zone).date()
-    _earliest, latest = booking_window(now=now)
-    last_day = (latest - timedelta(seconds=1)).astimezone(zone).date()
-    first = flow.date_parse(week_param)
-    if first is None:
-        everything = available_start_times(
-            treatment=treatment,
-            practitioner=practitioner,
-            start=today,
-            days=(last_day - today).days + 1,
-            now=now,
-        )
-        first = min(everything) if everything else today
-        times = {d: t for d, t in everything.items() if first <= d < first + timedelta(WEEK)}
-    else:
-        first = min(max(first, today), last_day)
-        times = available_start_times(
-            treatment=treatment, practitioner=practitioner, start=first, days=WEEK, now=now
-        )
-    earlier = max(first - timedelta(WEEK), today) if first > today else None
-    later = first + timedelta(WEEK) if first + timedelta(WEEK) <= last_day else None
-    return {
-        "days": sorted(times.items()),
-        "first_day": first,
-        "last_shown": first + timedelta(WEEK - 1),
-        "earlier": earlier,
-        "later": later,
-    }
-
-
 @cache_time_picker
 def time_step(request):
     choice = flow.choice_parse(request.GET)
     if choice.treatment is None:
         return _treatment_again(request, choice.error or "Choose a treatment first.")
     if choice.error or not (choice.practitioner or choice.any_practitioner):
-        form = PractitionerChoiceForm(
-            data=request.GET,
-            practitioners=practitioners_offering(treatment=choice.treatment),
-        )
-        form.is_valid()
-        return _render_step(
-            request,
-            "booking/step_practitioner.html",
-            1,
-            {"form": form, "choice": choice, "error": choice.error},
-            status=400,
-        )
-    now = timezone.now()
-    week = _week_of_times(
+        return _practitioner_page(request, choice, data=request.GET, status=400)
+    week = time_picker_week(
         treatment=choice.treatment,
         practitioner=None if choice.any_practitioner else choice.practitioner,
-        week_param=request.GET.get("week", ""),
-        now=now,
+        week=flow.date_parse(request.GET.get("week", "")),
+        now=timezone.now(),
     )
-    return _render_step(
-        request,
-        "booking/step_time.html",
-        2,
-        {"choice": choice, **week},
-    )
+    return _render_step(request, "booking/step_time.html", 2, {"choice": choice, "week": week})
 
 
 # --- Step 4: details ---------------------------------------------------------
@@ -209,21 +194,21 @@ def time_step(request):
 def _time_still_offered(choice, now) -> bool:
     zone = clinic_zone()
     day = choice.starts_at.astimezone(zone).date()
-    times = available_start_times(
-        treatment=choice.treatment, practitioner=choice.practitioner, start=day, days=1, now=now
+    week = time_picker_week(
+        treatment=choice.treatment, practitioner=choice.practitioner, week=day, now=now
     )
-    return any(t.starts_at == choice.starts_at for t in times.get(day, []))
+    return any(
+        offered.starts_at == choice.starts_at
+        for picker_day in week.days
+        for period in picker_day.periods
+        for offered in period.times
+    )
 
 
 def _time_again(request, choice, message):
     """Back to the time picker with a message, keeping treatment and practitioner."""
     messages.warning(request, message)
-    params = choice.params()
-    params.pop("start", None)
-    params.pop("with", None)
-    if choice.starts_at:
-        params["week"] = choice.week_param(clinic_zone())
-    return redirect(flow.url("booking:time", **params))
+    return redirect(_back_to_times(choice))
 
 
 def details_step(request):
@@ -232,34 +217,65 @@ def details_step(request):
         return _treatment_again(request, choice.error or "Choose a treatment first.")
     if choice.error:
         return _time_again(request, choice, choice.error)
-    now = timezone.now()
-    needle = choice.treatment.is_needle_based
     if request.method == "POST" and request.POST.get("edit"):
-        # "Change details" from the review page: prefill from the signed details.
-        details = details_unsign(request.POST.get("details", ""))
-        form = DetailsForm(initial=details_initial(details) if details else {}, needle_based=needle)
-        return _details_page(request, choice, form)
+        # "Change your details" from the review page: prefill from the signed details.
+        signed = details_unsign(request.POST.get("details", ""))
+        initial = details_initial(signed.details, started=signed.started) if signed else {}
+        return _details_page(request, choice, _details_form(choice, initial=initial))
     if request.method == "POST":
-        form = DetailsForm(data=request.POST, needle_based=needle)
+        form = _details_form(choice, data=request.POST)
         if form.is_valid():
-            return _review_page(request, choice, form.patient_details())
-        status = 400 if form.is_spam else 200
-        return _details_page(request, choice, form, status=status)
-    if not _time_still_offered(choice, now):
+            return _review_page(
+                request,
+                choice,
+                form.patient_details(),
+                started=form.started_at,
+                asked=form.fill_asked,
+            )
+        return _details_page(request, choice, form, status=400 if form.is_spam else 200)
+    if not _time_still_offered(choice, timezone.now()):
         return _time_again(
             request, choice, "Sorry, that time is no longer free. Please choose another."
         )
-    return _details_page(request, choice, DetailsForm(needle_based=needle))
+    draft = session.draft_get(request)
+    initial = details_initial(draft[0], started=draft[1]) if draft else {}
+    return _details_page(request, choice, _details_form(choice, initial=initial), kept=bool(draft))
 
 
-def _details_page(request, choice, form, status=200):
+def _details_form(choice, **kwargs) -> DetailsForm:
+    return DetailsForm(
+        needle_based=choice.treatment.is_needle_based,
+        is_request=choice.treatment.requires_confirmation,
+        **kwargs,
+    )
+
+
+def _details_page(request, choice, form, status=200, *, kept=False, notice=""):
     return _render_step(
         request,
         "booking/step_details.html",
         3,
-        {"choice": choice, "form": form, "back_url": _back_to_times(choice)},
+        {
+            "choice": choice,
+            "form": form,
+            "back_url": _back_to_times(choice),
+            "kept": kept,
+            "notice": notice,
+        },
         status=status,
     )
+
+
+def _details_again(request, choice, signed, notice, *, status=400, asked=False):
+    """The details form for this choice, filled with what the signed details still hold."""
+    details = signed.details
+    if details.screening and not choice.treatment.is_needle_based:
+        details = PatientDetails(**{**details.__dict__, "screening": {}})
+    initial = details_initial(details, started=signed.started)
+    if asked:
+        initial["started"] = fill_token_new(signed.started, asked=True)
+    form = _details_form(choice, initial=initial)
+    return _details_page(request, choice, form, status=status, notice=notice)
 
 
 def _back_to_times(choice) -> str:
@@ -272,7 +288,24 @@ def _back_to_times(choice) -> str:
 # --- Step 5: review and confirm ------------------------------------------------
 
 
-def _review_page(request, choice, details, *, error="", alternatives=(), status=200):
+def _review_page(
+    request,
+    choice,
+    details,
+    *,
+    started,
+    asked=False,
+    key="",
+    error="",
+    alternatives=(),
+    status=200,
+):
+    """ "Check and book": the summary, the signed details and the single-use booking key."""
+    params = choice.params()
+    key = key or session.last_booking_key(request, choice_params=params) or booking_key_new()
+    session.draft_save(request, details=details, started=started)
+    now = timezone.now()
+    closest = closest_of(list(alternatives), choice.starts_at) if alternatives else None
     return _render_step(
         request,
         "booking/step_review.html",
@@ -280,12 +313,16 @@ def _review_page(request, choice, details, *, error="", alternatives=(), status=
         {
             "choice": choice,
             "details": details,
-            "signed_details": details_sign(details),
+            "signed_details": details_sign(
+                details, treatment=choice.treatment.slug, key=key, started=started, asked=asked
+            ),
             "error": error,
             "alternatives": alternatives,
+            "closest": closest,
+            "late": choice.starts_at < late_cancellation_from(now=now),
             "any_yes": any(details.screening.values()),
             "back_url": _back_to_times(choice),
-            "details_url": flow.url("booking:details", **choice.params()),
+            "details_url": flow.url("booking:details", **params),
         },
         status=status,
     )
@@ -302,42 +339,107 @@ def _confirm_params(post):
     return params
 
 
-@require_POST
+def _problem(request, title, message, *, retry_url="", retry_text="", status=400, choice=None):
+    return _render_step(
+        request,
+        "booking/problem.html",
+        4,
+        {
+            "title": title,
+            "message": message,
+            "retry_url": retry_url,
+            "retry_text": retry_text or "Enter your details again",
+            "choice": choice,
+        },
+        status=status,
+    )
+
+
+def _same_booking(appointment, choice) -> bool:
+    return (
+        choice.treatment is not None
+        and appointment.treatment_id == choice.treatment.pk
+        and appointment.starts_at == choice.starts_at
+    )
+
+
+def _already_booked(request, appointment, choice):
+    """A second press with a key that has booked: that booking, or "nothing more booked"."""
+    if _same_booking(appointment, choice):
+        session.grant(request, appointment.reference)
+        return redirect("booking:confirmed", reference=appointment.reference)
+    retry = (
+        flow.url("booking:details", **choice.params())
+        if choice.starts_at and not choice.error
+        else reverse("booking:start")
+    )
+    return _problem(
+        request,
+        "These details have already booked an appointment",
+        f"They booked appointment {appointment.reference}, so nothing more was booked. "
+        "To book another time, please enter your details again.",
+        retry_url=retry,
+        status=409,
+    )
+
+
 def confirm(request):
+    """The final step: POST books once; a GET (a restored tab) leads back into the flow."""
+    if request.method != "POST":
+        return _confirm_get(request)
     choice = flow.choice_parse(_confirm_params(request.POST), need_start=True)
-    details = details_unsign(request.POST.get("details", ""))
-    if details is None:
-        return _render_step(
+    signed = details_unsign(request.POST.get("details", ""))
+    retry_url = (
+        flow.url("booking:details", **choice.params())
+        if not choice.error and choice.starts_at
+        else reverse("booking:start")
+    )
+    if signed is None:
+        return _problem(
             request,
-            "booking/problem.html",
-            4,
-            {
-                "title": "Please enter your details again",
-                "message": (
-                    "We could not read the details sent with this form, or they are more "
-                    "than two hours old. Nothing was booked."
-                ),
-                "retry_url": flow.url("booking:details", **choice.params())
-                if not choice.error and choice.starts_at
-                else reverse("booking:start"),
-            },
-            status=400,
+            "Please enter your details again",
+            "We could not read the details sent with this form. Nothing was booked.",
+            retry_url=retry_url,
         )
-    if choice.treatment is None or choice.error:
+    if request.POST.get("website"):
+        return _problem(request, "We could not accept this form", "Nothing was booked.")
+    if signed.key:
+        earlier = (
+            AppointmentRequest.objects.filter(booking_key_hash=digest(signed.key))
+            .only("reference", "treatment_id", "starts_at")
+            .first()
+        )
+        if earlier is not None:
+            return _already_booked(request, earlier, choice)
+    if choice.treatment is None:
         return _treatment_again(request, choice.error or "Choose a treatment first.")
-    if not submission_allowed(request=request, email=details.email):
-        return _render_step(
+    if choice.error:
+        return _time_again(request, choice, choice.error)
+    if signed.treatment != choice.treatment.slug or not signed.key:
+        return _details_again(
             request,
-            "booking/problem.html",
-            4,
-            {
-                "title": "Too many booking attempts",
-                "message": (
-                    "We have received several booking attempts from here in the last hour. "
-                    "Nothing more was booked. Please try again later, or phone us."
-                ),
-                "retry_url": "",
-            },
+            choice,
+            signed,
+            f"Your answers were given for another treatment. Please check them for "
+            f"{choice.treatment.name.lower()} and press Continue. Nothing was booked.",
+        )
+    if signed.expired:
+        return _details_again(
+            request,
+            choice,
+            signed,
+            "Your details were more than two hours old, so nothing was booked. "
+            "We have kept them below: please check them and press Continue.",
+        )
+    minimum = settings.BOOKING_MIN_FILL_SECONDS
+    if minimum and not signed.asked and clock.time() - signed.started < minimum:
+        return _details_again(request, choice, signed, TOO_FAST, asked=True)
+    if not submission_allowed(request=request, email=signed.details.email):
+        return _problem(
+            request,
+            "Too many booking attempts",
+            "We have received several booking attempts from here in the last hour. "
+            "Nothing more was booked. Please try again later, or phone us.",
             status=429,
         )
     now = timezone.now()
@@ -346,10 +448,13 @@ def confirm(request):
             treatment=choice.treatment,
             practitioner=choice.practitioner,
             starts_at=choice.starts_at,
-            patient=details,
+            patient=signed.details,
             now=now,
             privacy_notice_version=get_clinic().privacy_notice_version or "unversioned",
+            booking_key=signed.key,
         )
+    except AlreadyBookedError as error:
+        return _already_booked(request, error.appointment, choice)
     except BookingError as error:
         taken = isinstance(error, SlotTakenError)
         alternatives = nearest_start_times(
@@ -358,179 +463,243 @@ def confirm(request):
             around=choice.starts_at,
             now=now,
         )
+        word = "request" if _is_request(choice) else "book"
         message = (
             "Sorry, someone booked that time a moment before you. Your details are kept: "
-            "choose one of the nearest free times below and book again."
+            f"choose one of the nearest free times below and {word} again."
             if taken
             else f"{error} Your details are kept."
         )
         return _review_page(
             request,
             choice,
-            details,
+            signed.details,
+            started=signed.started,
+            asked=signed.asked,
+            key=signed.key,
             error=message,
             alternatives=alternatives,
             status=409 if taken else 400,
         )
-    return redirect("booking:confirmed", token=appointment.manage_token)
+    session.draft_clear(request)
+    session.last_booking_remember(
+        request,
+        key=signed.key,
+        choice_params=choice.params(),
+        reference=appointment.reference,
+    )
+    session.grant(request, appointment.reference)
+    return redirect("booking:confirmed", reference=appointment.reference)
+
+
+def _confirm_get(request):
+    last = session.last_booking_reference(request)
+    return render(
+        request,
+        "booking/confirm_get.html",
+        {
+            "has_draft": session.draft_get(request) is not None,
+            "last_reference": last if last and session.granted(request, last) else "",
+        },
+    )
 
 
 # --- After booking: confirmation and the private manage pages ---------------------
 
 
-def _appointment_for(token: str, now) -> AppointmentRequest:
-    """The appointment behind a manage link; LinkExpiredError once it is over."""
-    if not TOKEN.match(token):
-        raise Http404("No appointment has this link.")
+def _expired(request, status=410):
+    return _private(render(request, "booking/link_expired.html", {}, status=status))
+
+
+def _link_needed(request):
+    return _private(render(request, "booking/link_needed.html", {}, status=403))
+
+
+def _granted_appointment(request, reference, now):
+    """The appointment this session may see; Http404, or LinkExpiredError once it is over.
+
+    Returns None when the session holds no grant for it.
+    """
+    if not REFERENCE.match(reference):
+        raise Http404("No appointment has this address.")
+    if not session.granted(request, reference):
+        return None
     appointment = (
         AppointmentRequest.objects.select_related("treatment", "practitioner")
-        .filter(manage_token=token)
+        .filter(reference=reference)
         .first()
     )
     if appointment is None:
-        raise Http404("No appointment has this link.")
+        raise Http404("No appointment has this address.")
     if appointment.ends_at <= now:
         raise LinkExpiredError("This appointment is over, so its link has expired.")
     return appointment
 
 
-def _expired(request, status=410):
-    response = render(request, "booking/link_expired.html", {}, status=status)
-    return _private(response)
-
-
 def _manage_context(appointment, now):
     clinic = get_clinic()
-    window = timedelta(hours=clinic.late_cancellation_hours)
     return {
         "appointment": appointment,
-        "zone_label": _zone_label(),
-        "inside_window": appointment.starts_at - now < window,
+        "zone_label": zone_label(),
+        "inside_window": appointment.starts_at < late_cancellation_from(now=now),
         "late_hours": clinic.late_cancellation_hours,
-        "needs_confirmation": appointment.status == "requested",
+        "needs_confirmation": appointment.status == AppointmentStatus.REQUESTED,
     }
 
 
-@never_cache
-def confirmed(request, token):
-    now = timezone.now()
-    try:
-        appointment = _appointment_for(token, now)
-    except LinkExpiredError:
-        return _expired(request)
-    context = _manage_context(appointment, now)
-    context["manage_url"] = request.build_absolute_uri(
-        reverse("booking:manage", kwargs={"token": token})
-    )
-    return _private(render(request, "booking/confirmed.html", context))
+class PrivatePageMixin:
+    """A page of one appointment, for a session that opened its private link."""
+
+    referrer = "no-referrer"
+
+    def dispatch(self, request, reference):
+        self.now = timezone.now()
+        try:
+            self.appointment = _granted_appointment(request, reference, self.now)
+        except LinkExpiredError:
+            return _expired(request)
+        if self.appointment is None:
+            return _link_needed(request)
+        self.context = _manage_context(self.appointment, self.now)
+        return super().dispatch(request, reference)
+
+    def page(self, template, context=None, *, referrer=None):
+        response = render(self.request, template, {**self.context, **(context or {})})
+        return _private(response, referrer=referrer or self.referrer)
+
+
+@method_decorator(never_cache, name="dispatch")
+class ConfirmedView(PrivatePageMixin, View):
+    """What the patient sees straight after booking (and after a second press)."""
+
+    def get(self, request, reference):
+        token = manage_token(self.appointment)
+        manage_url = (
+            request.build_absolute_uri(reverse("booking:manage", kwargs={"token": token}))
+            if token
+            else ""
+        )
+        return self.page("booking/confirmed.html", {"manage_url": manage_url})
 
 
 @never_cache
 def manage(request, token):
-    now = timezone.now()
-    try:
-        appointment = _appointment_for(token, now)
-    except LinkExpiredError:
+    """The private link: swapped for a session grant and a clean address at once."""
+    if not TOKEN.match(token):
+        raise Http404("No appointment has this link.")
+    appointment = appointment_by_token_hash(digest(token))
+    if appointment is None:
+        raise Http404("No appointment has this link.")
+    if appointment.ends_at <= timezone.now():
         return _expired(request)
-    return _private(render(request, "booking/manage.html", _manage_context(appointment, now)))
+    session.grant(request, appointment.reference)
+    return _private(redirect("booking:appointment", reference=appointment.reference))
 
 
 @method_decorator(never_cache, name="dispatch")
-class CancelView(View):
+class AppointmentView(PrivatePageMixin, View):
+    def get(self, request, reference):
+        return self.page("booking/manage.html")
+
+
+@method_decorator(never_cache, name="dispatch")
+class CancelView(PrivatePageMixin, View):
     """GET asks "are you sure?"; only the POST cancels (link scanners only GET)."""
 
-    def dispatch(self, request, token):
-        self.now = timezone.now()
-        try:
-            self.appointment = _appointment_for(token, self.now)
-        except LinkExpiredError:
-            return _expired(request)
-        return super().dispatch(request, token)
+    referrer = "same-origin"
 
-    def get(self, request, token):
-        context = _manage_context(self.appointment, self.now)
-        return _private(
-            render(request, "booking/manage_cancel.html", context), referrer="same-origin"
-        )
+    def get(self, request, reference):
+        return self.page("booking/manage_cancel.html")
 
-    def post(self, request, token):
+    def post(self, request, reference):
         try:
-            appointment_cancel_by_patient(token=token, now=self.now)
+            appointment_cancel_by_patient(appointment_id=self.appointment.pk, now=self.now)
         except BookingError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "Your appointment is cancelled. The time is free again.")
-        return redirect("booking:manage", token=token)
+        return redirect("booking:appointment", reference=reference)
 
 
 @method_decorator(never_cache, name="dispatch")
-class RescheduleView(View):
+class RescheduleView(PrivatePageMixin, View):
     """Choose a new time (GET), check it (GET with start), move it (POST)."""
 
-    def dispatch(self, request, token):
-        self.now = timezone.now()
-        try:
-            self.appointment = _appointment_for(token, self.now)
-        except LinkExpiredError:
-            return _expired(request)
-        context = _manage_context(self.appointment, self.now)
-        if context["inside_window"] or not self.appointment.is_active:
-            return redirect("booking:manage", token=token)
-        self.context = context
-        return super().dispatch(request, token)
+    def _movable(self) -> bool:
+        return self.appointment.is_active and not self.context["inside_window"]
 
-    def get(self, request, token):
+    def get(self, request, reference):
+        if not self._movable():
+            return redirect("booking:appointment", reference=reference)
         appointment = self.appointment
         start = flow.start_parse(request.GET.get("start", ""))
         if start is not None:
-            context = {
-                **self.context,
-                "new_start": start,
-                "new_end": start + timedelta(minutes=appointment.treatment.duration_minutes),
-                "start_param": flow.start_format(start),
-            }
-            return _private(
-                render(request, "booking/manage_reschedule_confirm.html", context),
+            return self.page(
+                "booking/manage_reschedule_confirm.html",
+                {
+                    "new_start": start,
+                    "new_end": start + timedelta(minutes=appointment.treatment.duration_minutes),
+                    "start_param": flow.start_format(start),
+                    "late": start < late_cancellation_from(now=self.now),
+                },
                 referrer="same-origin",
             )
-        week = _week_of_times(
+        week = time_picker_week(
             treatment=appointment.treatment,
             practitioner=appointment.practitioner,
-            week_param=request.GET.get("week", ""),
+            week=flow.date_parse(request.GET.get("week", "")),
             now=self.now,
+            needs_confirmation=appointment.status == AppointmentStatus.REQUESTED
+            and appointment.treatment.requires_confirmation,
         )
         # The patient's own booking is not a free time, so it is not listed.
-        return _private(render(request, "booking/manage_reschedule.html", {**self.context, **week}))
+        return self.page("booking/manage_reschedule.html", {"week": week})
 
-    def post(self, request, token):
+    def post(self, request, reference):
+        if not self._movable():
+            return redirect("booking:appointment", reference=reference)
         start = flow.start_parse(request.POST.get("start", ""))
         if start is None:
             messages.error(request, "We could not read that time. Please choose again.")
-            return redirect("booking:reschedule", token=token)
+            return redirect("booking:reschedule", reference=reference)
         try:
             appointment_reschedule(
                 appointment_id=self.appointment.pk, starts_at=start, now=self.now
             )
         except BookingError as error:
             messages.error(request, f"{error}")
-            return redirect("booking:reschedule", token=token)
+            return redirect("booking:reschedule", reference=reference)
         messages.success(request, "Your appointment has moved to the new time.")
-        return redirect("booking:manage", token=token)
+        return redirect("booking:appointment", reference=reference)
 
 
-@never_cache
-def ics(request, token):
+def _ics_response(appointment) -> HttpResponse:
     from booking.ics import appointment_ics
 
-    try:
-        appointment = _appointment_for(token, timezone.now())
-    except LinkExpiredError:
-        return _expired(request)
     response = HttpResponse(appointment_ics(appointment), content_type="text/calendar")
     response["Content-Disposition"] = (
         f'attachment; filename="appointment-{appointment.reference}.ics"'
     )
     return _private(response)
+
+
+@never_cache
+def ics(request, token):
+    """The calendar file from the link in an e-mail: calendar apps carry no session."""
+    if not TOKEN.match(token):
+        raise Http404("No appointment has this link.")
+    appointment = appointment_by_token_hash(digest(token))
+    if appointment is None:
+        raise Http404("No appointment has this link.")
+    if appointment.ends_at <= timezone.now():
+        return _expired(request)
+    return _ics_response(appointment)
+
+
+@method_decorator(never_cache, name="dispatch")
+class AppointmentIcsView(PrivatePageMixin, View):
+    def get(self, request, reference):
+        return _ics_response(self.appointment)
 
 
 # --- Our team -----------------------------------------------------------------

@@ -27,6 +27,8 @@ class ClinicProfileAdmin(admin.ModelAdmin):
                     "min_notice_hours",
                     "late_cancellation_hours",
                     "booking_horizon_days",
+                    "request_notice_hours",
+                    "short_notice_requests",
                     "cancellation_policy",
                 ]
             },

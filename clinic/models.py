@@ -4,6 +4,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from clinic.validators import NameField
+
 
 # Module-level functions so that migrations can refer to them.
 def default_min_notice_hours():
@@ -18,12 +20,22 @@ def default_booking_horizon_days():
     return settings.CLINIC_DEFAULTS["booking_horizon_days"]
 
 
+def default_request_notice_hours():
+    return settings.CLINIC_DEFAULTS["request_notice_hours"]
+
+
 class ClinicProfile(models.Model):
     """The clinic's identity and policies: one record, edited by staff in admin."""
 
+    class ShortNoticeRequests(models.TextChoices):
+        PHONE = "phone", _("Show them, marked 'please phone us'")
+        HIDE = "hide", _("Do not show them")
+
     singleton = models.BooleanField(default=True, editable=False)
 
-    name = models.CharField(_("name"), max_length=120)
+    name = NameField(
+        _("name"), max_length=120, help_text=_("Also the sender's name on booking e-mails.")
+    )
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     description = models.TextField(
         _("short description"),
@@ -70,6 +82,21 @@ class ClinicProfile(models.Model):
         default=default_booking_horizon_days,
         help_text=_("How far ahead patients can book online."),
     )
+    request_notice_hours = models.PositiveSmallIntegerField(
+        _("time to confirm a request (opening hours)"),
+        default=default_request_notice_hours,
+        help_text=_(
+            "Treatments that need staff confirmation can be requested online only when at "
+            "least this many opening hours lie between the request and the appointment."
+        ),
+    )
+    short_notice_requests = models.CharField(
+        _("requests too soon to confirm"),
+        max_length=10,
+        choices=ShortNoticeRequests.choices,
+        default=ShortNoticeRequests.PHONE,
+        help_text=_("What the time picker does with times we could not confirm before they start."),
+    )
 
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -83,6 +110,10 @@ class ClinicProfile(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(booking_horizon_days__gte=1), name="clinic_profile_horizon_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(short_notice_requests__in=["phone", "hide"]),
+                name="clinic_profile_valid_short_notice_requests",
             ),
         ]
 

@@ -287,6 +287,7 @@ CLINIC_DEFAULTS = {
     "min_notice_hours": env_int("CLINIC_MIN_NOTICE_HOURS", 2),
     "late_cancellation_hours": env_int("CLINIC_LATE_CANCELLATION_HOURS", 24),
     "booking_horizon_days": env_int("CLINIC_BOOKING_HORIZON_DAYS", 56),
+    "request_notice_hours": env_int("CLINIC_REQUEST_NOTICE_HOURS", 2),
 }
 CLINIC_CACHE_SECONDS = env_int("CLINIC_CACHE_SECONDS", 60 * 60)
 
@@ -315,6 +316,9 @@ BOOKING_RATE_LIMITS = {
     "email": (env_int("BOOKING_RATE_LIMIT_PER_EMAIL", 3), 60 * 60),
 }
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
+# A private manage link, once opened, is swapped for a session grant and a clean
+# address (no token in history or logs); the grant lasts this long after last use.
+BOOKING_MANAGE_SESSION_MINUTES = env_int("BOOKING_MANAGE_SESSION_MINUTES", 60)
 # The time picker is cached this long at most; every booking, move, cancellation
 # or slot change empties it at once. 0 switches the cache off.
 BOOKING_TIMES_CACHE_SECONDS = env_int("BOOKING_TIMES_CACHE_SECONDS", 60)

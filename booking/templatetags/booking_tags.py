@@ -3,6 +3,7 @@ from datetime import date, datetime
 from django import template
 
 from booking import flow
+from booking.formats import price
 from booking.models import Practitioner
 
 register = template.Library()
@@ -31,3 +32,9 @@ def flow_url(name, choice, who=None, **extra):
 @register.filter
 def start_param(value: datetime) -> str:
     return flow.start_format(value)
+
+
+@register.filter(name="price")
+def price_filter(value) -> str:
+    """A price written one way everywhere: £65, or £65.50 with pence."""
+    return price(value)

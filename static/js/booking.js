@@ -8,7 +8,8 @@
     summary.focus();
   }
 
-  // A form sent twice by a double tap would only meet the "just taken" message.
+  // A second press would only find the booking the first one made (the form
+  // carries a single-use key), but a busy button tells the patient to wait.
   document.querySelectorAll("form.booking-form[method='post']").forEach(function (form) {
     form.addEventListener("submit", function () {
       var button = form.querySelector("button[type='submit']");
@@ -21,33 +22,13 @@
     });
   });
 
-  // Time picker: show the first two days open, fold the rest behind buttons
-  // so that a phone screen shows the next free times without long scrolling.
-  var days = document.querySelectorAll("[data-booking-times] .booking-day");
-  days.forEach(function (day, index) {
-    var heading = day.querySelector(".booking-day__heading");
-    var list = day.querySelector(".booking-day__times");
-    if (!heading || !list) {
-      return;
+  // Back to a page kept in the browser's memory: let its buttons work again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      document.querySelectorAll("button[aria-busy='true']").forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+      });
     }
-    list.id = list.id || "times-" + index;
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "booking-day__toggle";
-    button.setAttribute("aria-controls", list.id);
-    while (heading.firstChild) {
-      button.appendChild(heading.firstChild);
-    }
-    heading.appendChild(button);
-    var open = index < 2;
-    function render() {
-      button.setAttribute("aria-expanded", open ? "true" : "false");
-      day.classList.toggle("is-folded", !open);
-    }
-    button.addEventListener("click", function () {
-      open = !open;
-      render();
-    });
-    render();
   });
 })();

@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from booking.forms import details_sign
 from booking.models import Practitioner, TimeSlot, Treatment
+from booking.screening import SCREENING_KEYS
 from booking.services import PatientDetails
+from booking.tokens import booking_key_new
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -23,16 +26,24 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def patient(**fields) -> PatientDetails:
+    """A patient who has answered every safety question "no" (kept only for needle treatments)."""
     values = {
         "name": "Sam Patel",
         "email": "sam.patel@example.com",
         "phone": "07700 900123",
         "is_new_patient": True,
         "reason": "Stiff neck",
-        "screening": {},
+        "screening": dict.fromkeys(SCREENING_KEYS, False),
     }
     values.update(fields)
     return PatientDetails(**values)
+
+
+def signed_details(treatment, *, key: str = "", **fields) -> str:
+    """What the review page signs for `treatment`: details, a fresh booking key, filled long ago."""
+    return details_sign(
+        patient(**fields), treatment=treatment.slug, key=key or booking_key_new(), started=0
+    )
 
 
 @dataclass

@@ -1,11 +1,11 @@
 import itertools
-import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, Treatment
+from booking.tokens import digest, manage_token_new
 
 # --- Appointments made straight with the ORM (e-mail, reminder, .ics tests) ---
 
@@ -41,7 +41,6 @@ def make_appointment(
     ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
     values = {
         "reference": f"T{next(_numbers):07d}",
-        "manage_token": secrets.token_urlsafe(32),
         "treatment": treatment,
         "practitioner": practitioner,
         "starts_at": starts_at,
@@ -56,6 +55,8 @@ def make_appointment(
         "privacy_notice_version": "2026-11",
     }
     values.update(fields)
+    # As the booking service does: only the hash of the private link's token is stored.
+    values.setdefault("manage_token_hash", digest(manage_token_new(values["reference"])))
     return AppointmentRequest.objects.create(**values)
 
 

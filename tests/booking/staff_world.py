@@ -95,7 +95,7 @@ class StaffWorld:
         ends_at = starts_at + timedelta(minutes=self.physio.duration_minutes)
         values = {
             "reference": f"S{next(_numbers):03d}-{secrets.token_hex(2).upper()}",
-            "manage_token": secrets.token_urlsafe(32),
+            "manage_token_hash": secrets.token_hex(32),
             "treatment": self.physio,
             "practitioner": practitioner,
             "starts_at": starts_at,

@@ -14,9 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from booking import flow
-from booking.forms import details_sign
 from booking.models import AppointmentRequest
-from tests.booking.booking_world import at, make_world, patient
+from tests.booking.booking_world import at, make_world, signed_details
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,7 +60,7 @@ def confirm_data(world, treatment, hour, minute, n):
         "treatment": treatment.slug,
         "practitioner": world.maya.slug,
         "start": flow.start_format(at(world.day, hour, minute)),
-        "details": details_sign(patient(name=f"Patient {n}", email=f"p{n}@example.com")),
+        "details": signed_details(treatment, name=f"Patient {n}", email=f"p{n}@example.com"),
     }
 
 

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking import flow
-from booking.forms import details_sign
+from booking.links import manage_token
 from booking.models import AppointmentRequest, AppointmentStatus, TimeSlot
 from booking.services import appointment_book
-from tests.booking.booking_world import at, make_world, patient
+from tests.booking.booking_world import at, make_world, patient, signed_details
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def confirm_data(world, hour=10, minute=0, treatment=None, practitioner=None, **
         "treatment": (treatment or world.dry_needling).slug,
         "practitioner": (practitioner or world.maya).slug,
         "start": flow.start_format(at(world.day, hour, minute)),
-        "details": details_sign(patient(**details)),
+        "details": signed_details(treatment or world.dry_needling, **details),
     }
 
 
@@ -167,6 +167,7 @@ def test_first_available_offers_times_of_every_practitioner(client, world):
 
 
 def test_week_navigation_links_keep_the_choices(client, world):
+    world.slot(world.maya, 9, 13, day=world.day + timedelta(days=8))
     content = client.get(
         reverse("booking:time"), {"treatment": "dry-needling", "practitioner": "maya-okafor"}
     ).content.decode()
@@ -266,7 +267,7 @@ def test_form_sent_back_too_fast_is_asked_again(client, world, settings):
 
     response = client.post(details_url(world), details_data(started=started))
 
-    assert "Please check your details and send the form again." in response.content.decode()
+    assert "Please check your answers and press Continue again." in response.content.decode()
     assert "Request this appointment" not in response.content.decode()
 
 
@@ -290,12 +291,14 @@ def test_confirm_books_and_redirects_to_the_confirmation_page(client, world):
 
     appointment = AppointmentRequest.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("booking:confirmed", kwargs={"token": appointment.manage_token})
+    assert response.url == reverse("booking:confirmed", kwargs={"reference": appointment.reference})
     page = client.get(response.url)
     content = page.content.decode()
     assert appointment.reference in content
-    assert reverse("booking:ics", kwargs={"token": appointment.manage_token}) in content
-    assert reverse("booking:manage", kwargs={"token": appointment.manage_token}) in content
+    assert (
+        reverse("booking:appointment_ics", kwargs={"reference": appointment.reference}) in content
+    )
+    assert reverse("booking:manage", kwargs={"token": manage_token(appointment)}) in content
     assert appointment.status == AppointmentStatus.REQUESTED
     assert appointment.privacy_notice_version == "2026-11"
 
@@ -382,8 +385,11 @@ def test_time_outside_the_slots_is_refused_on_confirm(client, world):
     assert AppointmentRequest.objects.count() == 0
 
 
-def test_confirm_only_accepts_post(client, world):
-    assert client.get(reverse("booking:confirm")).status_code == 405
+def test_confirm_opened_with_get_leads_back_into_the_flow(client, world):
+    response = client.get(reverse("booking:confirm"))
+
+    assert response.status_code == 200
+    assert f'href="{reverse("booking:start")}"' in response.content.decode()
 
 
 def test_rate_limit_per_email_stops_a_flood(client, world, settings):
@@ -444,8 +450,15 @@ def booked(world):
     )
 
 
+def open_link(client, appointment) -> str:
+    """Open the private link as from the e-mail; returns the clean address it leads to."""
+    response = client.get(reverse("booking:manage", kwargs={"token": manage_token(appointment)}))
+    assert response.status_code == 302
+    return response.url
+
+
 def test_manage_page_shows_the_appointment_with_cancel_and_change(client, booked):
-    response = client.get(reverse("booking:manage", kwargs={"token": booked.manage_token}))
+    response = client.get(open_link(client, booked))
 
     content = response.content.decode()
     assert booked.reference in content
@@ -456,7 +469,8 @@ def test_manage_page_shows_the_appointment_with_cancel_and_change(client, booked
 
 
 def test_get_on_the_cancel_page_only_asks(client, booked):
-    response = client.get(reverse("booking:cancel", kwargs={"token": booked.manage_token}))
+    open_link(client, booked)
+    response = client.get(reverse("booking:cancel", kwargs={"reference": booked.reference}))
 
     assert b"Yes, cancel the appointment" in response.content
     booked.refresh_from_db()
@@ -464,7 +478,8 @@ def test_get_on_the_cancel_page_only_asks(client, booked):
 
 
 def test_post_on_the_cancel_page_cancels_and_frees_the_time(client, world, booked):
-    client.post(reverse("booking:cancel", kwargs={"token": booked.manage_token}))
+    open_link(client, booked)
+    client.post(reverse("booking:cancel", kwargs={"reference": booked.reference}))
 
     booked.refresh_from_db()
     assert booked.status == AppointmentStatus.CANCELLED_BY_PATIENT
@@ -486,13 +501,11 @@ def test_inside_the_late_window_the_page_shows_the_phone_not_the_buttons(client,
         now=timezone.now(),
     )
 
-    content = client.get(
-        reverse("booking:manage", kwargs={"token": appointment.manage_token})
-    ).content.decode()
+    content = client.get(open_link(client, appointment)).content.decode()
 
     assert "Cancel the appointment" not in content
     assert clinic.phone in content
-    response = client.post(reverse("booking:cancel", kwargs={"token": appointment.manage_token}))
+    response = client.post(reverse("booking:cancel", kwargs={"reference": appointment.reference}))
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CONFIRMED
     assert response.status_code == 302
@@ -505,7 +518,7 @@ def test_manage_link_expires_after_the_appointment(client, booked):
         occupied_until=timezone.now() - timedelta(hours=1),
     )
 
-    response = client.get(reverse("booking:manage", kwargs={"token": booked.manage_token}))
+    response = client.get(reverse("booking:manage", kwargs={"token": manage_token(booked)}))
 
     assert response.status_code == 410
     assert b"This link no longer works" in response.content
@@ -518,7 +531,8 @@ def test_unknown_manage_token_is_not_found(client, world):
 
 
 def test_reschedule_moves_the_booking_after_a_confirmation_step(client, world, booked):
-    url = reverse("booking:reschedule", kwargs={"token": booked.manage_token})
+    open_link(client, booked)
+    url = reverse("booking:reschedule", kwargs={"reference": booked.reference})
     new = flow.start_format(at(world.day, 11, 30))
 
     assert new in client.get(url).content.decode()
@@ -541,7 +555,8 @@ def test_reschedule_to_a_taken_time_keeps_the_old_one(client, world, booked):
         patient=patient(name="Other"),
         now=timezone.now(),
     )
-    url = reverse("booking:reschedule", kwargs={"token": booked.manage_token})
+    open_link(client, booked)
+    url = reverse("booking:reschedule", kwargs={"reference": booked.reference})
 
     response = client.post(url, {"start": flow.start_format(at(world.day, 12))}, follow=True)
 
@@ -551,7 +566,7 @@ def test_reschedule_to_a_taken_time_keeps_the_old_one(client, world, booked):
 
 
 def test_calendar_download_is_an_ics_file(client, booked):
-    response = client.get(reverse("booking:ics", kwargs={"token": booked.manage_token}))
+    response = client.get(reverse("booking:ics", kwargs={"token": manage_token(booked)}))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
@@ -559,7 +574,8 @@ def test_calendar_download_is_an_ics_file(client, booked):
 
 
 def test_cancel_confirmation_page_keeps_the_origin_header_for_csrf(client, booked):
-    response = client.get(reverse("booking:cancel", kwargs={"token": booked.manage_token}))
+    open_link(client, booked)
+    response = client.get(reverse("booking:cancel", kwargs={"reference": booked.reference}))
 
     # "no-referrer" would make browsers send Origin: null and fail the CSRF check.
     assert response["Referrer-Policy"] == "same-origin"

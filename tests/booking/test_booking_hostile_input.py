@@ -7,9 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from booking import flow
-from booking.forms import details_sign
 from booking.models import AppointmentRequest, AppointmentStatusChange, Notification
-from tests.booking.booking_world import at, make_world, patient
+from tests.booking.booking_world import at, make_world, signed_details
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +66,7 @@ def test_absurd_times_on_confirm_are_refused_without_a_booking(client, world, va
         "treatment": "dry-needling",
         "practitioner": "maya-okafor",
         "start": value,
-        "details": details_sign(patient()),
+        "details": signed_details(world.dry_needling),
     }
 
     response = client.post(reverse("booking:confirm"), data)
@@ -140,7 +139,7 @@ def test_confirm_without_a_csrf_token_is_refused_politely(world):
         "treatment": "dry-needling",
         "practitioner": "maya-okafor",
         "start": flow.start_format(at(world.day, 10)),
-        "details": details_sign(patient()),
+        "details": signed_details(world.dry_needling),
     }
 
     response = client.post(reverse("booking:confirm"), data)

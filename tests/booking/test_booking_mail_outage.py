@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 
 from booking import flow
-from booking.forms import details_sign
 from booking.models import AppointmentRequest, Notification, NotificationStatus
-from tests.booking.booking_world import at, make_world, patient
+from tests.booking.booking_world import at, make_world, signed_details
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,14 +22,14 @@ def test_booking_through_the_site_survives_a_mail_server_that_raises(
         "treatment": "dry-needling",
         "practitioner": "maya-okafor",
         "start": flow.start_format(at(world.day, 10)),
-        "details": details_sign(patient()),
+        "details": signed_details(world.dry_needling),
     }
 
     response = client.post(reverse("booking:confirm"), data)
 
     appointment = AppointmentRequest.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("booking:confirmed", kwargs={"token": appointment.manage_token})
+    assert response.url == reverse("booking:confirmed", kwargs={"reference": appointment.reference})
     statuses = set(Notification.objects.values_list("status", flat=True))
     assert statuses == {NotificationStatus.FAILED}  # recorded, retried later
     assert client.get(response.url).status_code == 200

@@ -53,7 +53,7 @@ def test_uid_is_the_reference_at_the_site_domain(appointment, settings):
 def test_summary_and_location_name_the_treatment_and_the_clinic(appointment):
     event = _event(appointment_ics(appointment))
 
-    assert str(event["SUMMARY"]) == "Dry needling at Willow Lane Physiotherapy"
+    assert str(event["SUMMARY"]) == "Dry needling at Willow Lane Physiotherapy (requested)"
     assert "14 Willow Lane" in str(event["LOCATION"])
     assert "EX1 4WL" in str(event["LOCATION"])
 

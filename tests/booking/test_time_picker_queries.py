@@ -41,7 +41,7 @@ def fill_diary(world, *, weeks: int, per_day: int) -> int:
             appointments.append(
                 AppointmentRequest(
                     reference=f"Q{offset:03d}-{n}",
-                    manage_token=f"token-{offset}-{n}",
+                    manage_token_hash=f"token-{offset}-{n}",
                     treatment=world.dry_needling,
                     practitioner=world.maya,
                     starts_at=start,
@@ -103,7 +103,7 @@ def test_offered_times_skip_appointments_and_fit_shorter_treatments(world):
     start = at(world.day, 9, 45)
     AppointmentRequest.objects.create(
         reference="FIT-1",
-        manage_token="fit-token",
+        manage_token_hash="fit-token",
         treatment=world.dry_needling,
         practitioner=world.maya,
         starts_at=start,

@@ -1,0 +1,25 @@
+"""The safety questions asked before any needle-based treatment.
+
+The booking form asks them and the booking service refuses a needle-based
+appointment without an answer to each, so the keys live here, apart from both.
+"""
+
+SCREENING_QUESTIONS = [
+    ("pregnant", "Are you pregnant, or could you be?"),
+    ("bleeding", "Do you have a bleeding disorder, or do you take blood-thinning medicine?"),
+    ("needle_fear", "Are you afraid of needles, or have you ever fainted with them?"),
+    ("implant", "Do you have a pacemaker or another implanted device?"),
+    (
+        "recent_surgery",
+        "Have you had surgery or an infection at the area to be treated in the last six weeks?",
+    ),
+]
+
+SCREENING_KEYS = frozenset(key for key, _question in SCREENING_QUESTIONS)
+
+
+def screening_complete(answers) -> bool:
+    """True when every question has a yes or no (True/False) answer."""
+    return isinstance(answers, dict) and all(
+        isinstance(answers.get(key), bool) for key in SCREENING_KEYS
+    )
