@@ -199,7 +199,7 @@ def test_service_page_links_to_booking_with_the_treatment_preselected(
     service = make_service(treatment=dry_needling_treatment, title="Dry needling")
     body = client.get(service.get_absolute_url()).content.decode()
     assert 'href="/book/?treatment=dry-needling"' in body
-    assert "Book this treatment" in body
+    assert "Request this treatment" in body  # dry needling is confirmed by the clinic
 
 
 def test_service_page_without_a_treatment_links_to_the_booking_start(client, clinic):

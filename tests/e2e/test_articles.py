@@ -29,7 +29,7 @@ def test_visitor_reaches_the_dry_needling_article_from_home_by_clicking(live_ser
         expect(article.get_by_role("heading", name=heading)).to_be_visible()
     expect(page.get_by_text("not medical advice")).to_be_visible()
     expect(page.get_by_text("Medically reviewed by")).to_be_visible()
-    booking = page.get_by_role("link", name="Book dry needling", exact=True)
+    booking = page.get_by_role("link", name="Request dry needling", exact=True)
     expect(booking).to_have_attribute("href", "/book/?treatment=dry-needling")
 
 

@@ -289,7 +289,7 @@ def test_team_pages_are_accessible_and_book_with_the_practitioner(live_server, p
     expect(page.get_by_role("heading", level=1)).to_have_text("Tom Lindqvist")
     axe(page)
 
-    page.get_by_role("link", name="Book acupuncture with Tom Lindqvist").click()
+    page.get_by_role("link", name="Request acupuncture with Tom Lindqvist").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a day and time")
     expect(page.get_by_text("Acupuncture, 45 minutes")).to_be_visible()
     expect(page.get_by_role("link", name=TIME_LINK).first).to_be_visible()

@@ -1,0 +1,438 @@
+"""One press books once, signed details cannot be replayed, and nothing typed is lost."""
+
+import re
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from booking import flow
+from booking.errors import AlreadyBookedError, BookingError
+from booking.forms import details_sign, details_unsign
+from booking.models import AppointmentRequest
+from booking.services import appointment_book
+from booking.tokens import booking_key_new, digest
+from tests.booking.booking_world import at, make_world, patient, signed_details
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _quick_forms(settings):
+    settings.BOOKING_MIN_FILL_SECONDS = 0
+    settings.BOOKING_RATE_LIMITS = {"ip": (0, 3600), "email": (0, 3600)}
+
+
+@pytest.fixture
+def world(clinic):
+    world = make_world()
+    world.slot(world.maya, 9, 13)
+    world.slot(world.tom, 9, 13)
+    return world
+
+
+def details_url(world, hour=10, minute=0, treatment=None, practitioner=None):
+    return flow.url(
+        "booking:details",
+        treatment=(treatment or world.dry_needling).slug,
+        practitioner=(practitioner or world.maya).slug,
+        start=flow.start_format(at(world.day, hour, minute)),
+    )
+
+
+DETAILS = {
+    "name": "Robin Hale",
+    "email": "robin@example.com",
+    "phone": "07700 900555",
+    "patient_type": "returning",
+    "reason": "Sore shoulder",
+    "consent": "on",
+    "website": "",
+    "screening_pregnant": "no",
+    "screening_bleeding": "yes",
+    "screening_needle_fear": "no",
+    "screening_implant": "no",
+    "screening_recent_surgery": "no",
+}
+
+
+def review(client, world, **kwargs) -> dict:
+    """Fill the details step; returns the review form's fields as the browser would send them."""
+    response = client.post(details_url(world, **kwargs), DETAILS)
+    assert response.status_code == 200
+    content = response.content.decode()
+    form = content[content.index('action="/book/confirm/"') : content.index("</form>")]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    fields.pop("csrfmiddlewaretoken", None)
+    return fields
+
+
+def spent_key(fields) -> str:
+    return details_unsign(fields["details"]).key
+
+
+# --- one press books once ---------------------------------------------------------
+
+
+def test_second_press_of_the_final_button_redirects_to_the_same_booking(client, world):
+    fields = review(client, world)
+
+    first = client.post(reverse("booking:confirm"), fields)
+    second = client.post(reverse("booking:confirm"), fields)
+
+    appointment = AppointmentRequest.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert (
+        first.url
+        == second.url
+        == reverse("booking:confirmed", kwargs={"reference": appointment.reference})
+    )
+    assert appointment.reference in client.get(second.url).content.decode()
+
+
+def test_second_press_from_another_browser_also_finds_the_booking(client, world):
+    # A retry after a timeout may come without the first answer's cookies.
+    fields = review(client, world)
+    client.post(reverse("booking:confirm"), fields)
+
+    response = Client().post(reverse("booking:confirm"), fields)
+
+    appointment = AppointmentRequest.objects.get()
+    assert response.status_code == 302
+    assert response.url.endswith(f"/{appointment.reference}/")
+
+
+def test_details_resent_after_back_review_with_the_key_that_already_booked(client, world):
+    fields = review(client, world)
+    client.post(reverse("booking:confirm"), fields)
+
+    again = review(client, world)  # Back to the details page and Continue again
+
+    assert spent_key(again) == spent_key(fields)
+    response = client.post(reverse("booking:confirm"), again)
+    assert response.status_code == 302
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_a_new_booking_of_another_time_gets_a_new_key(client, world):
+    fields = review(client, world)
+    client.post(reverse("booking:confirm"), fields)
+
+    other = review(client, world, hour=12)
+
+    assert spent_key(other) != spent_key(fields)
+    assert client.post(reverse("booking:confirm"), other).status_code == 302
+    assert AppointmentRequest.objects.count() == 2
+
+
+def test_replaying_spent_details_for_another_time_books_nothing_and_asks_again(client, world):
+    fields = review(client, world)
+    client.post(reverse("booking:confirm"), fields)
+
+    replay = {**fields, "start": flow.start_format(at(world.day, 12))}
+    response = client.post(reverse("booking:confirm"), replay)
+
+    content = response.content.decode()
+    assert response.status_code == 409
+    assert "nothing more was booked" in content
+    assert "Enter your details again" in content
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_replaying_spent_details_for_another_treatment_books_nothing(client, world):
+    fields = review(client, world)
+    client.post(reverse("booking:confirm"), fields)
+
+    replay = {**fields, "treatment": world.follow_up.slug}
+    response = client.post(reverse("booking:confirm"), replay)
+
+    assert response.status_code == 409
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_the_database_holds_the_booking_key_only_as_a_hash(client, world):
+    fields = review(client, world)
+    client.post(reverse("booking:confirm"), fields)
+
+    appointment = AppointmentRequest.objects.get()
+    assert appointment.booking_key_hash == digest(spent_key(fields))
+
+
+def test_service_refuses_a_second_booking_with_the_same_key_naming_the_first(world):
+    now = timezone.now()
+    key = booking_key_new()
+    first = appointment_book(
+        treatment=world.follow_up,
+        practitioner=world.maya,
+        starts_at=at(world.day, 9),
+        patient=patient(),
+        now=now,
+        booking_key=key,
+    )
+
+    with pytest.raises(AlreadyBookedError) as refused:
+        appointment_book(
+            treatment=world.follow_up,
+            practitioner=world.maya,
+            starts_at=at(world.day, 11),
+            patient=patient(),
+            now=now,
+            booking_key=key,
+        )
+
+    assert refused.value.appointment == first
+    assert AppointmentRequest.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_presses_at_the_same_instant_store_one_booking_and_both_see_it(clinic, settings):
+    settings.BOOKING_MIN_FILL_SECONDS = 0
+    world = make_world()
+    world.slot(world.maya, 9, 13)
+    fields = {
+        "treatment": world.dry_needling.slug,
+        "practitioner": world.maya.slug,
+        "start": flow.start_format(at(world.day, 10)),
+        "details": signed_details(world.dry_needling),
+    }
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+
+    def press(index):
+        try:
+            barrier.wait(timeout=30)
+            answers[index] = Client().post(reverse("booking:confirm"), fields)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    appointment = AppointmentRequest.objects.get()
+    assert [a.status_code for a in answers] == [302, 302]
+    assert {a.url for a in answers} == {f"/book/booked/{appointment.reference}/"}
+
+
+# --- signed details are bound to what they were given for ----------------------------------
+
+
+def test_details_signed_for_a_treatment_without_screening_are_not_accepted_for_needling(
+    client, world
+):
+    data = {
+        "treatment": world.dry_needling.slug,
+        "practitioner": world.maya.slug,
+        "start": flow.start_format(at(world.day, 10)),
+        "details": signed_details(world.follow_up, screening={}),
+    }
+
+    response = client.post(reverse("booking:confirm"), data)
+
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert "Your answers were given for another treatment" in content
+    assert 'value="Sam Patel"' in content  # what can be kept is kept
+    assert "Are you pregnant, or could you be?" in content
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_choosing_a_nearest_time_after_a_clash_works_with_the_same_details(client, world):
+    fields = review(client, world)
+    appointment_book(
+        treatment=world.dry_needling,
+        practitioner=world.maya,
+        starts_at=at(world.day, 10),
+        patient=patient(name="Quick Patient"),
+        now=timezone.now(),
+    )
+    clash = client.post(reverse("booking:confirm"), fields)
+    assert clash.status_code == 409
+    offered = re.findall(r'name="alternative"[^>]*value="([^"]+)"', clash.content.decode())
+    retry = re.search(r'name="details" value="([^"]+)"', clash.content.decode()).group(1)
+
+    response = client.post(
+        reverse("booking:confirm"),
+        {**fields, "details": retry, "alternative": offered[0], "start": ""},
+    )
+
+    assert response.status_code == 302
+    assert AppointmentRequest.objects.get(patient_name="Robin Hale").screening["bleeding"] is True
+
+
+def test_service_refuses_a_needle_booking_without_every_screening_answer(world):
+    answers = dict.fromkeys(["pregnant", "bleeding", "needle_fear", "implant"], False)
+
+    with pytest.raises(BookingError, match="safety question"):
+        appointment_book(
+            treatment=world.dry_needling,
+            practitioner=world.maya,
+            starts_at=at(world.day, 10),
+            patient=patient(screening=answers),  # no answer about recent surgery
+            now=timezone.now(),
+        )
+
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_service_refuses_a_needle_booking_with_no_screening_at_all(world):
+    with pytest.raises(BookingError, match="safety question"):
+        appointment_book(
+            treatment=world.dry_needling,
+            practitioner=world.maya,
+            starts_at=at(world.day, 10),
+            patient=patient(screening={}),
+            now=timezone.now(),
+        )
+
+
+def test_staff_phone_in_booking_of_needling_is_screened_at_the_visit(world):
+    appointment = appointment_book(
+        treatment=world.dry_needling,
+        practitioner=world.maya,
+        starts_at=at(world.day, 10),
+        patient=patient(screening={}),
+        now=timezone.now(),
+        source="staff",
+        enforce_policy=False,
+    )
+
+    assert appointment.screening == {}
+
+
+def test_honeypot_filled_on_the_review_page_books_nothing(client, world):
+    fields = review(client, world)
+
+    response = client.post(reverse("booking:confirm"), {**fields, "website": "http://spam"})
+
+    assert response.status_code == 400
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_signed_details_younger_than_the_fill_time_are_asked_again_at_the_final_step(
+    client, world, settings
+):
+    settings.BOOKING_MIN_FILL_SECONDS = 60
+    data = {
+        "treatment": world.dry_needling.slug,
+        "practitioner": world.maya.slug,
+        "start": flow.start_format(at(world.day, 10)),
+        "details": details_sign(
+            patient(), treatment=world.dry_needling.slug, key=booking_key_new(), started=time.time()
+        ),
+    }
+
+    response = client.post(reverse("booking:confirm"), data)
+
+    assert "Please check your answers and press Continue again." in response.content.decode()
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_expired_details_come_back_in_the_form_with_a_notice(client, world, monkeypatch):
+    fields = review(client, world)
+    later = time.time() + 3 * 60 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    response = client.post(reverse("booking:confirm"), fields)
+
+    content = response.content.decode()
+    assert "more than two hours old, so nothing was booked" in content
+    assert 'value="Robin Hale"' in content
+    assert AppointmentRequest.objects.count() == 0
+
+
+# --- the minimum fill time never traps a person --------------------------------------------
+
+
+def test_a_fast_fill_is_asked_once_then_the_next_press_passes_at_once(client, world, settings):
+    settings.BOOKING_MIN_FILL_SECONDS = 60
+    page = client.get(details_url(world)).content.decode()
+    started = re.search(r'name="started" value="([^"]+)"', page).group(1)
+
+    first = client.post(details_url(world), {**DETAILS, "started": started})
+    again = re.search(r'name="started" value="([^"]+)"', first.content.decode()).group(1)
+    second = client.post(details_url(world), {**DETAILS, "started": again})
+
+    assert "Please check your answers and press Continue again." in first.content.decode()
+    assert "Request this appointment" in second.content.decode()
+
+
+def test_fill_time_message_stays_away_when_other_fields_need_fixing(client, world, settings):
+    settings.BOOKING_MIN_FILL_SECONDS = 60
+    page = client.get(details_url(world)).content.decode()
+    started = re.search(r'name="started" value="([^"]+)"', page).group(1)
+
+    response = client.post(details_url(world), {**DETAILS, "name": "", "started": started})
+
+    content = response.content.decode()
+    assert "Enter your full name." in content
+    assert "press Continue again" not in content
+    fixed = re.search(r'name="started" value="([^"]+)"', content).group(1)
+    passed = client.post(details_url(world), {**DETAILS, "started": fixed})
+    assert "Request this appointment" in passed.content.decode()
+
+
+# --- nothing typed is lost ---------------------------------------------------------------
+
+
+def test_changing_the_time_from_the_review_keeps_every_detail(client, world):
+    review(client, world)
+
+    response = client.get(details_url(world, hour=12))
+
+    content = response.content.decode()
+    assert "We kept the details you entered" in content
+    for value in ["Robin Hale", "robin@example.com", "07700 900555"]:
+        assert f'value="{value}"' in content
+    assert "Sore shoulder" in content
+    assert re.search(r'name="screening_bleeding" value="yes"[^>]*checked', content)
+    assert re.search(r'name="screening_implant" value="no"[^>]*checked', content)
+    assert re.search(r'name="patient_type" value="returning"[^>]*checked', content)
+    assert re.search(r'name="consent"[^>]*checked', content)
+    assert "Robin" not in response.request["QUERY_STRING"]
+
+
+def test_changing_to_a_treatment_without_screening_keeps_the_contact_details(client, world):
+    review(client, world)
+
+    content = client.get(details_url(world, treatment=world.follow_up)).content.decode()
+
+    assert 'value="robin@example.com"' in content
+    assert "pacemaker" not in content
+
+
+def test_the_kept_details_are_dropped_after_booking(client, world):
+    client.post(reverse("booking:confirm"), review(client, world))
+
+    content = client.get(details_url(world, hour=12)).content.decode()
+
+    assert "robin@example.com" not in content
+
+
+def test_nothing_typed_travels_in_any_link_of_the_review_page(client, world):
+    response = client.post(details_url(world), DETAILS)
+
+    links = re.findall(r'href="([^"]+)"', response.content.decode())
+    assert links
+    assert not [link for link in links if "robin" in link.lower() or "0770" in link]
+
+
+# --- a restored tab ---------------------------------------------------------------------
+
+
+def test_get_of_the_confirm_step_after_booking_links_to_the_booking(client, world):
+    client.post(reverse("booking:confirm"), review(client, world))
+    appointment = AppointmentRequest.objects.get()
+
+    response = client.get(reverse("booking:confirm"))
+
+    assert response.status_code == 200
+    assert reverse("booking:confirmed", kwargs={"reference": appointment.reference}) in (
+        response.content.decode()
+    )
