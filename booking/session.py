@@ -1,11 +1,13 @@
 """What the booking flow keeps in the patient's session, and for how long.
 
-- The draft: the details typed on the details step, so that changing the
-  treatment, practitioner or time from "Check and book" comes back with
-  everything filled in (never in the query string). Dropped after booking
-  and ignored when older than the signed details may be.
-- The last booking made here: its key and choice, so that resubmitting the
-  details form after Back reviews with the same key and finds that booking.
+- The draft: the details typed on the details step and the review form's
+  booking key. The review page (a GET after the details POST) shows it, and
+  changing the treatment, practitioner or time from there comes back with
+  everything filled in (never in the query string). Dropped after booking and
+  ignored when older than the signed details may be.
+- The last booking made here: its key, choice and reference, so that Back to
+  the review page (or the details page and Continue again) and another press
+  finds that booking instead of making a second one.
 - Grants: a manage link, once opened, is swapped for a grant in the session
   and a clean address, so the token leaves the address bar, the history and
   any Referer at once. A grant lasts BOOKING_MANAGE_SESSION_MINUTES from its
@@ -13,31 +15,66 @@
 """
 
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 
 from booking.forms import DETAILS_MAX_AGE, details_data, details_from_data
 from booking.services import PatientDetails
+from booking.tokens import booking_key_new
 
 DRAFT = "booking_draft"
 LAST_BOOKING = "booking_last"
 GRANTS = "booking_grants"
 
 
-def draft_save(request, *, details: PatientDetails, started: float) -> None:
+@dataclass(frozen=True)
+class Draft:
+    details: PatientDetails
+    started: float  # when the details form was first shown
+    asked: bool  # already asked again once for a too-fast fill
+    key: str  # the review form's single-use booking key
+
+
+def draft_save(
+    request, *, details: PatientDetails, started: float, asked: bool, choice_params: dict
+) -> Draft:
+    """Keep the details for the review page and for any change of choice after it.
+
+    The same choice keeps its key: Continue pressed twice gives one key, and
+    the time booked a moment ago from this session keeps the key that booked
+    it, so that Back and Continue again on the details page finds that booking.
+    """
+    last = request.session.get(LAST_BOOKING)
+    draft = request.session.get(DRAFT)
+    if isinstance(last, dict) and last.get("choice") == choice_params and last.get("key"):
+        key = str(last["key"])
+    elif isinstance(draft, dict) and draft.get("choice") == choice_params and draft.get("key"):
+        key = str(draft["key"])
+    else:
+        key = booking_key_new()
     request.session[DRAFT] = {
         "details": details_data(details),
         "started": started,
+        "asked": asked,
+        "key": key,
+        "choice": choice_params,
         "saved": time.time(),
     }
+    return Draft(details=details, started=started, asked=asked, key=key)
 
 
-def draft_get(request) -> tuple[PatientDetails, float] | None:
+def draft_get(request) -> Draft | None:
     draft = request.session.get(DRAFT)
     if not isinstance(draft, dict) or time.time() - draft.get("saved", 0) > DETAILS_MAX_AGE:
         return None
     try:
-        return details_from_data(draft["details"]), float(draft["started"])
+        return Draft(
+            details=details_from_data(draft["details"]),
+            started=float(draft["started"]),
+            asked=bool(draft.get("asked")),
+            key=str(draft["key"]),
+        )
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -50,17 +87,12 @@ def last_booking_remember(request, *, key: str, choice_params: dict, reference: 
     request.session[LAST_BOOKING] = {"key": key, "choice": choice_params, "reference": reference}
 
 
-def last_booking_reference(request) -> str:
+def last_booking(request) -> tuple[str, str] | None:
+    """(key, reference) of the booking made last from this session."""
     last = request.session.get(LAST_BOOKING)
-    return str(last.get("reference") or "") if isinstance(last, dict) else ""
-
-
-def last_booking_key(request, *, choice_params: dict) -> str:
-    """The key that already booked exactly this choice from this session, or ""."""
-    last = request.session.get(LAST_BOOKING)
-    if isinstance(last, dict) and last.get("choice") == choice_params:
-        return str(last.get("key") or "")
-    return ""
+    if isinstance(last, dict) and last.get("key") and last.get("reference"):
+        return str(last["key"]), str(last["reference"])
+    return None
 
 
 def _grant_seconds() -> int:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("book/practitioner/", views.practitioner_step, name="practitioner"),
     path("book/time/", views.time_step, name="time"),
     path("book/details/", views.details_step, name="details"),
+    path("book/review/", views.review_step, name="review"),
     path("book/confirm/", views.confirm, name="confirm"),
     # The private link from e-mails: swapped for a session grant and a clean address.
     path("book/manage/<str:token>/", views.manage, name="manage"),

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -57,7 +57,7 @@ from booking.services import (
     appointment_reschedule,
     late_cancellation_from,
 )
-from booking.tokens import booking_key_new, digest
+from booking.tokens import digest
 from clinic.identity import get_clinic
 
 TOKEN = re.compile(r"^[-A-Za-z0-9_]{20,64}$")
@@ -225,20 +225,24 @@ def details_step(request):
     if request.method == "POST":
         form = _details_form(choice, data=request.POST)
         if form.is_valid():
-            return _review_page(
+            # Post/redirect/get: the review page survives Back, refresh and a restored tab.
+            session.draft_save(
                 request,
-                choice,
-                form.patient_details(),
+                details=form.patient_details(),
                 started=form.started_at,
                 asked=form.fill_asked,
+                choice_params=choice.params(),
             )
+            response = HttpResponseRedirect(flow.url("booking:review", **choice.params()))
+            response.status_code = 303  # See Other: the review page is fetched with GET
+            return response
         return _details_page(request, choice, form, status=400 if form.is_spam else 200)
     if not _time_still_offered(choice, timezone.now()):
         return _time_again(
             request, choice, "Sorry, that time is no longer free. Please choose another."
         )
     draft = session.draft_get(request)
-    initial = details_initial(draft[0], started=draft[1]) if draft else {}
+    initial = details_initial(draft.details, started=draft.started) if draft else {}
     return _details_page(request, choice, _details_form(choice, initial=initial), kept=bool(draft))
 
 
@@ -288,22 +292,74 @@ def _back_to_times(choice) -> str:
 # --- Step 5: review and confirm ------------------------------------------------
 
 
+def review_step(request):
+    """ "Check and book", shown from the details kept in the session."""
+    choice = flow.choice_parse(request.GET, need_start=True)
+    if choice.treatment is None:
+        return _treatment_again(request, choice.error or "Choose a treatment first.")
+    if choice.error:
+        return _time_again(request, choice, choice.error)
+    draft = session.draft_get(request)
+    if draft is not None:
+        return _review_page(
+            request,
+            choice,
+            draft.details,
+            started=draft.started,
+            asked=draft.asked,
+            key=draft.key,
+        )
+    booked = _last_booking(request)
+    if booked is not None:
+        # Back to this page after booking: pressing again must find that booking.
+        appointment, key = booked
+        return _review_page(
+            request,
+            choice,
+            _details_of(appointment),
+            started=0,
+            key=key,
+            booked=appointment,
+        )
+    messages.info(request, "Please enter your details.")
+    return redirect(flow.url("booking:details", **choice.params()))
+
+
+def _last_booking(request):
+    last = session.last_booking(request)
+    if last is None or not session.granted(request, last[1]):
+        return None
+    key, reference = last
+    appointment = AppointmentRequest.objects.filter(reference=reference).first()
+    return (appointment, key) if appointment is not None else None
+
+
+def _details_of(appointment) -> PatientDetails:
+    return PatientDetails(
+        name=appointment.patient_name,
+        email=appointment.email,
+        phone=appointment.phone,
+        is_new_patient=appointment.is_new_patient,
+        reason=appointment.reason,
+        screening=dict(appointment.screening or {}),
+    )
+
+
 def _review_page(
     request,
     choice,
     details,
     *,
     started,
+    key,
     asked=False,
-    key="",
     error="",
     alternatives=(),
     status=200,
+    booked=None,
 ):
     """ "Check and book": the summary, the signed details and the single-use booking key."""
     params = choice.params()
-    key = key or session.last_booking_key(request, choice_params=params) or booking_key_new()
-    session.draft_save(request, details=details, started=started)
     now = timezone.now()
     closest = closest_of(list(alternatives), choice.starts_at) if alternatives else None
     return _render_step(
@@ -323,6 +379,7 @@ def _review_page(
             "any_yes": any(details.screening.values()),
             "back_url": _back_to_times(choice),
             "details_url": flow.url("booking:details", **params),
+            "booked": booked,
         },
         status=status,
     )
@@ -493,13 +550,13 @@ def confirm(request):
 
 
 def _confirm_get(request):
-    last = session.last_booking_reference(request)
+    booked = _last_booking(request)
     return render(
         request,
         "booking/confirm_get.html",
         {
             "has_draft": session.draft_get(request) is not None,
-            "last_reference": last if last and session.granted(request, last) else "",
+            "last_reference": booked[0].reference if booked else "",
         },
     )
 

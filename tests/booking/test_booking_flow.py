@@ -234,7 +234,7 @@ def test_bad_details_are_shown_next_to_the_field_and_typed_text_kept(
 
 
 def test_valid_details_show_the_review_with_everything_typed(client, world):
-    response = client.post(details_url(world), details_data(screening_bleeding="yes"))
+    response = client.post(details_url(world), details_data(screening_bleeding="yes"), follow=True)
 
     content = response.content.decode()
     assert response.status_code == 200
@@ -245,7 +245,7 @@ def test_valid_details_show_the_review_with_everything_typed(client, world):
 
 
 def test_change_details_from_the_review_prefills_the_form(client, world):
-    review = client.post(details_url(world), details_data(name="Robin Hale"))
+    review = client.post(details_url(world), details_data(name="Robin Hale"), follow=True)
     signed = re.search(r'name="details" value="([^"]+)"', review.content.decode()).group(1)
 
     response = client.post(details_url(world), {"details": signed, "edit": "1"})
@@ -278,7 +278,7 @@ def test_form_filled_at_a_human_pace_passes_the_fill_time_check(client, world, s
     ).group(1)
     time.sleep(1.1)
 
-    response = client.post(details_url(world), details_data(started=started))
+    response = client.post(details_url(world), details_data(started=started), follow=True)
 
     assert "Request this appointment" in response.content.decode()
 

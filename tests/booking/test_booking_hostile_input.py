@@ -101,6 +101,7 @@ def test_markup_in_details_is_shown_as_text(client, world):
             "reason": "<img src=x onerror=alert(1)>",
             "consent": "on",
         },
+        follow=True,
     )
 
     content = response.content.decode()

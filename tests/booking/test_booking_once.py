@@ -62,7 +62,7 @@ DETAILS = {
 
 def review(client, world, **kwargs) -> dict:
     """Fill the details step; returns the review form's fields as the browser would send them."""
-    response = client.post(details_url(world, **kwargs), DETAILS)
+    response = client.post(details_url(world, **kwargs), DETAILS, follow=True)
     assert response.status_code == 200
     content = response.content.decode()
     form = content[content.index('action="/book/confirm/"') : content.index("</form>")]
@@ -357,7 +357,7 @@ def test_a_fast_fill_is_asked_once_then_the_next_press_passes_at_once(client, wo
 
     first = client.post(details_url(world), {**DETAILS, "started": started})
     again = re.search(r'name="started" value="([^"]+)"', first.content.decode()).group(1)
-    second = client.post(details_url(world), {**DETAILS, "started": again})
+    second = client.post(details_url(world), {**DETAILS, "started": again}, follow=True)
 
     assert "Please check your answers and press Continue again." in first.content.decode()
     assert "Request this appointment" in second.content.decode()
@@ -374,7 +374,7 @@ def test_fill_time_message_stays_away_when_other_fields_need_fixing(client, worl
     assert "Enter your full name." in content
     assert "press Continue again" not in content
     fixed = re.search(r'name="started" value="([^"]+)"', content).group(1)
-    passed = client.post(details_url(world), {**DETAILS, "started": fixed})
+    passed = client.post(details_url(world), {**DETAILS, "started": fixed}, follow=True)
     assert "Request this appointment" in passed.content.decode()
 
 
@@ -416,7 +416,7 @@ def test_the_kept_details_are_dropped_after_booking(client, world):
 
 
 def test_nothing_typed_travels_in_any_link_of_the_review_page(client, world):
-    response = client.post(details_url(world), DETAILS)
+    response = client.post(details_url(world), DETAILS, follow=True)
 
     links = re.findall(r'href="([^"]+)"', response.content.decode())
     assert links
@@ -436,3 +436,54 @@ def test_get_of_the_confirm_step_after_booking_links_to_the_booking(client, worl
     assert reverse("booking:confirmed", kwargs={"reference": appointment.reference}) in (
         response.content.decode()
     )
+
+
+def test_the_review_page_is_a_get_that_keeps_its_key_when_reloaded(client, world):
+    response = client.post(details_url(world), DETAILS)
+    assert response.status_code == 303
+    first = client.get(response.url).content.decode()
+    again = client.get(response.url).content.decode()
+
+    key = re.search(r'name="details" value="([^"]+)"', first).group(1)
+    key_again = re.search(r'name="details" value="([^"]+)"', again).group(1)
+    assert details_unsign(key).key == details_unsign(key_again).key
+
+
+def test_back_to_the_review_page_after_booking_and_pressing_again_shows_the_booking(client, world):
+    review_url = client.post(details_url(world), DETAILS).url
+    fields = review(client, world)
+    client.post(reverse("booking:confirm"), fields)
+    appointment = AppointmentRequest.objects.get()
+
+    back = client.get(review_url).content.decode()
+    again = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', back))
+    again.pop("csrfmiddlewaretoken", None)
+    response = client.post(reverse("booking:confirm"), again)
+
+    assert f"You booked appointment <strong>{appointment.reference}</strong>" in back
+    assert response.status_code == 302
+    assert response.url == f"/book/booked/{appointment.reference}/"
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_the_review_page_without_details_asks_for_them(client, world):
+    response = client.get(
+        flow.url(
+            "booking:review",
+            **{
+                "treatment": "dry-needling",
+                "practitioner": "maya-okafor",
+                "start": flow.start_format(at(world.day, 10)),
+            },
+        )
+    )
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("booking:details"))
+
+
+def test_continue_pressed_twice_on_the_details_page_gives_one_key(client, world):
+    first = review(client, world)
+    second = review(client, world)
+
+    assert spent_key(first) == spent_key(second)

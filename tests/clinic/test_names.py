@@ -138,6 +138,7 @@ def post_name(client, url, name):
             "patient_type": "new",
             "consent": "on",
         },
+        follow=True,
     )
 
 
