@@ -211,6 +211,7 @@ def _time_again(request, choice, message):
     return redirect(_back_to_times(choice))
 
 
+@never_cache
 def details_step(request):
     choice = flow.choice_parse(request.GET, need_start=True)
     if choice.treatment is None:
@@ -238,6 +239,12 @@ def details_step(request):
             return response
         return _details_page(request, choice, form, status=400 if form.is_spam else 200)
     if not _time_still_offered(choice, timezone.now()):
+        booked = _last_booking(request)
+        if booked is not None and _same_booking(booked[0], choice):
+            # Back to this page after booking this very time: say so, lose nothing.
+            appointment = booked[0]
+            form = _details_form(choice, initial=details_initial(_details_of(appointment)))
+            return _details_page(request, choice, form, booked=appointment)
         return _time_again(
             request, choice, "Sorry, that time is no longer free. Please choose another."
         )
@@ -254,7 +261,7 @@ def _details_form(choice, **kwargs) -> DetailsForm:
     )
 
 
-def _details_page(request, choice, form, status=200, *, kept=False, notice=""):
+def _details_page(request, choice, form, status=200, *, kept=False, notice="", booked=None):
     return _render_step(
         request,
         "booking/step_details.html",
@@ -265,6 +272,7 @@ def _details_page(request, choice, form, status=200, *, kept=False, notice=""):
             "back_url": _back_to_times(choice),
             "kept": kept,
             "notice": notice,
+            "booked": booked,
         },
         status=status,
     )
@@ -292,8 +300,13 @@ def _back_to_times(choice) -> str:
 # --- Step 5: review and confirm ------------------------------------------------
 
 
+@never_cache
 def review_step(request):
-    """ "Check and book", shown from the details kept in the session."""
+    """ "Check and book", shown from the details kept in the session.
+
+    Never cached: Back must ask the server again, which knows whether this
+    review has already booked, and the page holds personal details.
+    """
     choice = flow.choice_parse(request.GET, need_start=True)
     if choice.treatment is None:
         return _treatment_again(request, choice.error or "Choose a treatment first.")
