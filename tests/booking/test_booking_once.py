@@ -487,3 +487,36 @@ def test_continue_pressed_twice_on_the_details_page_gives_one_key(client, world)
     second = review(client, world)
 
     assert spent_key(first) == spent_key(second)
+
+
+NASTY = ["\x00", "x" * 5000, "' OR 1=1 --", "<script>", "99999999999999999999", "💉"]
+
+
+@pytest.mark.parametrize("value", NASTY)
+@pytest.mark.parametrize(
+    "field", ["treatment", "practitioner", "with", "start", "details", "alternative", "website"]
+)
+def test_nasty_values_in_the_final_post_get_a_page_and_book_nothing(client, world, field, value):
+    fields = review(client, world)
+
+    response = client.post(reverse("booking:confirm"), {**fields, field: value})
+
+    assert response.status_code in {200, 302, 400, 409}
+    if field in {"website", "details", "treatment", "practitioner", "start"}:
+        assert AppointmentRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", NASTY)
+@pytest.mark.parametrize("key", ["treatment", "practitioner", "with", "start"])
+def test_nasty_values_on_the_review_page_get_a_page(client, world, key, value):
+    review(client, world)
+    params = {
+        "treatment": "dry-needling",
+        "practitioner": "maya-okafor",
+        "start": flow.start_format(at(world.day, 10)),
+        key: value,
+    }
+
+    response = client.get(reverse("booking:review"), params)
+
+    assert response.status_code in {200, 302, 400}

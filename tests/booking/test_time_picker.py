@@ -390,3 +390,18 @@ def test_a_day_without_times_does_not_appear(world):
 
     assert [d.day for d in week.days] == [world.day, world.day + timedelta(days=2)]
     assert all(isinstance(p.times[0].starts_at.time(), time) for d in week.days for p in d.periods)
+
+
+def test_the_practitioner_step_shows_a_photo_when_there_is_one(client, world):
+    world.maya.photo = "practitioners/maya.jpg"
+    world.maya.photo_alt = "Maya smiling in the clinic"
+    world.maya.save()
+
+    content = client.get(
+        reverse("booking:practitioner"), {"treatment": world.follow_up.slug}
+    ).content.decode()
+
+    assert (
+        '<img class="booking-choice__photo" src="/media/practitioners/maya.jpg" alt=""' in content
+    )
+    assert content.count("booking-choice__photo") == 1  # Tom has none
