@@ -207,12 +207,7 @@ def request_confirmable_from(*, now: datetime) -> datetime:
     zone = _clinic_zone()
     today = now.astimezone(zone).date()
     horizon = today + timedelta(days=clinic.booking_horizon_days + 7)
-    closed: set[date] = set()
-    for closure in ClinicClosure.objects.filter(starts_on__lte=horizon, ends_on__gte=today):
-        day = max(closure.starts_on, today)
-        while day <= min(closure.ends_on, horizon):
-            closed.add(day)
-            day += timedelta(days=1)
+    closed = _closed_days(first=today, last=horizon)
     day = today
     while day <= horizon:
         if day not in closed:
@@ -228,6 +223,17 @@ def request_confirmable_from(*, now: datetime) -> datetime:
                 needed -= closes - opens
         day += timedelta(days=1)
     return datetime.combine(horizon, time(0), tzinfo=zone)
+
+
+def _closed_days(*, first: date, last: date) -> set[date]:
+    """The days in [first, last] on which the whole clinic is closed: one query."""
+    closed: set[date] = set()
+    for closure in ClinicClosure.objects.filter(starts_on__lte=last, ends_on__gte=first):
+        day = max(closure.starts_on, first)
+        while day <= min(closure.ends_on, last):
+            closed.add(day)
+            day += timedelta(days=1)
+    return closed
 
 
 def _check_policy(*, starts_at: datetime, now: datetime, treatment: Treatment) -> None:
@@ -554,12 +560,7 @@ def _wanted_intervals(
         practitioner_id__in=practitioner_ids, date__gte=first, date__lte=last
     ):
         exceptions[(row.practitioner_id, row.date)].append(row)
-    closed: set[date] = set()
-    for closure in ClinicClosure.objects.filter(starts_on__lte=last, ends_on__gte=first):
-        day = max(closure.starts_on, first)
-        while day <= min(closure.ends_on, last):
-            closed.add(day)
-            day += timedelta(days=1)
+    closed = _closed_days(first=first, last=last)
 
     wanted: dict[int, list[Interval]] = {}
     for practitioner_id in practitioner_ids:

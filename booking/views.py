@@ -652,15 +652,22 @@ class ConfirmedView(PrivatePageMixin, View):
         return self.page("booking/confirmed.html", {"manage_url": manage_url})
 
 
-@never_cache
-def manage(request, token):
-    """The private link: swapped for a session grant and a clean address at once."""
-    if not TOKEN.match(token):
-        raise Http404("No appointment has this link.")
-    appointment = appointment_by_token_hash(digest(token))
+def _appointment_for_token(token: str) -> AppointmentRequest:
+    """The appointment behind a private link; Http404, or LinkExpiredError once it is over."""
+    appointment = appointment_by_token_hash(digest(token)) if TOKEN.match(token) else None
     if appointment is None:
         raise Http404("No appointment has this link.")
     if appointment.ends_at <= timezone.now():
+        raise LinkExpiredError("This appointment is over, so its link has expired.")
+    return appointment
+
+
+@never_cache
+def manage(request, token):
+    """The private link: swapped for a session grant and a clean address at once."""
+    try:
+        appointment = _appointment_for_token(token)
+    except LinkExpiredError:
         return _expired(request)
     session.grant(request, appointment.reference)
     return _private(redirect("booking:appointment", reference=appointment.reference))
@@ -756,14 +763,10 @@ def _ics_response(appointment) -> HttpResponse:
 @never_cache
 def ics(request, token):
     """The calendar file from the link in an e-mail: calendar apps carry no session."""
-    if not TOKEN.match(token):
-        raise Http404("No appointment has this link.")
-    appointment = appointment_by_token_hash(digest(token))
-    if appointment is None:
-        raise Http404("No appointment has this link.")
-    if appointment.ends_at <= timezone.now():
+    try:
+        return _ics_response(_appointment_for_token(token))
+    except LinkExpiredError:
         return _expired(request)
-    return _ics_response(appointment)
 
 
 @method_decorator(never_cache, name="dispatch")

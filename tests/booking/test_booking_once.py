@@ -17,6 +17,7 @@ from booking.models import AppointmentRequest
 from booking.services import appointment_book
 from booking.tokens import booking_key_new, digest
 from tests.booking.booking_world import at, make_world, patient, signed_details
+from tests.booking.test_booking_flow import details_url
 
 pytestmark = pytest.mark.django_db
 
@@ -33,15 +34,6 @@ def world(clinic):
     world.slot(world.maya, 9, 13)
     world.slot(world.tom, 9, 13)
     return world
-
-
-def details_url(world, hour=10, minute=0, treatment=None, practitioner=None):
-    return flow.url(
-        "booking:details",
-        treatment=(treatment or world.dry_needling).slug,
-        practitioner=(practitioner or world.maya).slug,
-        start=flow.start_format(at(world.day, hour, minute)),
-    )
 
 
 DETAILS = {
