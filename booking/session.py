@@ -53,6 +53,7 @@ def draft_save(
         key = str(draft["key"])
     else:
         key = booking_key_new()
+    _keep_briefly(request)
     request.session[DRAFT] = {
         "details": details_data(details),
         "started": started,
@@ -62,6 +63,14 @@ def draft_save(
         "saved": time.time(),
     }
     return Draft(details=details, started=started, asked=asked, key=key)
+
+
+def _keep_briefly(request) -> None:
+    """A patient's session ends with its use: the details typed (health answers
+    included) do not wait for weeks in the session table for a booking that
+    never came. Staff keep their own login's length."""
+    if not getattr(getattr(request, "user", None), "is_authenticated", False):
+        request.session.set_expiry(max(DETAILS_MAX_AGE, _grant_seconds()))
 
 
 def draft_get(request) -> Draft | None:
@@ -107,6 +116,7 @@ def grant(request, reference: str) -> None:
         if isinstance(expires, int | float) and expires > now
     }
     grants[reference] = now + _grant_seconds()
+    _keep_briefly(request)
     request.session[GRANTS] = grants
 
 

@@ -512,3 +512,9 @@ def test_nasty_values_on_the_review_page_get_a_page(client, world, key, value):
     response = client.get(reverse("booking:review"), params)
 
     assert response.status_code in {200, 302, 400}
+
+
+def test_a_patients_session_with_typed_details_ends_within_two_hours(client, world):
+    review(client, world)
+
+    assert client.session.get_expiry_age() <= 2 * 60 * 60
