@@ -20,8 +20,6 @@ from clinic.validators import tidy_name, validate_has_letter, validate_single_li
 
 ANY_PRACTITIONER = "any"
 
-__all__ = ["SCREENING_QUESTIONS"]
-
 YES_NO = [("no", "No"), ("yes", "Yes")]
 
 _FILL_SALT = "booking.details.started.v2"

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from booking.formats import zone_label
 from booking.models import AppointmentRequest, Practitioner, TimeSlot, Treatment
 from booking.services import (
     booking_window,
@@ -18,8 +17,6 @@ from booking.services import (
     start_step,
 )
 from clinic.identity import get_clinic
-
-__all__ = ["zone_label"]
 
 WEEK = 7
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import views
+from booking import manage_views, views
 
 app_name = "booking"
 
@@ -12,20 +12,26 @@ urlpatterns = [
     path("book/review/", views.review_step, name="review"),
     path("book/confirm/", views.confirm, name="confirm"),
     # The private link from e-mails: swapped for a session grant and a clean address.
-    path("book/manage/<str:token>/", views.manage, name="manage"),
-    path("book/manage/<str:token>/appointment.ics", views.ics, name="ics"),
+    path("book/manage/<str:token>/", manage_views.manage, name="manage"),
+    path("book/manage/<str:token>/appointment.ics", manage_views.ics, name="ics"),
     # Clean addresses, open only to the session that opened the private link.
-    path("book/booked/<str:reference>/", views.ConfirmedView.as_view(), name="confirmed"),
-    path("book/appointment/<str:reference>/", views.AppointmentView.as_view(), name="appointment"),
-    path("book/appointment/<str:reference>/cancel/", views.CancelView.as_view(), name="cancel"),
+    path("book/booked/<str:reference>/", manage_views.ConfirmedView.as_view(), name="confirmed"),
+    path(
+        "book/appointment/<str:reference>/",
+        manage_views.AppointmentView.as_view(),
+        name="appointment",
+    ),
+    path(
+        "book/appointment/<str:reference>/cancel/", manage_views.CancelView.as_view(), name="cancel"
+    ),
     path(
         "book/appointment/<str:reference>/move/",
-        views.RescheduleView.as_view(),
+        manage_views.RescheduleView.as_view(),
         name="reschedule",
     ),
     path(
         "book/appointment/<str:reference>/appointment.ics",
-        views.AppointmentIcsView.as_view(),
+        manage_views.AppointmentIcsView.as_view(),
         name="appointment_ics",
     ),
     path("team/", views.PractitionerListView.as_view(), name="practitioner_list"),
