@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from clinic.env import ConfigError, env_bool, env_int, env_list, env_str
+from clinic.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -113,16 +113,26 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache ---------------------------------------------------------------------
-# Rate limits and the page cache need one cache shared by every worker in
-# production: set REDIS_URL there. The local-memory default suits one process.
+# Cached pages, the clinic's identity and the time picker are shared by every
+# worker and server through Redis in production (REDIS_URL). The cache is an
+# optimisation, never a dependency: with Redis down or slow, every cache call
+# gives up within REDIS_TIMEOUT seconds and the site renders pages from the
+# database (clinic/cache.py). The local-memory default suits one process.
 
 REDIS_URL = env_str("REDIS_URL")
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "clinic.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "clinic"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+                # After a failure, leave Redis alone this long before trying again.
+                "RETRY_SECONDS": env_float("REDIS_RETRY_SECONDS", 5),
+            },
         }
     }
 else:
