@@ -34,7 +34,7 @@ from booking.forms import (
     details_unsign,
 )
 from booking.models import AppointmentRequest, Practitioner, Treatment
-from booking.ratelimit import submission_allowed
+from booking.ratelimit import booking_attempt, booking_made
 from booking.selectors import (
     available_start_times,
     clinic_zone,
@@ -272,7 +272,9 @@ def _back_to_times(choice) -> str:
 # --- Step 5: review and confirm ------------------------------------------------
 
 
-def _review_page(request, choice, details, *, error="", alternatives=(), status=200):
+def _review_page(
+    request, choice, details, *, error="", alternatives=(), keep_time=False, status=200
+):
     return _render_step(
         request,
         "booking/step_review.html",
@@ -283,6 +285,7 @@ def _review_page(request, choice, details, *, error="", alternatives=(), status=
             "signed_details": details_sign(details),
             "error": error,
             "alternatives": alternatives,
+            "keep_time": keep_time,
             "any_yes": any(details.screening.values()),
             "back_url": _back_to_times(choice),
             "details_url": flow.url("booking:details", **choice.params()),
@@ -325,22 +328,20 @@ def confirm(request):
         )
     if choice.treatment is None or choice.error:
         return _treatment_again(request, choice.error or "Choose a treatment first.")
-    if not submission_allowed(request=request, email=details.email):
-        return _render_step(
+    now = timezone.now()
+    refusal = booking_attempt(request=request, email=details.email, now=now)
+    if refusal is not None:
+        # Nothing is lost: the same page, ready to send again once the wait is over.
+        response = _review_page(
             request,
-            "booking/problem.html",
-            4,
-            {
-                "title": "Too many booking attempts",
-                "message": (
-                    "We have received several booking attempts from here in the last hour. "
-                    "Nothing more was booked. Please try again later, or phone us."
-                ),
-                "retry_url": "",
-            },
+            choice,
+            details,
+            error=refusal.message(clinic_zone()),
+            keep_time=True,
             status=429,
         )
-    now = timezone.now()
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     try:
         appointment = appointment_book(
             treatment=choice.treatment,
@@ -372,6 +373,7 @@ def confirm(request):
             alternatives=alternatives,
             status=409 if taken else 400,
         )
+    booking_made(email=details.email, now=now)
     return redirect("booking:confirmed", token=appointment.manage_token)
 
 

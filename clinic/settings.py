@@ -121,12 +121,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
+REDIS_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "clinic")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "clinic.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "clinic"),
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_TIMEOUT,
                 "socket_timeout": REDIS_TIMEOUT,
@@ -167,6 +168,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "clinic.client.client_ip"
 
 # Internationalisation ------------------------------------------------------
 
@@ -202,7 +204,12 @@ WHITENOISE_MAX_AGE = 60 * 60  # unhashed files (favicon, robots); hashed ones ar
 # Security ------------------------------------------------------------------
 
 HTTPS = env_bool("HTTPS", default=False)
-if env_bool("BEHIND_PROXY", default=False):
+# Behind BEHIND_PROXY_COUNT proxies (load balancer, nginx, ...), each appending
+# to X-Forwarded-For: rate limits and login lockouts count the client's own
+# address (clinic/client.py), not the proxy's.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+BEHIND_PROXY_COUNT = env_int("BEHIND_PROXY_COUNT", 1)
+if BEHIND_PROXY:
     # Only trust this header behind a proxy that sets it and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -315,15 +322,24 @@ BOOKING_EMAIL_RETRY_SECONDS = env_int("BOOKING_EMAIL_RETRY_SECONDS", 5 * 60)
 BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)
 
 # Booking abuse limits ----------------------------------------------------------
-# Booking submissions allowed per client IP and per e-mail address in a rolling
-# hour (0 switches a limit off). Counted in the cache: production needs a cache
-# every worker shares (REDIS_URL), or each worker counts on its own. The details
+# Booking attempts allowed per client address, and bookings made per e-mail
+# address, in a fixed window of an hour (0 switches a limit off). Counted in
+# Redis when REDIS_URL is set, otherwise in PostgreSQL (booking/ratelimit.py);
+# both are shared by every server and never forget a count early. The details
 # form is refused when sent back faster than a person could fill it in.
 
 BOOKING_RATE_LIMITS = {
     "ip": (env_int("BOOKING_RATE_LIMIT_PER_IP", 10), 60 * 60),
     "email": (env_int("BOOKING_RATE_LIMIT_PER_EMAIL", 3), 60 * 60),
 }
+BOOKING_RATE_LIMIT_STORE = env_str("BOOKING_RATE_LIMIT_STORE", "redis" if REDIS_URL else "database")
+if BOOKING_RATE_LIMIT_STORE not in {"redis", "database"} or (
+    BOOKING_RATE_LIMIT_STORE == "redis" and not REDIS_URL
+):
+    raise ConfigError(
+        "BOOKING_RATE_LIMIT_STORE must be 'database', or 'redis' with REDIS_URL set, "
+        f"not {BOOKING_RATE_LIMIT_STORE!r}."
+    )
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 # The time picker is cached this long at most; every booking, move, cancellation
 # or slot change empties it at once. 0 switches the cache off.
