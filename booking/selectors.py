@@ -7,8 +7,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Min
 
-from booking.models import AppointmentRequest, Practitioner, TimeSlot, Treatment
+from booking.models import (
+    AppointmentRequest,
+    Notification,
+    NotificationStatus,
+    Practitioner,
+    TimeSlot,
+    Treatment,
+)
 from booking.services import GRANULARITY, booking_window
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -140,3 +148,12 @@ def nearest_start_times(
 
 def first_day_with_times(times: dict[date, list[OfferedTime]]) -> date | None:
     return min(times) if times else None
+
+
+def email_queue_report(now: datetime) -> dict:
+    """For /healthz: how long the oldest e-mail still waiting to be sent has waited."""
+    oldest = Notification.objects.filter(status=NotificationStatus.QUEUED).aggregate(
+        oldest=Min("created_at")
+    )["oldest"]
+    seconds = None if oldest is None else max(0, int((now - oldest).total_seconds()))
+    return {"oldest_queued_email_seconds": seconds}

@@ -96,7 +96,9 @@ except ValueError as error:
 if _database.get("ENGINE") != "django.db.backends.postgresql":
     raise ConfigError("DATABASE_URL must point at PostgreSQL (postgres://user@host:port/name).")
 _database["CONN_MAX_AGE"] = 0  # the psycopg pool below keeps connections instead
-_database["CONN_HEALTH_CHECKS"] = False
+# The pool checks a connection before lending it, so connections that died in a
+# database outage are replaced and the site recovers by itself, without a restart.
+_database["CONN_HEALTH_CHECKS"] = True
 _database.setdefault("OPTIONS", {})
 # Short, explicit waits: a database that is down must fail a request (or a
 # command) in about two seconds, not hold a worker thread for ten.
