@@ -25,4 +25,4 @@ RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput -v
 USER clinic
 EXPOSE 8000
 
-CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -70,7 +70,6 @@ run: install $(SECRET_FILE)
 	@$(WITH_SECRET) $(MANAGE) ensure_database
 	@$(WITH_SECRET) $(MANAGE) migrate --noinput -v0
 	@$(WITH_SECRET) $(MANAGE) load_demo
-	@$(WITH_SECRET) $(MANAGE) generate_slots
 	@$(WITH_SECRET) $(MANAGE) collectstatic --noinput -v0
 	@echo ""
 	@echo "  The clinic site is at http://$(HOST):$(PORT)/"
@@ -78,10 +77,13 @@ run: install $(SECRET_FILE)
 	@echo "  Create a staff login with: $(MANAGE) createsuperuser"
 	@echo "  (prefix it with SECRET_KEY=\$$(cat $(SECRET_FILE)) or DEBUG=true)"
 	@echo "  E-mails are printed here by the task worker (set SMTP_HOST to send them)."
+	@echo "  Scheduled jobs (slots, reminders, retries, pruning) run now and hourly."
 	@echo ""
 	@export $(WITH_SECRET); \
+		$(MANAGE) run_daily; \
 		$(MANAGE) db_worker --no-reload & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) run_daily --every 3600 >/dev/null & scheduler=$$!; \
+		trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips 127.0.0.1
 
@@ -89,7 +91,7 @@ dev: install-dev
 	@DEBUG=true $(MANAGE) ensure_database
 	@DEBUG=true $(MANAGE) migrate --noinput -v0
 	@DEBUG=true $(MANAGE) load_demo
-	@DEBUG=true $(MANAGE) generate_slots
+	@DEBUG=true $(MANAGE) run_daily
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install-dev chromium postgres

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, a cached page too, names its request (X-Request-ID).
+    "clinic.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Repeat anonymous visits to public pages are answered here, headers and
@@ -283,16 +285,24 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Logging -------------------------------------------------------------------
 
+# One JSON object a line (LOG_FORMAT=plain for a terminal), each with the
+# request's id, manage tokens redacted from every line (clinic/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "json").lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ConfigError(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "clinic.logs.JsonFormatter"},
+        "plain": {"()": "clinic.logs.PlainFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # lockouts are warnings; each failure is INFO
-        # A failed connection reaches its caller as OperationalError (the 500
+        # A failed connection reaches its caller as OperationalError (the 503
         # log, /healthz, a command's one sentence); the pool's own warning for
         # every retry would only repeat it.
         "psycopg.pool": {"level": "ERROR"},
