@@ -75,6 +75,18 @@ class Outage:
 # Errors of a Redis that is down or unreachable (OSError covers DNS and sockets).
 UNAVAILABLE = (RedisError, OSError)
 
+# Django makes a cache backend per thread; the outage is one per process and server.
+_outages: dict[str, Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def _outage_for(server, retry_seconds: float) -> Outage:
+    with _outages_lock:
+        key = str(server)
+        if key not in _outages:
+            _outages[key] = Outage("Redis cache", retry_seconds=retry_seconds)
+        return _outages[key]
+
 
 class FailSoftRedisCache(RedisCache):
     """Django's RedisCache, but a Redis outage reads as an empty cache."""
@@ -87,7 +99,7 @@ class FailSoftRedisCache(RedisCache):
         options.setdefault("socket_timeout", 0.5)
         params["OPTIONS"] = options
         super().__init__(server, params)
-        self.outage = Outage("Redis cache", retry_seconds=self.retry_seconds)
+        self.outage = _outage_for(server, self.retry_seconds)
 
     def _soft(self, call, missing):
         if self.outage.is_down():
