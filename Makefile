@@ -22,7 +22,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test lint format deploy-check bench install install-dev chromium postgres
+.PHONY: help run dev test lint format deploy-check bench backup restore install install-dev chromium postgres
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
@@ -30,7 +30,9 @@ help:
 	@echo "make dev           runserver with DEBUG on"
 	@echo "make lint          ruff and djlint"
 	@echo "make deploy-check  Django's deployment checks with the production settings"
-	@echo "make bench         article page vs a static file of the same size (gunicorn + wrk)"
+	@echo "make bench         pages vs static files of the same size, then a mixed load (locust)"
+	@echo "make backup        a compressed, dated pg_dump of DATABASE_URL in backups/"
+	@echo "make restore FILE=backups/....dump   rebuild an empty DATABASE_URL from a backup"
 
 # --- installing ------------------------------------------------------------
 
@@ -119,6 +121,14 @@ DEPLOY_ENV = DEBUG=false HTTPS=true BEHIND_PROXY=true ALLOWED_HOSTS=clinic.examp
 deploy-check: install postgres
 	@$(DEPLOY_ENV) $(MANAGE) ensure_database
 	@$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+# --- backups -------------------------------------------------------------------
+
+backup:
+	@scripts/backup.sh
+
+restore: install
+	@scripts/restore.sh "$(FILE)"
 
 # Page vs static file of the same size, through gunicorn on 127.0.0.1:8101 (docs/benchmarks.md).
 bench: install postgres
