@@ -28,7 +28,7 @@ help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
 	@echo "make test          run the whole test suite (unit, PostgreSQL, Chromium)"
 	@echo "make dev           runserver with DEBUG on"
-	@echo "make lint          ruff and djlint"
+	@echo "make lint          ruff, djlint and hadolint (Dockerfile)"
 	@echo "make deploy-check  Django's deployment checks with the production settings"
 	@echo "make bench         pages vs static files of the same size, then a mixed load (locust)"
 	@echo "make backup        a compressed, dated pg_dump of DATABASE_URL in backups/"
@@ -105,6 +105,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
+	$(BIN)/hadolint Dockerfile
 
 format: install-dev
 	$(BIN)/ruff check --fix .
