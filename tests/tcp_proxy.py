@@ -4,6 +4,7 @@ Stopping it closes the listening socket and every forwarded connection, as a
 database host that goes away would; starting it again listens on the same port.
 """
 
+import contextlib
 import socket
 import threading
 
@@ -29,19 +30,15 @@ class TcpProxy:
     def stop(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
-            try:
+            with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-            except OSError:
-                pass
             listener.close()
         with self._lock:
             sockets, self._open = self._open, set()
         for sock in sockets:
-            for close in (lambda s=sock: s.shutdown(socket.SHUT_RDWR), sock.close):
-                try:
-                    close()
-                except OSError:
-                    pass
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -67,7 +64,5 @@ class TcpProxy:
         except OSError:
             pass
         for sock in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass

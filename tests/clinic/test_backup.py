@@ -24,7 +24,7 @@ APPOINTMENTS_SQL = (
 
 def make(*args, database_url):
     return subprocess.run(
-        ["make", "-s", *args],
+        ["make", "-s", *args],  # noqa: S607 - the project's own Makefile, on PATH's make
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url},
         capture_output=True,
@@ -46,8 +46,9 @@ def restored_url():
     admin = source.rsplit("/", 1)[0] + "/postgres"
 
     def drop():
-        with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        admin_url = admin.replace("postgres://", "postgresql://", 1)
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
     drop()
     yield url
