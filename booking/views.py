@@ -38,6 +38,7 @@ from booking.ratelimit import booking_attempt, booking_made
 from booking.selectors import (
     available_start_times,
     clinic_zone,
+    first_days_with_times,
     nearest_start_times,
     practitioners_offering,
 )
@@ -145,15 +146,10 @@ def _week_of_times(*, treatment, practitioner, week_param, now):
     last_day = (latest - timedelta(seconds=1)).astimezone(zone).date()
     first = flow.date_parse(week_param)
     if first is None:
-        everything = available_start_times(
-            treatment=treatment,
-            practitioner=practitioner,
-            start=today,
-            days=(last_day - today).days + 1,
-            now=now,
+        times = first_days_with_times(
+            treatment=treatment, practitioner=practitioner, days=WEEK, now=now
         )
-        first = min(everything) if everything else today
-        times = {d: t for d, t in everything.items() if first <= d < first + timedelta(WEEK)}
+        first = min(times) if times else today
     else:
         first = min(max(first, today), last_day)
         times = available_start_times(

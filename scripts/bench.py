@@ -54,27 +54,32 @@ class Case:
         return self.path() if callable(self.path) else self.path
 
 
-# Seeds the bench database once: every other free dry-needling time of Maya's
-# eight weeks booked (several hundred appointments), through the booking service.
+# Seeds the bench database once: Maya's dry-needling diary for the whole horizon,
+# booked through the booking service at every whole even hour she offers (about
+# four appointments a day), so that each day still has free times between them.
 _BUSY_DIARY = """
-from datetime import timedelta
 from django.utils import timezone
 from booking.models import AppointmentRequest, Practitioner, Treatment
 from booking.selectors import available_start_times
 from booking.services import PatientDetails, appointment_book
+from booking.errors import BookingError
 maya = Practitioner.objects.get(slug="maya-okafor")
 treatment = Treatment.objects.get(slug="dry-needling")
 now = timezone.now()
-if AppointmentRequest.objects.active().filter(practitioner=maya).count() < 200:
+zone = timezone.get_current_timezone()
+if AppointmentRequest.objects.active().filter(practitioner=maya).count() < 100:
     days = available_start_times(treatment=treatment, practitioner=maya,
                                  start=timezone.localdate(), days=57, now=now)
-    for offered in [t for day in days.values() for t in day][::2]:
+    for offered in [t for day in days.values() for t in day]:
+        local = offered.starts_at.astimezone(zone)
+        if local.minute or local.hour % 2:
+            continue
         try:
             appointment_book(treatment=treatment, practitioner=maya, starts_at=offered.starts_at,
                              patient=PatientDetails(name="Bench Patient", email="bench@example.com",
                                                     phone="07700 900000", is_new_patient=False),
                              now=now, source="staff", enforce_policy=False)
-        except Exception:
+        except BookingError:
             pass
 print(AppointmentRequest.objects.active().filter(practitioner=maya).count())
 """
