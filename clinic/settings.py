@@ -105,7 +105,13 @@ _database.setdefault("OPTIONS", {})
 # Short, explicit waits: a database that is down must fail a request (or a
 # command) in about two seconds, not hold a worker thread for ten.
 _database["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2))
-if env_bool("DATABASE_POOL", default=True):
+# Behind PgBouncer in transaction mode (docs/scaling.md): PgBouncer is the one
+# pool, and nothing may outlive a transaction on a server connection.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", default=False)
+if DATABASE_PGBOUNCER:
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _database["OPTIONS"]["prepare_threshold"] = None
+if env_bool("DATABASE_POOL", default=not DATABASE_PGBOUNCER):
     _database["OPTIONS"]["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 1),
         "max_size": env_int("DATABASE_POOL_MAX", 8),
