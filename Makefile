@@ -131,12 +131,15 @@ backup:
 restore: install
 	@scripts/restore.sh "$(FILE)"
 
-# Page vs static file of the same size, through gunicorn on 127.0.0.1:8101 (docs/benchmarks.md).
+# Pages vs static files of the same size through gunicorn on 127.0.0.1:8101, then
+# the mixed locust load (docs/benchmarks.md). Not part of CI: figures, not tests.
 bench: install postgres
+	@$(UV) sync --frozen --no-dev --group bench --inexact --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	@command -v wrk >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; \
 		else \
 			echo "wrk is missing (sudo apt-get install wrk); using the slower Python load loop."; \
 		fi; }
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	-$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python scripts/mixed_load.py $(LOAD_ARGS)

@@ -27,6 +27,11 @@ class OfferedTime:
     practitioner: Practitioner
     ends_at: datetime | None = None
 
+    @property
+    def time_label(self) -> str:
+        """"09:30" in the clinic's zone: the picker shows dozens, so not through |date."""
+        return self.starts_at.astimezone(clinic_zone()).strftime("%H:%M")
+
 
 def clinic_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
