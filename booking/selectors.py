@@ -29,7 +29,7 @@ class OfferedTime:
 
     @property
     def time_label(self) -> str:
-        """"09:30" in the clinic's zone: the picker shows dozens, so not through |date."""
+        """ "09:30" in the clinic's zone: the picker shows dozens, so not through |date."""
         return self.starts_at.astimezone(clinic_zone()).strftime("%H:%M")
 
 
