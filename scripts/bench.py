@@ -43,6 +43,9 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 HOST, PORT = "127.0.0.1", 8101
 BASE = f"http://{HOST}:{PORT}"
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"
+)
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,7 @@ def time_picker_with_busy_diary() -> str:
         **os.environ,
         "DEBUG": "true",
         "TASKS_BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "DATABASE_URL": os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"
-        ),
+        "DATABASE_URL": DATABASE_URL,
     }
     booked = run(
         [str(PYTHON), "manage.py", "shell", "--no-imports", "-c", _BUSY_DIARY],
@@ -123,6 +124,23 @@ CASES = [
     # Never cached: two queries and a cache check, every time.
     Case("/healthz", "/healthz", target=0.0, warm=False),
 ]
+
+
+def server_env(static_root: Path, **extra: str) -> dict:
+    """The production settings, on the bench database, with hashed static files."""
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "HASHED_STATIC_FILES": "true",
+        "STATIC_ROOT": str(static_root),
+        "ALLOWED_HOSTS": HOST,
+        "DATABASE_URL": DATABASE_URL,
+        # As before gunicorn.conf.py existed: no access log line per request.
+        "GUNICORN_ACCESS_LOG": "off",
+        "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        **extra,
+    }
 
 
 @dataclass
@@ -255,23 +273,13 @@ def main() -> int:
         parser.error("keep it bounded: --duration 1..60 and --rounds 1..5")
 
     static_root = Path(tempfile.mkdtemp(prefix="clinic-bench-static-"))
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "HASHED_STATIC_FILES": "true",
-        "STATIC_ROOT": str(static_root),
-        "ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"
-        ),
-        "LOG_LEVEL": "WARNING",
-        # As before gunicorn.conf.py existed: no access log line per request.
-        "GUNICORN_ACCESS_LOG": "off",
-        "DJANGO_SETTINGS_MODULE": (
+    env = server_env(
+        static_root,
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE=(
             "scripts.bench_settings" if args.view_cache_only else "clinic.settings"
         ),
-    }
+    )
     load = load_with_wrk if shutil.which("wrk") else load_with_python
     server = None
     paths = {}

@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -51,25 +50,14 @@ def main() -> int:
     if not 1 <= args.users <= 200 or not 5 <= args.seconds <= 300:
         parser.error("keep it bounded: --users 1..200 and --seconds 5..300")
 
-    database_url = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"
-    )
     static_root = Path(tempfile.mkdtemp(prefix="clinic-load-static-"))
     out = Path(tempfile.mkdtemp(prefix="clinic-load-"))
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "HASHED_STATIC_FILES": "true",
-        "STATIC_ROOT": str(static_root),
-        "ALLOWED_HOSTS": bench.HOST,
-        "DATABASE_URL": database_url,
-        "BEHIND_PROXY": "true",
-        "LOG_LEVEL": "ERROR",  # not a line per 409 or 429; errors still show
-        "GUNICORN_ACCESS_LOG": "off",
-        "TASKS_BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "DJANGO_SETTINGS_MODULE": "clinic.settings",
-    }
+    env = bench.server_env(
+        static_root,
+        BEHIND_PROXY="true",  # each simulated person has their own address
+        LOG_LEVEL="ERROR",  # not a line per 409 or 429; errors still show
+        TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend",
+    )
     server = None
     try:
         bench.prepare(env)
@@ -112,7 +100,7 @@ def main() -> int:
         if server is not None:
             bench.stop_server(server)
         shutil.rmtree(static_root, ignore_errors=True)
-    with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1)) as conn:
+    with psycopg.connect(bench.DATABASE_URL.replace("postgres://", "postgresql://", 1)) as conn:
         overlaps = conn.execute(OVERLAPS_SQL).fetchone()[0]
     shutil.rmtree(out, ignore_errors=True)
 

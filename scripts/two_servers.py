@@ -30,7 +30,6 @@ import http.cookiejar
 import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -41,6 +40,9 @@ import urllib.request
 from collections import Counter
 from email import message_from_bytes, policy
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # the bench script's way of stopping a server
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -157,16 +159,6 @@ def start(command: list[str]) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def wait_for(url: str) -> None:
@@ -409,7 +401,7 @@ def main() -> int:
         results = [race(bases), shared_limit(bases), emails_once(sink)]
     finally:
         for process in processes:
-            stop(process)
+            bench.stop_server(process)
         sink.stop()
         import redis
 
