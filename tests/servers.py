@@ -84,11 +84,16 @@ class Gunicorn:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
+                    break
             except OSError:
                 time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError("gunicorn did not listen within 30 s")
+        else:
+            self.__exit__()
+            raise RuntimeError("gunicorn did not listen within 30 s")
+        # The first request loads the site's code: on a busy machine that takes a while,
+        # and no test should time it.
+        self.get("/robots.txt", timeout=60)
+        return self
 
     def __exit__(self, *exc):
         if self.process and self.process.poll() is None:
@@ -101,7 +106,7 @@ class Gunicorn:
         if getattr(self, "_out", None):
             self._out.close()
 
-    def get(self, path: str, *, timeout: float = 10, headers: dict | None = None) -> Answer:
+    def get(self, path: str, *, timeout: float = 30, headers: dict | None = None) -> Answer:
         request = urllib.request.Request(self.base + path, headers=headers or {})  # noqa: S310
         started = time.monotonic()
         try:

@@ -100,6 +100,7 @@ def test_gunicorns_real_access_log_and_error_log_never_show_a_manage_token(tmp_p
     assert TOKEN not in access
     assert TOKEN not in errors
     lines = [json.loads(line) for line in access.splitlines()]
+    lines = [line for line in lines if line["path"].startswith("/book/")]
     assert [line["path"] for line in lines] == [
         "/book/manage/[redacted]/",
         "/book/booked/[redacted]/?from=mail",
