@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH="/app/.venv/bin:$PATH"
 
 RUN useradd --create-home --uid 10001 clinic \
-    && pip install --no-cache-dir uv
+    && pip install --no-cache-dir uv==0.13.9
 
 WORKDIR /app
 
@@ -22,7 +22,7 @@ COPY --chown=clinic:clinic . .
 # Static files are collected and hashed at build time; a throwaway key is enough.
 RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput -v0
 
-USER clinic
+USER 10001
 EXPOSE 8000
 
-CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "clinic.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

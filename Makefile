@@ -22,15 +22,17 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test lint format deploy-check bench install install-dev chromium postgres
+.PHONY: help run dev test lint format deploy-check bench backup restore install install-dev chromium postgres
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
 	@echo "make test          run the whole test suite (unit, PostgreSQL, Chromium)"
 	@echo "make dev           runserver with DEBUG on"
-	@echo "make lint          ruff and djlint"
+	@echo "make lint          ruff, djlint and hadolint (Dockerfile)"
 	@echo "make deploy-check  Django's deployment checks with the production settings"
-	@echo "make bench         article page vs a static file of the same size (gunicorn + wrk)"
+	@echo "make bench         pages vs static files of the same size, then a mixed load (locust)"
+	@echo "make backup        a compressed, dated pg_dump of DATABASE_URL in backups/"
+	@echo "make restore FILE=backups/....dump   rebuild an empty DATABASE_URL from a backup"
 
 # --- installing ------------------------------------------------------------
 
@@ -75,7 +77,6 @@ run: install $(SECRET_FILE)
 	@$(WITH_SECRET) $(MANAGE) ensure_database
 	@$(WITH_SECRET) $(MANAGE) migrate --noinput -v0
 	@$(WITH_SECRET) $(MANAGE) load_demo
-	@$(WITH_SECRET) $(MANAGE) generate_slots
 	@$(WITH_SECRET) $(MANAGE) collectstatic --noinput -v0
 	@echo ""
 	@echo "  The clinic site is at http://$(HOST):$(PORT)/"
@@ -84,10 +85,13 @@ run: install $(SECRET_FILE)
 	@echo "  (prefix it with SECRET_KEY=\$$(cat $(SECRET_FILE)) or DEBUG=true)"
 	@echo "  E-mails are printed here by the task worker (set SMTP_HOST to send them);"
 	@echo "  their links point at $$SITE_URL."
+	@echo "  Scheduled jobs (slots, reminders, retries, pruning) run now and hourly."
 	@echo ""
 	@export $(WITH_SECRET); \
+		$(MANAGE) run_daily; \
 		$(MANAGE) db_worker --no-reload & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) run_daily --every 3600 >/dev/null & scheduler=$$!; \
+		trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips 127.0.0.1
 
@@ -95,7 +99,7 @@ dev: install-dev
 	@DEBUG=true $(MANAGE) ensure_database
 	@DEBUG=true $(MANAGE) migrate --noinput -v0
 	@DEBUG=true $(MANAGE) load_demo
-	@DEBUG=true $(MANAGE) generate_slots
+	@DEBUG=true $(MANAGE) run_daily
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install-dev chromium postgres
@@ -107,6 +111,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
+	$(BIN)/hadolint Dockerfile
 
 format: install-dev
 	$(BIN)/ruff check --fix .
@@ -125,12 +130,23 @@ deploy-check: install postgres
 	@$(DEPLOY_ENV) $(MANAGE) ensure_database
 	@$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
-# Page vs static file of the same size, through gunicorn on 127.0.0.1:8101 (docs/benchmarks.md).
+# --- backups -------------------------------------------------------------------
+
+backup:
+	@scripts/backup.sh
+
+restore: install
+	@scripts/restore.sh "$(FILE)"
+
+# Pages vs static files of the same size through gunicorn on 127.0.0.1:8101, then
+# the mixed locust load (docs/benchmarks.md). Not part of CI: figures, not tests.
 bench: install postgres
+	@$(UV) sync --frozen --no-dev --group bench --inexact --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	@command -v wrk >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; \
 		else \
 			echo "wrk is missing (sudo apt-get install wrk); using the slower Python load loop."; \
 		fi; }
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	-$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python scripts/mixed_load.py $(LOAD_ARGS)

@@ -42,6 +42,7 @@ class ArticleListView(PublicPageCacheMixin, ListView):
     template_name = "articles/article_list.html"
     context_object_name = "articles"
     paginate_by = ARTICLES_PER_PAGE
+    cache_query = ("topic", "page")
 
     def get(self, request, *args, **kwargs):
         self.now = timezone.now()
@@ -212,6 +213,7 @@ class ConditionDetailView(_DetailView):
 
 class SearchView(PublicPageCacheMixin, TemplateView):
     template_name = "articles/search.html"
+    cache_query = ("q",)
 
     def get_context_data(self, **kwargs):
         raw = self.request.GET.get("q", "")

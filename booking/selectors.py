@@ -8,8 +8,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Min
 
-from booking.models import AppointmentRequest, Practitioner, TimeSlot, Treatment
+from booking.models import (
+    AppointmentRequest,
+    Notification,
+    NotificationStatus,
+    Practitioner,
+    TimeSlot,
+    Treatment,
+)
 from booking.services import (
     booking_window,
     late_cancellation_from,
@@ -31,6 +39,11 @@ class OfferedTime:
     ends_at: datetime | None = None
     # Inside the late-cancellation window: it cannot be changed online once booked.
     late: bool = False
+
+    @property
+    def time_label(self) -> str:
+        """ "09:30" in the clinic's zone: the picker shows dozens, so not through |date."""
+        return self.starts_at.astimezone(clinic_zone()).strftime("%H:%M")
 
 
 def clinic_zone() -> ZoneInfo:
@@ -344,3 +357,12 @@ def appointment_by_token_hash(token_hash: str) -> AppointmentRequest | None:
         .filter(manage_token_hash=token_hash)
         .first()
     )
+
+
+def email_queue_report(now: datetime) -> dict:
+    """For /healthz: how long the oldest e-mail still waiting to be sent has waited."""
+    oldest = Notification.objects.filter(status=NotificationStatus.QUEUED).aggregate(
+        oldest=Min("created_at")
+    )["oldest"]
+    seconds = None if oldest is None else max(0, int((now - oldest).total_seconds()))
+    return {"oldest_queued_email_seconds": seconds}

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from psycopg.errors import DeadlockDetected
 
 from booking.caching import availability_changed
 from booking.errors import (
@@ -378,6 +379,13 @@ def appointment_book(
             if _attempt == 4:
                 raise
             # A reference collision: astronomically rare; draw again.
+        except OperationalError as error:
+            # Two inserts of overlapping times can each wait for the other while
+            # PostgreSQL checks the exclusion constraint, and it aborts one of
+            # them. Back at the savepoint, the retry meets the winner's committed
+            # row and is refused like any other clash.
+            if not isinstance(error.__cause__, DeadlockDetected) or _attempt == 4:
+                raise
     status_change_record(
         appointment=appointment,
         from_status="",

@@ -35,7 +35,7 @@ from booking.forms import (
     fill_token_new,
 )
 from booking.models import AppointmentRequest, Practitioner, Treatment
-from booking.ratelimit import submission_allowed
+from booking.ratelimit import booking_attempt, booking_made
 from booking.selectors import (
     clinic_zone,
     closest_of,
@@ -346,8 +346,13 @@ def _review_page(
     alternatives=(),
     status=200,
     booked=None,
+    keep_time=False,
 ):
-    """ "Check and book": the summary, the signed details and the single-use booking key."""
+    """ "Check and book": the summary, the signed details and the single-use booking key.
+
+    `keep_time` keeps the chosen time in the form when the error is about
+    sending again later (a rate limit), not about the time itself.
+    """
     params = choice.params()
     now = timezone.now()
     closest = closest_of(list(alternatives), choice.starts_at) if alternatives else None
@@ -369,6 +374,7 @@ def _review_page(
             "back_url": _back_to_times(choice),
             "details_url": flow.url("booking:details", **params),
             "booked": booked,
+            "keep_time": keep_time,
         },
         status=status,
     )
@@ -480,15 +486,23 @@ def confirm(request):
     minimum = settings.BOOKING_MIN_FILL_SECONDS
     if minimum and not signed.asked and clock.time() - signed.started < minimum:
         return _details_again(request, choice, signed, TOO_FAST, asked=True)
-    if not submission_allowed(request=request, email=signed.details.email):
-        return _problem(
+    now = timezone.now()
+    refusal = booking_attempt(request=request, email=signed.details.email, now=now)
+    if refusal is not None:
+        # Nothing is lost: the same page, ready to send again once the wait is over.
+        response = _review_page(
             request,
-            "Too many booking attempts",
-            "We have received several booking attempts from here in the last hour. "
-            "Nothing more was booked. Please try again later, or phone us.",
+            choice,
+            signed.details,
+            started=signed.started,
+            asked=signed.asked,
+            key=signed.key,
+            error=refusal.message(clinic_zone()),
+            keep_time=True,
             status=429,
         )
-    now = timezone.now()
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
     try:
         appointment = appointment_book(
             treatment=choice.treatment,
@@ -527,6 +541,7 @@ def confirm(request):
             alternatives=alternatives,
             status=409 if taken else 400,
         )
+    booking_made(email=signed.details.email, now=now)
     session.draft_clear(request)
     session.last_booking_remember(
         request,

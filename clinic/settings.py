@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from clinic.env import ConfigError, env_bool, env_int, env_list, env_str
+from clinic.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, a cached page too, names its request (X-Request-ID).
+    "clinic.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Repeat anonymous visits to public pages are answered here, headers and
@@ -96,12 +98,20 @@ except ValueError as error:
 if _database.get("ENGINE") != "django.db.backends.postgresql":
     raise ConfigError("DATABASE_URL must point at PostgreSQL (postgres://user@host:port/name).")
 _database["CONN_MAX_AGE"] = 0  # the psycopg pool below keeps connections instead
-_database["CONN_HEALTH_CHECKS"] = False
+# The pool checks a connection before lending it, so connections that died in a
+# database outage are replaced and the site recovers by itself, without a restart.
+_database["CONN_HEALTH_CHECKS"] = True
 _database.setdefault("OPTIONS", {})
 # Short, explicit waits: a database that is down must fail a request (or a
 # command) in about two seconds, not hold a worker thread for ten.
 _database["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2))
-if env_bool("DATABASE_POOL", default=True):
+# Behind PgBouncer in transaction mode (docs/scaling.md): PgBouncer is the one
+# pool, and nothing may outlive a transaction on a server connection.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", default=False)
+if DATABASE_PGBOUNCER:
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _database["OPTIONS"]["prepare_threshold"] = None
+if env_bool("DATABASE_POOL", default=not DATABASE_PGBOUNCER):
     _database["OPTIONS"]["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 1),
         "max_size": env_int("DATABASE_POOL_MAX", 8),
@@ -113,16 +123,27 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache ---------------------------------------------------------------------
-# Rate limits and the page cache need one cache shared by every worker in
-# production: set REDIS_URL there. The local-memory default suits one process.
+# Cached pages, the clinic's identity and the time picker are shared by every
+# worker and server through Redis in production (REDIS_URL). The cache is an
+# optimisation, never a dependency: with Redis down or slow, every cache call
+# gives up within REDIS_TIMEOUT seconds and the site renders pages from the
+# database (clinic/cache.py). The local-memory default suits one process.
 
 REDIS_URL = env_str("REDIS_URL")
+REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
+REDIS_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "clinic")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "clinic.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "clinic"),
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+                # After a failure, leave Redis alone this long before trying again.
+                "RETRY_SECONDS": env_float("REDIS_RETRY_SECONDS", 5),
+            },
         }
     }
 else:
@@ -157,6 +178,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "clinic.client.client_ip"
 
 # Internationalisation ------------------------------------------------------
 
@@ -192,7 +214,12 @@ WHITENOISE_MAX_AGE = 60 * 60  # unhashed files (favicon, robots); hashed ones ar
 # Security ------------------------------------------------------------------
 
 HTTPS = env_bool("HTTPS", default=False)
-if env_bool("BEHIND_PROXY", default=False):
+# Behind BEHIND_PROXY_COUNT proxies (load balancer, nginx, ...), each appending
+# to X-Forwarded-For: rate limits and login lockouts count the client's own
+# address (clinic/client.py), not the proxy's.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+BEHIND_PROXY_COUNT = env_int("BEHIND_PROXY_COUNT", 1)
+if BEHIND_PROXY:
     # Only trust this header behind a proxy that sets it and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -264,16 +291,24 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Logging -------------------------------------------------------------------
 
+# One JSON object a line (LOG_FORMAT=plain for a terminal), each with the
+# request's id, manage tokens redacted from every line (clinic/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "json").lower()
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ConfigError(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "clinic.logs.JsonFormatter"},
+        "plain": {"()": "clinic.logs.PlainFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},  # lockouts are warnings; each failure is INFO
-        # A failed connection reaches its caller as OperationalError (the 500
+        # A failed connection reaches its caller as OperationalError (the 503
         # log, /healthz, a command's one sentence); the pool's own warning for
         # every retry would only repeat it.
         "psycopg.pool": {"level": "ERROR"},
@@ -306,15 +341,24 @@ BOOKING_EMAIL_RETRY_SECONDS = env_int("BOOKING_EMAIL_RETRY_SECONDS", 5 * 60)
 BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)
 
 # Booking abuse limits ----------------------------------------------------------
-# Booking submissions allowed per client IP and per e-mail address in a rolling
-# hour (0 switches a limit off). Counted in the cache: production needs a cache
-# every worker shares (REDIS_URL), or each worker counts on its own. The details
+# Booking attempts allowed per client address, and bookings made per e-mail
+# address, in a fixed window of an hour (0 switches a limit off). Counted in
+# Redis when REDIS_URL is set, otherwise in PostgreSQL (booking/ratelimit.py);
+# both are shared by every server and never forget a count early. The details
 # form is refused when sent back faster than a person could fill it in.
 
 BOOKING_RATE_LIMITS = {
     "ip": (env_int("BOOKING_RATE_LIMIT_PER_IP", 10), 60 * 60),
     "email": (env_int("BOOKING_RATE_LIMIT_PER_EMAIL", 3), 60 * 60),
 }
+BOOKING_RATE_LIMIT_STORE = env_str("BOOKING_RATE_LIMIT_STORE", "redis" if REDIS_URL else "database")
+if BOOKING_RATE_LIMIT_STORE not in {"redis", "database"} or (
+    BOOKING_RATE_LIMIT_STORE == "redis" and not REDIS_URL
+):
+    raise ConfigError(
+        "BOOKING_RATE_LIMIT_STORE must be 'database', or 'redis' with REDIS_URL set, "
+        f"not {BOOKING_RATE_LIMIT_STORE!r}."
+    )
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 # A private manage link, once opened, is swapped for a session grant and a clean
 # address (no token in history or logs); the grant lasts this long after last use.

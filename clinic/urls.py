@@ -11,6 +11,7 @@ from articles.sitemaps import (
     ServicePageSitemap,
 )
 from articles.views import HomeView
+from booking.selectors import email_queue_report
 from booking.sitemaps import BookingPagesSitemap, PractitionerSitemap
 from clinic import views
 from clinic.sitemaps import StaticPagesSitemap
@@ -25,10 +26,12 @@ sitemaps = {
     "team": PractitionerSitemap,
 }
 
+handler500 = "clinic.views.server_error"
+
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("privacy/", views.PrivacyNoticeView.as_view(), name="privacy"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", views.healthz, {"extra": email_queue_report}, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),

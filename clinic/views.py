@@ -1,24 +1,42 @@
-from django.db import connection
-from django.db.utils import DatabaseError
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+import sys
+
+from django.db.utils import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from clinic.health import health
+
 
 @never_cache
 @require_GET
-def healthz(request):
-    """For load balancers: 200 when the database answers, 503 when it does not."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+def healthz(request, extra=None):
+    """For load balancers and monitoring: 200 when the database, cache and task queue answer.
+
+    503 names what is down. The body always carries the task backlog and, from
+    `extra` (clinic/urls.py passes the booking e-mail queue), the oldest queued
+    e-mail's age. Nothing here needs the cache or the database to answer.
+    """
+    healthy, report = health(timezone.now(), extra)
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+def server_error(request):
+    """The branded error page; 503 with Retry-After when the database is unreachable.
+
+    Rendered from a template that needs no request context, database or cache.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponseServerError(loader.render_to_string("500.html"))
 
 
 @require_GET

@@ -63,3 +63,38 @@ def assert_accessible(page) -> None:
 @pytest.fixture
 def axe():
     return assert_accessible
+
+
+@pytest.fixture
+def redis_prefix():
+    """The machine's Redis (TEST_REDIS_URL) under a key prefix of this test's own.
+
+    Yields (url, prefix); every key under the prefix is deleted afterwards, and
+    nothing else is touched. Skips when no Redis answers (CI starts one).
+    """
+    import os
+    import secrets
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as error:
+        pytest.skip(f"no Redis at {url}: {error}")
+    prefix = f"clinic-test-{secrets.token_hex(6)}"
+    yield url, prefix
+    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def closed_port() -> int:
+    """A local TCP port with nothing listening: connections are refused at once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

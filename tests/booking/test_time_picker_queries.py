@@ -181,7 +181,7 @@ def test_cached_time_picker_answers_without_queries_until_a_booking(client, worl
 
     with CaptureQueriesContext(connection) as queries:
         hit = client.get(reverse("booking:time"), params)
-    assert hit["X-Times-Cache"] == "hit"
+    assert hit["X-Page-Cache"] == "hit"
     assert len(queries) == 0
 
     appointment_book(
@@ -193,7 +193,7 @@ def test_cached_time_picker_answers_without_queries_until_a_booking(client, worl
     )
     availability_changed()  # what the service does on commit (tests run in one transaction)
     after = client.get(reverse("booking:time"), params)
-    assert after["X-Times-Cache"] == "miss"
+    assert after["X-Page-Cache"] == "miss"
     assert taken not in after.content.decode()
 
 

@@ -71,7 +71,16 @@ def test_unknown_url_gives_branded_404(client, clinic):
 def test_healthz_reports_ok_as_json(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "down": [],
+        "database": "ok",
+        "tasks": "ok",
+        "task_backlog": 0,
+        "oldest_task_seconds": None,
+        "oldest_queued_email_seconds": None,
+        "cache": "ok",
+    }
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -85,9 +94,10 @@ def test_healthz_reports_a_broken_database_with_503(client, monkeypatch):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+    assert response.json()["down"] == ["database", "tasks"]
 
 
-def test_broken_database_gives_branded_500(client, monkeypatch):
+def test_unreachable_database_gives_the_branded_503_page(client, monkeypatch):
     from django.db.utils import OperationalError
 
     from clinic import identity
@@ -96,6 +106,20 @@ def test_broken_database_gives_branded_500(client, monkeypatch):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(identity, "_load_clinic", unreachable)
+    client.raise_request_exception = False
+    response = client.get(reverse("home"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "We will be back in a moment" in response.content.decode()
+
+
+def test_a_bug_gives_the_branded_500_page(client, monkeypatch):
+    from clinic import identity
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(identity, "_load_clinic", broken)
     client.raise_request_exception = False
     response = client.get(reverse("home"))
     assert response.status_code == 500

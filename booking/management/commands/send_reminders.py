@@ -7,9 +7,9 @@ from booking.notifications import reminders_queue
 class Command(BaseCommand):
     help = (
         "Queue reminder e-mails for confirmed appointments starting within "
-        "BOOKING_REMINDER_HOURS. Run every 15 minutes (cron or the compose "
-        "'reminders' service): idempotent, never reminds twice for one start time, "
-        "and never for a cancelled appointment or a time it has moved from."
+        "BOOKING_REMINDER_HOURS. `run_daily` runs it hourly with the other jobs: "
+        "idempotent, never reminds twice for one start time, and never for a "
+        "cancelled appointment or a time it has moved from."
     )
 
     def handle(self, *args, **options):

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+# ruff: noqa: S603 - runs our own fixed commands (manage.py, gunicorn, locust) locally
+"""Mixed load: about 50 simulated people for 60 s, reading and booking at once.
+
+    make bench            # runs scripts/bench.py, then this
+    .venv/bin/python scripts/mixed_load.py --users 50 --seconds 60
+
+Uses the bench database (BENCH_DATABASE_URL, prepared by scripts/bench.py),
+serves it with gunicorn (2 workers × 4 threads, production settings, on
+127.0.0.1:8101) and runs scripts/locustfile.py headless against it. Then it
+reports, per page type, requests, failures, median and p99; how often the
+picker came from the page cache; the booking outcomes; and checks in SQL
+that no two active appointments overlap. Exit 1 on any 5xx or overlap.
+"""
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # the bench script's server helpers and database
+
+ROOT = bench.ROOT
+LOCUST = ROOT / ".venv" / "bin" / "locust"
+
+OVERLAPS_SQL = """
+SELECT count(*)
+FROM booking_appointmentrequest a
+JOIN booking_appointmentrequest b
+  ON a.practitioner_id = b.practitioner_id AND a.id < b.id
+ AND tstzrange(a.starts_at, a.occupied_until) && tstzrange(b.starts_at, b.occupied_until)
+WHERE a.status IN ('requested', 'confirmed') AND b.status IN ('requested', 'confirmed')
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    args = parser.parse_args()
+    if not 1 <= args.users <= 200 or not 5 <= args.seconds <= 300:
+        parser.error("keep it bounded: --users 1..200 and --seconds 5..300")
+
+    static_root = Path(tempfile.mkdtemp(prefix="clinic-load-static-"))
+    out = Path(tempfile.mkdtemp(prefix="clinic-load-"))
+    env = bench.server_env(
+        static_root,
+        BEHIND_PROXY="true",  # each simulated person has their own address
+        LOG_LEVEL="ERROR",  # not a line per 409 or 429; errors still show
+        TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend",
+    )
+    server = None
+    try:
+        bench.prepare(env)
+        bench.time_picker_with_busy_diary()
+        server = bench.start_server(env, 2, threads=4)
+        summary_path = out / "summary.json"
+        locust = subprocess.run(
+            [
+                str(LOCUST),
+                "-f",
+                str(ROOT / "scripts" / "locustfile.py"),
+                "--headless",
+                "-u",
+                str(args.users),
+                "-r",
+                "10",
+                "-t",
+                f"{args.seconds}s",
+                "--host",
+                bench.BASE,
+                "--csv",
+                str(out / "load"),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+            ],
+            cwd=ROOT,
+            env={**env, "MIXED_LOAD_SUMMARY": str(summary_path)},
+            capture_output=True,
+            text=True,
+            timeout=args.seconds + 120,
+            check=False,
+        )
+        summary = json.loads(summary_path.read_text())
+        with open(out / "load_stats.csv") as stats_file:
+            stats = list(csv.DictReader(stats_file))
+        with open(out / "load_failures.csv") as failures_file:
+            failures = list(csv.DictReader(failures_file))
+    finally:
+        if server is not None:
+            bench.stop_server(server)
+        shutil.rmtree(static_root, ignore_errors=True)
+    with psycopg.connect(bench.DATABASE_URL.replace("postgres://", "postgresql://", 1)) as conn:
+        overlaps = conn.execute(OVERLAPS_SQL).fetchone()[0]
+    shutil.rmtree(out, ignore_errors=True)
+
+    print(
+        f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · gunicorn 2 workers "
+        f"× 4 threads · locust {args.users} users, {args.seconds} s · settings as committed\n"
+    )
+    print("| page type | requests | failures | median ms | p99 ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for row in stats:
+        print(
+            f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} "
+            f"| {row['Median Response Time']} | {row['99%']} |"
+        )
+    cache = summary["picker_cache"]
+    served = sum(cache.values())
+    print(
+        f"\nTime picker from the page cache: {cache.get('hit', 0)} of {served} "
+        f"({cache.get('hit', 0) / served:.0%})."
+        if served
+        else "\nNo time picker requests."
+    )
+    for failure in failures:
+        print(f"Failed: {failure['Name']} ×{failure['Occurrences']}: {failure['Error']}")
+    print(f"Booking outcomes: {summary['booking_outcomes']}")
+    errors = sum(summary["server_errors"].values())
+    print(f"5xx answers: {errors} {summary['server_errors'] or ''}")
+    print(f"Overlapping active appointments afterwards (SQL): {overlaps}")
+    if locust.returncode not in (0, 1):  # 1: some requests failed (counted above)
+        print(locust.stderr[-2000:], file=sys.stderr)
+    return 1 if errors or overlaps else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Structured logs with request ids, and manage tokens redacted from every line."""
+
+import json
+import logging
+import secrets
+
+import pytest
+from django.db import connection
+
+from clinic.logs import JsonFormatter, PlainFormatter, redact
+from tests.servers import Gunicorn, database_url_of
+
+TOKEN = secrets.token_urlsafe(32)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"GET /book/manage/{TOKEN}/ HTTP/1.1",
+        f"Not Found: /book/manage/{TOKEN}/cancel/",
+        f"referer=https://clinic.example/book/booked/{TOKEN}/?x=1",
+        f'"path": "/book/manage/{TOKEN}"',
+    ],
+)
+def test_redact_removes_the_token_of_private_links(text):
+    assert TOKEN not in redact(text)
+    assert "[redacted]" in redact(text)
+
+
+def test_redact_leaves_other_booking_paths_alone():
+    assert redact("/book/time/?treatment=x") == "/book/time/?treatment=x"
+
+
+def _record(message, *args, exc_info=None, **extra):
+    record = logging.LogRecord("django.request", logging.WARNING, "", 0, message, args, exc_info)
+    for key, value in extra.items():
+        setattr(record, key, value)
+    return record
+
+
+def test_json_lines_carry_level_logger_message_and_extras_redacted():
+    try:
+        raise ValueError(f"bad link /book/manage/{TOKEN}/")
+    except ValueError:
+        import sys
+
+        exc_info = sys.exc_info()
+    line = JsonFormatter().format(
+        _record(
+            "Not Found: %s",
+            f"/book/manage/{TOKEN}/",
+            exc_info=exc_info,
+            path=f"/book/booked/{TOKEN}/",
+        )
+    )
+    entry = json.loads(line)
+    assert entry["level"] == "warning"
+    assert entry["logger"] == "django.request"
+    assert entry["message"] == "Not Found: /book/manage/[redacted]/"
+    assert entry["path"] == "/book/booked/[redacted]/"
+    assert TOKEN not in line
+
+
+def test_plain_lines_are_redacted_too():
+    assert TOKEN not in PlainFormatter().format(_record(f"GET /book/manage/{TOKEN}/"))
+
+
+@pytest.mark.django_db
+def test_every_response_names_its_request(client):
+    first = client.get("/healthz")["X-Request-ID"]
+    second = client.get("/healthz")["X-Request-ID"]
+    assert len(first) == 32 and first != second
+
+
+@pytest.mark.django_db
+def test_a_request_id_from_the_proxy_is_kept_and_a_strange_one_replaced(client):
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="lb-1234abcd")["X-Request-ID"] == "lb-1234abcd"
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="<script>")["X-Request-ID"] != "<script>"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorns_real_access_log_and_error_log_never_show_a_manage_token(tmp_path, clinic):
+    access_log = tmp_path / "access.log"
+    server = Gunicorn(
+        database_url_of(connection),
+        env={"GUNICORN_ACCESS_LOG": str(access_log)},
+        log_dir=tmp_path,
+    )
+    with server:
+        manage = server.get(f"/book/manage/{TOKEN}/")
+        booked = server.get(
+            f"/book/booked/{TOKEN}/?from=mail",
+            headers={"Referer": f"{server.base}/book/manage/{TOKEN}/cancel/"},
+        )
+        cancel = server.get(f"/book/manage/{TOKEN}/cancel/")
+    assert {manage.status, booked.status, cancel.status} == {404}
+
+    access = access_log.read_text()
+    errors = (tmp_path / "gunicorn.out").read_text()
+    assert TOKEN not in access
+    assert TOKEN not in errors
+    lines = [json.loads(line) for line in access.splitlines()]
+    lines = [line for line in lines if line["path"].startswith("/book/")]
+    assert [line["path"] for line in lines] == [
+        "/book/manage/[redacted]/",
+        "/book/booked/[redacted]/?from=mail",
+        "/book/manage/[redacted]/cancel/",
+    ]
+    assert lines[1]["referer"].endswith("/book/manage/[redacted]/cancel/")
+    assert lines[0]["request_id"] == manage.headers["X-Request-ID"]
+    assert lines[0]["status"] == 404
+    # Django's own warning for each 404 names the page, redacted, with the same request id.
+    warnings = [json.loads(line) for line in errors.splitlines() if '"django.request"' in line]
+    assert warnings and all("[redacted]" in w["message"] for w in warnings)
+    assert warnings[0]["request_id"] == manage.headers["X-Request-ID"]
