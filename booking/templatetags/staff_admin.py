@@ -3,8 +3,8 @@
 from django import template
 from django.urls import reverse
 
+from booking.admin.scoping import scope_to_user
 from booking.models import AppointmentRequest, AppointmentStatus, Notification
-from booking.permissions import scope_to_user
 
 register = template.Library()
 

@@ -1,18 +1,27 @@
 """Staff downloads: the appointment list as CSV, and a patient's access request.
 
-Both are reads; callers decide who may download (front desk only) and pass
-querysets that are already scoped to the user.
+The builders are reads; the pages below decide who may download (front desk
+only) and pass querysets that are already scoped to the user.
 """
 
 import csv
 import json
+import logging
 
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.views import View
 
+from booking.admin.forms import AccessRequestForm
+from booking.admin.pages import AdminPageView
+from booking.admin.scoping import is_front_desk
 from booking.models import AppointmentRequest, AppointmentStatusChange, Notification
+
+logger = logging.getLogger(__name__)
 
 CSV_COLUMNS = [
     ("reference", "Reference"),
@@ -165,3 +174,46 @@ def access_request_response(*, email: str, file_format: str) -> HttpResponse:
         content_type="application/json; charset=utf-8",
     )
     return _attachment(response, f"access-request-{stamp}.json")
+
+
+# --- The download pages ------------------------------------------------------------
+
+
+class AppointmentExportView(View):
+    """The changelist's current filter and search as CSV (front desk only)."""
+
+    model_admin = None
+
+    def get(self, request):
+        if not is_front_desk(request.user) or not self.model_admin.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.model_admin.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest("Unknown filter.")
+        return appointments_csv_response(changelist.queryset)
+
+
+class AccessRequestView(AdminPageView):
+    """A patient's access request: everything stored about one e-mail address."""
+
+    title = "Patient access request"
+    template_name = "admin/booking/appointmentrequest/access_request.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_front_desk(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        form = AccessRequestForm(initial={"email": request.GET.get("email", "")[:254]})
+        return self.render(self.template_name, form=form)
+
+    def post(self, request):
+        form = AccessRequestForm(request.POST)
+        if not form.is_valid():
+            return self.render(self.template_name, form=form)
+        logger.info("Access request export by staff user %s", request.user.pk)
+        return access_request_response(
+            email=form.cleaned_data["email"], file_format=form.cleaned_data["format"]
+        )

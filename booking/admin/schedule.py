@@ -1,7 +1,8 @@
 """The staff schedule: who is booked, pending, free or blocked, in the clinic's zone.
 
-Read-only helpers for the admin schedule views. Three queries whatever the
-number of practitioners or appointments: practitioners, appointments, slots.
+The grid helpers are reads: three queries whatever the number of
+practitioners or appointments (practitioners, appointments, slots). The day
+and week pages below render them.
 """
 
 from collections import defaultdict
@@ -10,8 +11,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from booking.admin.pages import AdminPageView, parse_day
+from booking.admin.scoping import scope_to_user
 from booking.models import (
     ACTIVE_STATUSES,
     AppointmentRequest,
@@ -19,6 +26,7 @@ from booking.models import (
     Practitioner,
     TimeSlot,
 )
+from clinic.identity import get_clinic
 
 # Shown on the schedule; declined and cancelled requests no longer hold time.
 SHOWN_STATUSES = [*ACTIVE_STATUSES, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]
@@ -233,3 +241,82 @@ def week_grid(
         WeekRow(day=d, cells=[(p, cells.get((p.pk, d), Cell())) for p in practitioners])
         for d in days
     ]
+
+
+# --- The day and week pages ----------------------------------------------------
+
+
+class ScheduleMixin(AdminPageView):
+    def dispatch(self, request, *args, **kwargs):
+        if not self.model_admin.has_view_permission(request):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def practitioners(self):
+        queryset = Practitioner.objects.active().order_by("sort_order", "name")
+        return list(scope_to_user(queryset, self.request.user, practitioner_path=""))
+
+    def common(self, day: date, *, week: bool):
+        user = self.request.user
+        return {
+            "day": day,
+            "today": timezone.localdate(),
+            "day_url": reverse("admin:booking_schedule_day"),
+            "week_url": reverse("admin:booking_schedule_week"),
+            "changelist_url": reverse("admin:booking_appointmentrequest_changelist"),
+            "phone_in_url": reverse("admin:booking_appointmentrequest_phone_in"),
+            "can_book": self.model_admin.has_add_permission(self.request),
+            "can_block": user.has_perm("booking.change_timeslot"),
+            "view_name": "week" if week else "day",
+            "time_zone": timezone.get_current_timezone_name(),
+            "media": self.model_admin.media,
+        }
+
+
+class ScheduleDayView(ScheduleMixin):
+    title = "Schedule"
+
+    def get(self, request):
+        day = parse_day(request.GET.get("date"))
+        practitioners = self.practitioners()
+        rows = day_grid(
+            practitioners=practitioners,
+            appointments=self.model_admin.get_queryset(request),
+            day=day,
+            opening_hours=get_clinic().intervals,
+        )
+        return self.render(
+            "admin/booking/schedule_day.html",
+            **self.common(day, week=False),
+            title=_("Schedule for %(day)s") % {"day": f"{day:%A %-d %B %Y}"},
+            practitioners=practitioners,
+            rows=rows,
+            previous_day=day - timedelta(days=1),
+            next_day=day + timedelta(days=1),
+        )
+
+
+class ScheduleWeekView(ScheduleMixin):
+    title = "Week schedule"
+
+    def get(self, request):
+        day = parse_day(request.GET.get("date"))
+        monday = week_start(day)
+        practitioners = self.practitioners()
+        rows = week_grid(
+            practitioners=practitioners,
+            appointments=self.model_admin.get_queryset(request),
+            monday=monday,
+        )
+        sunday = monday + timedelta(days=6)
+        return self.render(
+            "admin/booking/schedule_week.html",
+            **self.common(monday, week=True),
+            title=_("Schedule for the week of %(day)s") % {"day": f"{monday:%-d %B %Y}"},
+            practitioners=practitioners,
+            rows=rows,
+            monday=monday,
+            sunday=sunday,
+            previous_week=monday - timedelta(days=7),
+            next_week=monday + timedelta(days=7),
+        )

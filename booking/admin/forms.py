@@ -6,8 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking.admin.schedule import clinic_zone
 from booking.models import Practitioner, Treatment
-from booking.schedule import clinic_zone
 
 
 class DateInput(forms.DateInput):

@@ -1,0 +1,415 @@
+"""The appointment list and each appointment's page: filters, search, status actions.
+
+Every status change goes through booking.services (lock, re-check, log, mail);
+every list, search, autocomplete, export and object page is scoped by
+booking.admin.scoping, so a practitioner only ever sees their own patients.
+"""
+
+import re
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, F, Func, Q, Value
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from booking.admin import exports, phone_in, schedule, slots
+from booking.admin.forms import DeclineForm
+from booking.admin.schedule import local_midnight, week_start
+from booking.admin.scoping import PractitionerScopedAdmin, ReadOnlyInline, is_front_desk
+from booking.errors import BookingError, InvalidTransitionError
+from booking.models import AppointmentStatus, AppointmentStatusChange, Notification
+from booking.services import appointment_change_status
+
+S = AppointmentStatus
+
+
+class WhenFilter(admin.SimpleListFilter):
+    """Today, this week, upcoming or past, by the clinic's calendar."""
+
+    title = _("when")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("today", _("Today")),
+            ("week", _("This week")),
+            ("upcoming", _("Upcoming")),
+            ("past", _("Past")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        today = timezone.localdate(now)
+        if self.value() == "today":
+            return queryset.filter(
+                starts_at__gte=local_midnight(today),
+                starts_at__lt=local_midnight(today + timedelta(days=1)),
+            )
+        if self.value() == "week":
+            monday = week_start(today)
+            return queryset.filter(
+                starts_at__gte=local_midnight(monday),
+                starts_at__lt=local_midnight(monday + timedelta(days=7)),
+            )
+        if self.value() == "upcoming":
+            return queryset.filter(starts_at__gte=now)
+        if self.value() == "past":
+            return queryset.filter(starts_at__lt=now)
+        return queryset
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = AppointmentStatusChange
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("status history")
+
+
+class NotificationInline(ReadOnlyInline):
+    model = Notification
+    fields = ["kind", "status", "attempts", "created_at", "sent_at", "last_error"]
+    readonly_fields = fields
+    verbose_name_plural = _("e-mails to the patient")
+
+
+# Status actions work on the list (selected rows) and on one appointment's page.
+BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+class AppointmentRequestAdmin(PractitionerScopedAdmin):
+    list_display = [
+        "reference",
+        "local_date",
+        "local_time",
+        "patient_name",
+        "treatment",
+        "practitioner",
+        "status",
+        "source",
+    ]
+    list_display_links = ["reference", "patient_name"]
+    list_filter = [
+        "status",
+        ("practitioner", admin.RelatedOnlyFieldListFilter),
+        "treatment",
+        WhenFilter,
+        "source",
+    ]
+    search_fields = ["patient_name", "email", "phone", "=reference"]
+    search_help_text = _("Search by patient name, e-mail, phone or reference.")
+    date_hierarchy = "starts_at"
+    list_select_related = ["treatment", "practitioner"]
+    ordering = ["-starts_at"]
+    list_per_page = 50
+    actions = [
+        "confirm",
+        "decline",
+        "cancel_by_clinic",
+        "mark_completed",
+        "mark_no_show",
+        "export_csv",
+    ]
+    inlines = [StatusChangeInline, NotificationInline]
+    change_list_template = "admin/booking/appointmentrequest/change_list.html"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "reference",
+                    "status",
+                    "source",
+                    "treatment",
+                    "practitioner",
+                    "starts_at",
+                    "ends_at",
+                    "occupied_until",
+                ]
+            },
+        ),
+        (_("Patient"), {"fields": ["patient_name", "email", "phone", "is_new_patient", "reason"]}),
+        (_("Safety screening"), {"fields": ["screening_answers"]}),
+        (_("Outcome"), {"fields": ["decline_reason"]}),
+        (
+            _("Record"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "consent_at",
+                    "privacy_notice_version",
+                    "created_at",
+                    "updated_at",
+                    "anonymised_at",
+                ],
+            },
+        ),
+    ]
+    # Time, practitioner, treatment and status change only through the services.
+    readonly_fields = [
+        "reference",
+        "status",
+        "source",
+        "treatment",
+        "practitioner",
+        "starts_at",
+        "ends_at",
+        "occupied_until",
+        "screening_answers",
+        "decline_reason",
+        "consent_at",
+        "privacy_notice_version",
+        "created_at",
+        "updated_at",
+        "anonymised_at",
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Stock search, plus phone numbers typed with or without spaces."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = re.sub(r"\D", "", search_term)
+        if len(digits) < 5 or len(digits) < len(re.sub(r"[\s()+-]", "", search_term)):
+            return found, may_have_duplicates
+        phone_digits = Func(
+            F("phone"),
+            Value(r"\D"),
+            Value(""),
+            Value("g"),
+            function="REGEXP_REPLACE",
+            output_field=CharField(),
+        )
+        by_phone = queryset.annotate(phone_digits=phone_digits).filter(
+            phone_digits__contains=digits
+        )
+        return (
+            queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=by_phone.values("pk"))),
+            may_have_duplicates,
+        )
+
+    @admin.display(description=_("date"), ordering="starts_at")
+    def local_date(self, obj):
+        return timezone.localtime(obj.starts_at).strftime("%a %d %b %Y")
+
+    @admin.display(description=_("time"), ordering="starts_at")
+    def local_time(self, obj):
+        start, end = timezone.localtime(obj.starts_at), timezone.localtime(obj.ends_at)
+        return f"{start:%H:%M}–{end:%H:%M}"
+
+    @admin.display(description=_("answers"))
+    def screening_answers(self, obj):
+        answers = obj.screening or {}
+        if not answers:
+            return _("None given")
+        if not isinstance(answers, dict):
+            return str(answers)
+
+        def shown(value):
+            if value is True:
+                return _("Yes")
+            if value is False:
+                return _("No")
+            return value
+
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join(
+                "",
+                "<dt>{}</dt><dd>{}</dd>",
+                ((str(key).replace("_", " ").capitalize(), shown(v)) for key, v in answers.items()),
+            ),
+        )
+
+    # Appointments are records: they are cancelled, never deleted; new ones come
+    # from the phone-in form, which books through the booking service.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        url = reverse("admin:booking_appointmentrequest_phone_in")
+        if request.GET:
+            url = f"{url}?{request.GET.urlencode()}"
+        return HttpResponseRedirect(url)
+
+    def get_urls(self):
+        def wrap(view, **initkwargs):
+            return self.admin_site.admin_view(view.as_view(model_admin=self, **initkwargs))
+
+        return [
+            path("schedule/", wrap(schedule.ScheduleDayView), name="booking_schedule_day"),
+            path(
+                "schedule/week/",
+                wrap(schedule.ScheduleWeekView),
+                name="booking_schedule_week",
+            ),
+            path(
+                "schedule/slots/<int:slot_id>/block/",
+                wrap(slots.SlotBlockView),
+                name="booking_schedule_block_slot",
+            ),
+            path(
+                "phone-in/",
+                wrap(phone_in.PhoneInBookingView),
+                name="booking_appointmentrequest_phone_in",
+            ),
+            path(
+                "export.csv",
+                wrap(exports.AppointmentExportView),
+                name="booking_appointmentrequest_export",
+            ),
+            path(
+                "access-request/",
+                wrap(exports.AccessRequestView),
+                name="booking_appointmentrequest_access_request",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "is_front_desk": is_front_desk(request.user),
+            "export_query": request.GET.urlencode(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "is_front_desk": is_front_desk(request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- Actions -------------------------------------------------------------
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        if not is_front_desk(request.user):
+            actions.pop("export_csv", None)
+        return actions
+
+    def change_status(self, request, queryset, to_status, *, note=""):
+        """Move each selected appointment through the service; report each outcome."""
+        now = timezone.now()
+        done = []
+        for appointment_id in queryset.values_list("pk", flat=True):
+            try:
+                changed = appointment_change_status(
+                    appointment_id=appointment_id,
+                    to_status=to_status,
+                    now=now,
+                    by=request.user,
+                    note=note,
+                )
+            except InvalidTransitionError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            except BookingError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                done.append(changed.reference)
+                self.log_change(request, changed, [{"changed": {"fields": [str(_("status"))]}}])
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d appointment marked %(status)s: %(refs)s.",
+                    "%(count)d appointments marked %(status)s: %(refs)s.",
+                    len(done),
+                )
+                % {
+                    "count": len(done),
+                    "status": S(to_status).label.lower(),
+                    "refs": ", ".join(done),
+                },
+                messages.SUCCESS,
+            )
+
+    @admin.action(
+        description=_("Confirm this request"),
+        description_plural=_("Confirm selected requests"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def confirm(self, request, queryset):
+        self.change_status(request, queryset, S.CONFIRMED)
+
+    @admin.action(
+        description=_("Decline this request (with a reason)…"),
+        description_plural=_("Decline selected requests (with a reason)…"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def decline(self, request, queryset):
+        if "apply" in request.POST:
+            form = DeclineForm(request.POST)
+            if form.is_valid():
+                self.change_status(request, queryset, S.DECLINED, note=form.cleaned_data["reason"])
+                return None
+        else:
+            form = DeclineForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Decline requests"),
+            "subtitle": None,
+            "opts": self.opts,
+            "appointments": queryset.select_related("treatment", "practitioner"),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/booking/appointmentrequest/decline.html", context)
+
+    @admin.action(
+        description=_("Cancel this appointment (by the clinic)"),
+        description_plural=_("Cancel selected appointments (by the clinic)"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def cancel_by_clinic(self, request, queryset):
+        self.change_status(request, queryset, S.CANCELLED_BY_CLINIC)
+
+    @admin.action(
+        description=_("Mark this appointment completed"),
+        description_plural=_("Mark selected appointments completed"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def mark_completed(self, request, queryset):
+        self.change_status(request, queryset, S.COMPLETED)
+
+    @admin.action(
+        description=_("Mark this appointment as a no-show"),
+        description_plural=_("Mark selected appointments as no-show"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def mark_no_show(self, request, queryset):
+        self.change_status(request, queryset, S.NO_SHOW)
+
+    @admin.action(description=_("Export selected appointments as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        if not is_front_desk(request.user):
+            raise PermissionDenied
+        return exports.appointments_csv_response(queryset)
+
+
+class AppointmentStatusChangeAdmin(PractitionerScopedAdmin):
+    practitioner_path = "appointment__practitioner"
+    list_display = ["changed_at", "appointment", "from_status", "to_status", "changed_by", "note"]
+    list_filter = ["to_status"]
+    list_select_related = ["appointment__treatment", "changed_by"]
+    search_fields = ["=appointment__reference"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
