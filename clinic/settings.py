@@ -304,6 +304,14 @@ BOOKING_EMAIL_MAX_ATTEMPTS = env_int("BOOKING_EMAIL_MAX_ATTEMPTS", 5)
 BOOKING_EMAIL_RETRY_SECONDS = env_int("BOOKING_EMAIL_RETRY_SECONDS", 5 * 60)
 BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)
 
+# Staff workspace -------------------------------------------------------------
+# A patient's arrival can be recorded from this long before their start time
+# until the end of the appointment. Practitioners' calendar feeds list this many
+# weeks ahead.
+
+BOOKING_ARRIVAL_EARLY_MINUTES = env_int("BOOKING_ARRIVAL_EARLY_MINUTES", 60)
+BOOKING_CALENDAR_FEED_WEEKS = env_int("BOOKING_CALENDAR_FEED_WEEKS", 8)
+
 # Booking abuse limits ----------------------------------------------------------
 # Booking submissions allowed per client IP and per e-mail address in a rolling
 # hour (0 switches a limit off). Counted in the cache: production needs a cache

@@ -1,7 +1,7 @@
 """A clinic with staff logins for the admin tests: front desk and two practitioners.
 
-Groups are made from the roles data migration's own table, so tests that
-flush the database (browser tests) get the same roles the migration creates.
+Groups are made from the roles data migrations' own tables, so tests that
+flush the database (browser tests) get the same roles the migrations create.
 """
 
 import importlib
@@ -19,7 +19,7 @@ from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, 
 
 LONDON = ZoneInfo("Europe/London")
 PASSWORD = "correct horse battery staple 42"
-ROLES = importlib.import_module("clinic.migrations.0002_staff_roles").ROLES
+ROLE_MIGRATIONS = ["clinic.migrations.0002_staff_roles", "booking.migrations.0005_patient_roles"]
 
 _numbers = itertools.count(1)
 _password_hash = None
@@ -38,16 +38,18 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def ensure_roles() -> None:
-    for group_name, by_app in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        group.permissions.set(
-            [
+    wanted: dict[str, list[Permission]] = {}
+    for migration in ROLE_MIGRATIONS:
+        for group_name, by_app in importlib.import_module(migration).ROLES.items():
+            wanted.setdefault(group_name, []).extend(
                 Permission.objects.get(content_type__app_label=app, codename=f"{action}_{model}")
                 for app, models in by_app.items()
                 for model, actions in models.items()
                 for action in actions
-            ]
-        )
+            )
+    for group_name, permissions in wanted.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.set(permissions)
 
 
 def staff_user(username: str, group: str | None) -> User:
