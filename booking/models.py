@@ -415,6 +415,10 @@ class AppointmentRequest(models.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @property
+    def safety_flags(self) -> list[str]:
+        return screening_flags(self.screening)
+
 
 class AppointmentStatusChange(models.Model):
     """Who moved an appointment from one status to another, and when."""
@@ -538,6 +542,30 @@ def phone_key(phone: str) -> str:
     return digits[:20]
 
 
+# Short names for the screening questions' keys, where staff need to know at a glance.
+SCREENING_FLAG_LABELS = {
+    "pregnant": _("Pregnant"),
+    "bleeding": _("Bleeding disorder or blood thinners"),
+    "blood_thinners": _("Blood thinners"),
+    "needle_fear": _("Needle fear or fainting"),
+    "implant": _("Implanted device"),
+    "recent_surgery": _("Recent surgery or infection"),
+}
+
+
+def screening_flags(answers) -> list[str]:
+    """The safety answers that need a call before a needle treatment: every "yes"."""
+    if not isinstance(answers, dict):
+        return []
+    flags = []
+    for key, value in answers.items():
+        if value is True or (isinstance(value, str) and value.strip().lower().startswith("yes")):
+            flags.append(
+                str(SCREENING_FLAG_LABELS.get(key, str(key).replace("_", " ").capitalize()))
+            )
+    return flags
+
+
 class PatientQuerySet(models.QuerySet):
     def current(self):
         return self.filter(anonymised_at__isnull=True)
@@ -594,3 +622,7 @@ class Patient(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def safety_flags(self) -> list[str]:
+        return screening_flags(self.screening)

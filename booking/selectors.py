@@ -64,10 +64,49 @@ def available_start_times(
     if not practitioners:
         return {}
 
+    order = {pk: index for index, pk in enumerate(practitioners)}
+    offered: dict[datetime, OfferedTime] = {}
+    duration = timedelta(minutes=treatment.duration_minutes)
+    for practitioner_id, moment in open_start_times(
+        treatment=treatment,
+        practitioner_ids=list(practitioners),
+        window_start=window_start,
+        window_end=window_end,
+    ):
+        current = offered.get(moment)
+        if current is None or order[practitioner_id] < order[current.practitioner.pk]:
+            offered[moment] = OfferedTime(
+                starts_at=moment,
+                practitioner=practitioners[practitioner_id],
+                ends_at=moment + duration,
+            )
+
+    by_day: dict[date, list[OfferedTime]] = defaultdict(list)
+    for moment in sorted(offered):
+        by_day[moment.astimezone(zone).date()].append(offered[moment])
+    return dict(by_day)
+
+
+def open_start_times(
+    *,
+    treatment: Treatment,
+    practitioner_ids: list[int],
+    window_start: datetime,
+    window_end: datetime,
+    ignore_appointment_id: int | None = None,
+) -> list[tuple[int, datetime]]:
+    """(practitioner id, start) for every start in the window where the treatment fits.
+
+    Candidates sit on the start-time grid inside unblocked slots; a candidate
+    fits when the treatment ends inside the slot and the time it holds (buffer
+    included) overlaps no active appointment but `ignore_appointment_id` (the
+    one being moved). Two queries whatever the data size; the callers decide
+    the window (online: the booking window; staff: from now on).
+    """
     duration = timedelta(minutes=treatment.duration_minutes)
     held = duration + timedelta(minutes=treatment.buffer_after_minutes)
     slots = TimeSlot.objects.filter(
-        practitioner_id__in=practitioners,
+        practitioner_id__in=practitioner_ids,
         is_blocked=False,
         starts_at__lt=window_end,
         ends_at__gte=window_start + duration,
@@ -76,18 +115,18 @@ def available_start_times(
     for practitioner_id, busy_start, busy_end in (
         AppointmentRequest.objects.active()
         .filter(
-            practitioner_id__in=practitioners,
+            practitioner_id__in=practitioner_ids,
             starts_at__lt=window_end + held,
             occupied_until__gt=window_start,
         )
+        .exclude(pk=ignore_appointment_id)
         .order_by("starts_at")
         .values_list("practitioner_id", "starts_at", "occupied_until")
     ):
         busy[practitioner_id].append((busy_start, busy_end))
     busy_starts = {pid: [s for s, _ in rows] for pid, rows in busy.items()}
 
-    order = {pk: index for index, pk in enumerate(practitioners)}
-    offered: dict[datetime, OfferedTime] = {}
+    found = []
     for practitioner_id, slot_start, slot_end in slots:
         moment = _round_up(max(slot_start, window_start))
         rows = busy.get(practitioner_id, [])
@@ -100,19 +139,9 @@ def available_start_times(
             if index and rows[index - 1][1] > moment:
                 moment = _round_up(rows[index - 1][1])
                 continue
-            current = offered.get(moment)
-            if current is None or order[practitioner_id] < order[current.practitioner.pk]:
-                offered[moment] = OfferedTime(
-                    starts_at=moment,
-                    practitioner=practitioners[practitioner_id],
-                    ends_at=moment + duration,
-                )
+            found.append((practitioner_id, moment))
             moment += GRANULARITY
-
-    by_day: dict[date, list[OfferedTime]] = defaultdict(list)
-    for moment in sorted(offered):
-        by_day[moment.astimezone(zone).date()].append(offered[moment])
-    return dict(by_day)
+    return found
 
 
 def nearest_start_times(

@@ -146,6 +146,7 @@ class PatientDetails:
     is_new_patient: bool
     reason: str = ""
     screening: dict[str, bool] = field(default_factory=dict)
+    date_of_birth: date | None = None
 
 
 def _reference_new() -> str:
@@ -891,9 +892,16 @@ def patient_for_details(*, details: PatientDetails) -> Patient:
         patient = (same_name or matches or [None])[0]
     if patient is None:
         return Patient.objects.create(
-            name=details.name, email=email, phone=details.phone, phone_key=phone
+            name=details.name,
+            email=email,
+            phone=details.phone,
+            phone_key=phone,
+            date_of_birth=details.date_of_birth,
         )
     changed = []
+    if patient.date_of_birth is None and details.date_of_birth is not None:
+        patient.date_of_birth = details.date_of_birth
+        changed.append("date_of_birth")
     if not patient.phone and details.phone:
         patient.phone, patient.phone_key = details.phone, phone
         changed += ["phone", "phone_key"]

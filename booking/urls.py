@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import views
+from booking import feeds, views
 
 app_name = "booking"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("book/manage/<str:token>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("book/manage/<str:token>/move/", views.RescheduleView.as_view(), name="reschedule"),
     path("book/manage/<str:token>/appointment.ics", views.ics, name="ics"),
+    path(
+        "calendar/<str:token>.ics",
+        feeds.practitioner_calendar_feed,
+        name="practitioner_calendar",
+    ),
     path("team/", views.PractitionerListView.as_view(), name="practitioner_list"),
     path("team/<slug:slug>/", views.PractitionerDetailView.as_view(), name="practitioner_detail"),
 ]

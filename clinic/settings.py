@@ -161,6 +161,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 # Internationalisation ------------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
+# en_GB with the 24-hour clock (clinic/formats/en_GB/formats.py).
+FORMAT_MODULE_PATH = ["clinic.formats"]
 TIME_ZONE = env_str("CLINIC_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True

@@ -8,6 +8,7 @@ from django.contrib import admin
 
 from booking.admin.appointments import AppointmentRequestAdmin, AppointmentStatusChangeAdmin
 from booking.admin.emails import NotificationAdmin
+from booking.admin.patients import PatientAdmin
 from booking.admin.practitioners import ClinicClosureAdmin, PractitionerAdmin, TreatmentAdmin
 from booking.admin.slots import TimeSlotAdmin
 from booking.models import (
@@ -15,6 +16,7 @@ from booking.models import (
     AppointmentStatusChange,
     ClinicClosure,
     Notification,
+    Patient,
     Practitioner,
     TimeSlot,
     Treatment,
@@ -23,6 +25,7 @@ from booking.models import (
 admin.site.register(AppointmentRequest, AppointmentRequestAdmin)
 admin.site.register(AppointmentStatusChange, AppointmentStatusChangeAdmin)
 admin.site.register(Notification, NotificationAdmin)
+admin.site.register(Patient, PatientAdmin)
 admin.site.register(Practitioner, PractitionerAdmin)
 admin.site.register(Treatment, TreatmentAdmin)
 admin.site.register(ClinicClosure, ClinicClosureAdmin)

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, F, Func, Q, Value
 from django.http import HttpResponseRedirect
@@ -20,15 +21,25 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from booking.admin import exports, phone_in, schedule, slots
+from booking.admin import exports, move, phone_in, schedule, slots, today
 from booking.admin.forms import DeclineForm
 from booking.admin.schedule import local_midnight, week_start
 from booking.admin.scoping import PractitionerScopedAdmin, ReadOnlyInline, is_front_desk
-from booking.errors import BookingError, InvalidTransitionError
+from booking.errors import BookingError
 from booking.models import AppointmentStatus, AppointmentStatusChange, Notification
-from booking.services import appointment_change_status
+from booking.services import appointment_change_status, status_change_refusal
 
 S = AppointmentStatus
+# The status actions, and the status each one moves an appointment to.
+STATUS_ACTIONS = {
+    "confirm": S.CONFIRMED,
+    "decline": S.DECLINED,
+    "cancel_by_clinic": S.CANCELLED_BY_CLINIC,
+    "mark_completed": S.COMPLETED,
+    "mark_no_show": S.NO_SHOW,
+}
+# A mixed selection's message names this many skipped appointments at most.
+SKIPPED_SHOWN = 5
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -93,6 +104,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         "treatment",
         "practitioner",
         "status",
+        "safety",
         "source",
     ]
     list_display_links = ["reference", "patient_name"]
@@ -132,10 +144,23 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
                     "starts_at",
                     "ends_at",
                     "occupied_until",
+                    "arrived_at",
                 ]
             },
         ),
-        (_("Patient"), {"fields": ["patient_name", "email", "phone", "is_new_patient", "reason"]}),
+        (
+            _("Patient"),
+            {
+                "fields": [
+                    "patient_record",
+                    "patient_name",
+                    "email",
+                    "phone",
+                    "is_new_patient",
+                    "reason",
+                ]
+            },
+        ),
         (_("Safety screening"), {"fields": ["screening_answers"]}),
         (_("Outcome"), {"fields": ["decline_reason"]}),
         (
@@ -162,6 +187,8 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         "starts_at",
         "ends_at",
         "occupied_until",
+        "arrived_at",
+        "patient_record",
         "screening_answers",
         "decline_reason",
         "consent_at",
@@ -201,6 +228,20 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
     def local_time(self, obj):
         start, end = timezone.localtime(obj.starts_at), timezone.localtime(obj.ends_at)
         return f"{start:%H:%M}–{end:%H:%M}"
+
+    @admin.display(description=_("safety"))
+    def safety(self, obj):
+        flags = obj.safety_flags
+        if not flags:
+            return ""
+        return format_html("<strong>{}</strong>: {}", _("Call first"), ", ".join(flags))
+
+    @admin.display(description=_("patient record"))
+    def patient_record(self, obj):
+        if obj.patient_id is None:
+            return _("None")
+        url = reverse("admin:booking_patient_change", args=[obj.patient_id])
+        return format_html('<a href="{}">{}</a>', url, _("Open the patient's record"))
 
     @admin.display(description=_("answers"))
     def screening_answers(self, obj):
@@ -261,6 +302,16 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
                 name="booking_appointmentrequest_phone_in",
             ),
             path(
+                "<int:appointment_id>/move/",
+                wrap(move.MoveAppointmentView),
+                name="booking_appointmentrequest_move",
+            ),
+            path(
+                "today/<int:appointment_id>/",
+                wrap(today.TodayMarkView),
+                name="booking_today_mark",
+            ),
+            path(
                 "export.csv",
                 wrap(exports.AppointmentExportView),
                 name="booking_appointmentrequest_export",
@@ -282,21 +333,23 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "is_front_desk": is_front_desk(request.user)}
+        shown = self.get_object(request, unquote(object_id))
+        request._appointment_on_page = shown
+        extra_context = {
+            **(extra_context or {}),
+            "is_front_desk": is_front_desk(request.user),
+            "can_move": shown is not None
+            and shown.is_active
+            and self.has_change_permission(request, shown),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     # --- Actions -------------------------------------------------------------
 
-    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
-        actions = super().get_actions(request, action_location=action_location)
-        if not is_front_desk(request.user):
-            actions.pop("export_csv", None)
-        return actions
-
     def change_status(self, request, queryset, to_status, *, note=""):
-        """Move each selected appointment through the service; report each outcome."""
+        """Move each selected appointment through the service; one message says it all."""
         now = timezone.now()
-        done = []
+        done, skipped = [], []
         for appointment_id in queryset.values_list("pk", flat=True):
             try:
                 changed = appointment_change_status(
@@ -306,28 +359,85 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
                     by=request.user,
                     note=note,
                 )
-            except InvalidTransitionError as error:
-                self.message_user(request, str(error), messages.ERROR)
             except BookingError as error:
-                self.message_user(request, str(error), messages.ERROR)
+                skipped.append(str(error))
             else:
                 done.append(changed.reference)
                 self.log_change(request, changed, [{"changed": {"fields": [str(_("status"))]}}])
+        label = S(to_status).label.lower()
+        parts = []
         if done:
-            self.message_user(
-                request,
+            parts.append(
                 ngettext(
                     "%(count)d appointment marked %(status)s: %(refs)s.",
                     "%(count)d appointments marked %(status)s: %(refs)s.",
                     len(done),
                 )
-                % {
-                    "count": len(done),
-                    "status": S(to_status).label.lower(),
-                    "refs": ", ".join(done),
-                },
-                messages.SUCCESS,
+                % {"count": len(done), "status": label, "refs": ", ".join(done)}
             )
+        else:
+            parts.append(_("No appointment was marked %(status)s.") % {"status": label})
+        if skipped:
+            shown = skipped[:SKIPPED_SHOWN]
+            if len(skipped) > SKIPPED_SHOWN:
+                shown.append(
+                    ngettext(
+                        "And %(count)d more.", "And %(count)d more.", len(skipped) - SKIPPED_SHOWN
+                    )
+                    % {"count": len(skipped) - SKIPPED_SHOWN}
+                )
+            parts.append(
+                ngettext("%(count)d skipped:", "%(count)d skipped:", len(skipped))
+                % {"count": len(skipped)}
+            )
+            parts.extend(shown)
+        level = messages.SUCCESS if not skipped else messages.WARNING if done else messages.ERROR
+        self.message_user(request, " ".join(str(p) for p in parts), level)
+
+    # --- Only the changes that make sense are offered --------------------------
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # The rows on show decide which status actions the menu offers.
+        request._appointments_on_show = changelist.result_list
+        return changelist
+
+    def _valid_status_actions(self, rows) -> set[str]:
+        now = timezone.now()
+        return {
+            name
+            for name, to_status in STATUS_ACTIONS.items()
+            if any(
+                not status_change_refusal(appointment=row, to_status=to_status, now=now)
+                for row in rows
+            )
+        }
+
+    def get_action_choices(
+        self, request, default_choices=None, action_location=ActionLocation.CHANGE_LIST
+    ):
+        choices = super().get_action_choices(
+            request, default_choices=default_choices, action_location=action_location
+        )
+        rows = getattr(request, "_appointments_on_show", None)
+        # A POST runs what was chosen: the service re-checks every row and the
+        # message says what was skipped, so nothing is filtered then.
+        if request.method != "GET" or rows is None:
+            return choices
+        valid = self._valid_status_actions(rows)
+        return [
+            (name, text) for name, text in choices if name not in STATUS_ACTIONS or name in valid
+        ]
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        if not is_front_desk(request.user):
+            actions.pop("export_csv", None)
+        shown = getattr(request, "_appointment_on_page", None)
+        if action_location == ActionLocation.CHANGE_FORM and request.method == "GET" and shown:
+            valid = self._valid_status_actions([shown])
+            actions = {n: a for n, a in actions.items() if n not in STATUS_ACTIONS or n in valid}
+        return actions
 
     @admin.action(
         description=_("Confirm this request"),

@@ -1,4 +1,4 @@
-"""Staff downloads: the appointment list as CSV, and a patient's access request.
+"""Staff downloads: the appointment list as CSV, and a patient's data (access requests).
 
 The builders are reads; the pages below decide who may download (front desk
 only) and pass querysets that are already scoped to the user.
@@ -19,7 +19,7 @@ from django.views import View
 from booking.admin.forms import AccessRequestForm
 from booking.admin.pages import AdminPageView
 from booking.admin.scoping import is_front_desk
-from booking.models import AppointmentRequest, AppointmentStatusChange, Notification
+from booking.models import AppointmentRequest, AppointmentStatusChange, Notification, Patient
 
 logger = logging.getLogger(__name__)
 
@@ -87,11 +87,10 @@ def appointments_csv_response(queryset: QuerySet) -> HttpResponse:
     return _attachment(response, f"appointments-{stamp}.csv")
 
 
-def patient_records(*, email: str) -> list[dict]:
-    """Everything stored about the appointments made with one e-mail address."""
+def _appointment_records(appointments: QuerySet) -> list[dict]:
+    """Everything stored about each appointment: details, status history, e-mails sent."""
     appointments = (
-        AppointmentRequest.objects.filter(email__iexact=email.strip())
-        .select_related("treatment", "practitioner")
+        appointments.select_related("treatment", "practitioner")
         .prefetch_related(
             Prefetch(
                 "status_changes",
@@ -121,6 +120,7 @@ def patient_records(*, email: str) -> list[dict]:
                 "consent_at": a.consent_at and timezone.localtime(a.consent_at),
                 "privacy_notice_version": a.privacy_notice_version,
                 "decline_reason": a.decline_reason,
+                "arrived_at": a.arrived_at and timezone.localtime(a.arrived_at),
                 "created_at": timezone.localtime(a.created_at),
                 "updated_at": timezone.localtime(a.updated_at),
                 "status_history": [
@@ -147,33 +147,77 @@ def patient_records(*, email: str) -> list[dict]:
     return records
 
 
+def patient_records(*, email: str) -> list[dict]:
+    """Everything stored about the appointments made with one e-mail address."""
+    return _appointment_records(AppointmentRequest.objects.filter(email__iexact=email.strip()))
+
+
+def patient_record(patient: Patient) -> dict:
+    """Everything stored about one patient: their record and every appointment."""
+    return {
+        "name": patient.name,
+        "email": patient.email,
+        "phone": patient.phone,
+        "date_of_birth": patient.date_of_birth,
+        "staff_notes": patient.notes,
+        "latest_screening": patient.screening,
+        "screening_answered_at": patient.screening_at and timezone.localtime(patient.screening_at),
+        "created_at": timezone.localtime(patient.created_at),
+        "updated_at": timezone.localtime(patient.updated_at),
+    }
+
+
+def _csv_text(value) -> str:
+    if isinstance(value, list | dict):
+        value = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return _cell(value)
+
+
+def _csv_download(rows: list[dict], columns: list[str], filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    writer = csv.writer(response)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_text(row.get(key)) for key in columns])
+    return _attachment(response, filename)
+
+
+def _json_download(payload: dict, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    return _attachment(response, filename)
+
+
 def access_request_response(*, email: str, file_format: str) -> HttpResponse:
     records = patient_records(email=email)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if file_format == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.writer(response)
         columns = list(records[0]) if records else ["reference"]
-        writer.writerow(columns)
-        for record in records:
-            row = []
-            for key in columns:
-                value = record[key]
-                if isinstance(value, list | dict):
-                    value = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
-                row.append(_cell(value))
-            writer.writerow(row)
-        return _attachment(response, f"access-request-{stamp}.csv")
+        return _csv_download(records, columns, f"access-request-{stamp}.csv")
     payload = {
         "email": email,
         "exported_at": timezone.localtime(),
         "appointments": records,
     }
-    response = HttpResponse(
-        json.dumps(payload, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
-        content_type="application/json; charset=utf-8",
-    )
-    return _attachment(response, f"access-request-{stamp}.json")
+    return _json_download(payload, f"access-request-{stamp}.json")
+
+
+def patient_export_response(*, patient: Patient, file_format: str) -> HttpResponse:
+    """One patient's data as JSON (one document) or CSV (a row per appointment)."""
+    record = patient_record(patient)
+    appointments = _appointment_records(patient.appointments.all())
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    name = f"patient-{patient.pk}-{stamp}"
+    if file_format == "csv":
+        patient_columns = [f"patient_{key}" for key in record]
+        prefixed = {f"patient_{key}": value for key, value in record.items()}
+        rows = [{**prefixed, **a} for a in appointments] or [prefixed]
+        columns = patient_columns + (list(appointments[0]) if appointments else [])
+        return _csv_download(rows, columns, f"{name}.csv")
+    payload = {"patient": record, "exported_at": timezone.localtime(), "appointments": appointments}
+    return _json_download(payload, f"{name}.json")
 
 
 # --- The download pages ------------------------------------------------------------

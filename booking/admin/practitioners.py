@@ -1,11 +1,17 @@
 """Practitioners (profile, weekly hours, time off), treatments and clinic closures."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from booking import services
+from booking.admin.pages import AdminPageView
 from booking.admin.scoping import PractitionerScopedAdmin, sees_everything
 from booking.errors import BookingError
 from booking.models import AvailabilityException, WeeklyAvailability
@@ -42,6 +48,19 @@ class PractitionerAdmin(PractitionerScopedAdmin):
         (_("Profile"), {"fields": ["bio", "photo", "photo_alt", "treatments"]}),
     ]
 
+    change_form_template = "admin/booking/practitioner/change_form.html"
+
+    def get_urls(self):
+        view = CalendarLinkView.as_view(model_admin=self)
+        return [
+            path(
+                "<int:practitioner_id>/calendar/",
+                self.admin_site.admin_view(view),
+                name="booking_practitioner_calendar",
+            ),
+            *super().get_urls(),
+        ]
+
     def get_readonly_fields(self, request, obj=None):
         if sees_everything(request.user):
             return []
@@ -68,8 +87,6 @@ class PractitionerAdmin(PractitionerScopedAdmin):
         permissions=["generate_slots"],
     )
     def generate_slots(self, request, queryset):
-        from booking import services
-
         days = get_clinic().booking_horizon_days + 1
         try:
             created = services.slots_generate(
@@ -112,3 +129,46 @@ class ClinicClosureAdmin(admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on"]
     date_hierarchy = "starts_on"
     search_fields = ["name"]
+
+
+class CalendarLinkView(AdminPageView):
+    """A practitioner's private calendar address: made anew (shown once) or switched off."""
+
+    template_name = "admin/booking/practitioner/calendar.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.practitioner = (
+            self.model_admin.get_queryset(request).filter(pk=kwargs["practitioner_id"]).first()
+        )
+        if self.practitioner is None:
+            raise Http404(_("There is no such practitioner, or it is not yours to see."))
+        if not self.model_admin.has_change_permission(request, self.practitioner):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def page(self, *, address=""):
+        return self.render(
+            self.template_name,
+            title=_("Calendar feed of %(name)s") % {"name": self.practitioner.name},
+            practitioner=self.practitioner,
+            address=address,
+            weeks=settings.BOOKING_CALENDAR_FEED_WEEKS,
+        )
+
+    def get(self, request, practitioner_id):
+        return self.page()
+
+    def post(self, request, practitioner_id):
+        if request.POST.get("do") == "off":
+            services.practitioner_calendar_link_remove(practitioner_id=self.practitioner.pk)
+            messages.success(request, _("The calendar feed is switched off."))
+            return HttpResponseRedirect(request.path)
+        token = services.practitioner_calendar_link_new(
+            practitioner_id=self.practitioner.pk, now=timezone.now()
+        )
+        self.practitioner.refresh_from_db()
+        # Shown in this response only: the token is not stored and never sent by e-mail.
+        address = request.build_absolute_uri(
+            reverse("booking:practitioner_calendar", kwargs={"token": token})
+        )
+        return self.page(address=address)

@@ -11,11 +11,11 @@ and object page of the ModelAdmins built on it.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from booking.models import Practitioner
+from booking.models import AppointmentRequest, Practitioner
 
 FRONT_DESK_GROUP = "Front desk"
 PRACTITIONER_GROUP = "Practitioner"
@@ -69,6 +69,16 @@ def scope_to_user(queryset: QuerySet, user, *, practitioner_path: str) -> QueryS
         return queryset.none()
     user_lookup = f"{practitioner_path}__user" if practitioner_path else "user"
     return queryset.filter(**{user_lookup: user})
+
+
+def scope_patients(queryset: QuerySet, user) -> QuerySet:
+    """Limit patients to those `user` may see: a practitioner's are those they treat."""
+    if sees_everything(user):
+        return queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    treated = AppointmentRequest.objects.filter(patient=OuterRef("pk"), practitioner__user=user)
+    return queryset.filter(Exists(treated))
 
 
 def can_see_practitioner(user, practitioner_id: int | None) -> bool:
