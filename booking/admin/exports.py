@@ -211,8 +211,9 @@ def patient_export_response(*, patient: Patient, file_format: str) -> HttpRespon
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"patient-{patient.pk}-{stamp}"
     if file_format == "csv":
-        patient_columns = [f"patient_{key}" for key in record]
-        prefixed = {f"patient_{key}": value for key, value in record.items()}
+        # "patient." keeps the record's columns apart from each appointment's own.
+        patient_columns = [f"patient.{key}" for key in record]
+        prefixed = {f"patient.{key}": value for key, value in record.items()}
         rows = [{**prefixed, **a} for a in appointments] or [prefixed]
         columns = patient_columns + (list(appointments[0]) if appointments else [])
         return _csv_download(rows, columns, f"{name}.csv")

@@ -40,6 +40,11 @@ class PatientAutocomplete(AutocompleteSelect):
 
     url_name = "%s:booking_patient_autocomplete"
 
+    def optgroups(self, name, value, attr=None):
+        # Only ids go to the database: a typed "abc" or 5,000 digits shows nothing chosen.
+        value = [v for v in value if str(v).isdigit() and len(str(v)) <= 18]
+        return super().optgroups(name, value, attr)
+
 
 def _screening_fields() -> dict[str, forms.Field]:
     return {

@@ -130,7 +130,6 @@ class MoveAppointmentView(AdminPageView):
                 now=now,
                 ignore_appointment_id=self.appointment.pk,
             )
-            form = self.form()
             form.add_error(
                 None,
                 f"{reason} "

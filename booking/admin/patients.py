@@ -118,7 +118,10 @@ class PatientAdmin(PractitionerScopedAdmin):
             if sees_everything(request.user)
             else Q(appointments__practitioner__user=request.user)
         )
-        return queryset.annotate(appointment_count=Count("appointments", filter=own))
+        # A counted queryset drops Meta.ordering: name it again for lists and autocomplete.
+        return queryset.annotate(appointment_count=Count("appointments", filter=own)).order_by(
+            "name", "pk"
+        )
 
     def _in_scope(self, request, obj) -> bool:
         if obj is None or sees_everything(request.user):

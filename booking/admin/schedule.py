@@ -490,9 +490,9 @@ def nearest_open_times(
     around: datetime,
     now: datetime,
     ignore_appointment_id: int | None = None,
-    limit: int = 6,
+    each: int = 3,
 ) -> list[OpenTime]:
-    """The free starts closest to a time that could not be had, earliest first."""
+    """The free starts closest to a time that could not be had: a few per practitioner."""
     times = open_times(
         treatment=treatment,
         practitioners=practitioners,
@@ -502,7 +502,13 @@ def nearest_open_times(
         ignore_appointment_id=ignore_appointment_id,
     )
     times.sort(key=lambda t: (abs(t.starts_at - around), t.starts_at))
-    return sorted(times[:limit], key=lambda t: (t.starts_at, t.practitioner.sort_order))
+    taken: dict[int, int] = defaultdict(int)
+    nearest = []
+    for option in times:
+        if taken[option.practitioner.pk] < each:
+            taken[option.practitioner.pk] += 1
+            nearest.append(option)
+    return sorted(nearest, key=lambda t: (t.starts_at, t.practitioner.sort_order))
 
 
 def clash_with(
@@ -529,16 +535,19 @@ def clash_message(*, practitioner: Practitioner, clash: AppointmentRequest | Non
             "practitioner": practitioner
         }
     zone = clinic_zone()
-    starts, ends = clash.starts_at.astimezone(zone), clash.occupied_until.astimezone(zone)
-    return _(
-        "%(practitioner)s already has an appointment at that time: %(day)s, "
-        "%(start)s–%(end)s (cleaning-up time included)."
+    starts, ends = clash.starts_at.astimezone(zone), clash.ends_at.astimezone(zone)
+    message = _(
+        "%(practitioner)s already has an appointment at that time: %(day)s, %(start)s–%(end)s."
     ) % {
         "practitioner": practitioner,
         "day": f"{starts:%a %-d %b}",
         "start": f"{starts:%H:%M}",
         "end": f"{ends:%H:%M}",
     }
+    if clash.occupied_until > clash.ends_at:
+        free = clash.occupied_until.astimezone(zone)
+        message = message[:-1] + _(" (free again at %(time)s).") % {"time": f"{free:%H:%M}"}
+    return message
 
 
 # --- The day and week pages ----------------------------------------------------
