@@ -40,6 +40,15 @@ class PatientAutocomplete(AutocompleteSelect):
 
     url_name = "%s:booking_patient_autocomplete"
 
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs=extra_attrs)
+        attrs["data-placeholder"] = _("Type to search")
+        return attrs
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["js/admin-autocomplete.js"])
+
     def optgroups(self, name, value, attr=None):
         # Only ids go to the database: a typed "abc" or 5,000 digits shows nothing chosen.
         value = [v for v in value if str(v).isdigit() and len(str(v)) <= 18]
@@ -115,7 +124,6 @@ class PhoneInBookingForm(forms.Form):
         patient.widget = PatientAutocomplete(
             AppointmentRequest._meta.get_field("patient"),
             admin_site,
-            attrs={"data-placeholder": _("Search patients")},
         )
         patient.queryset = patients  # after the widget, which takes its choices from here
         self.fields.update(_screening_fields())
