@@ -18,7 +18,8 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from booking.ics import clinic_location
+# The patient's .ics and the diary mark each status alike.
+from booking.ics import _EVENT_STATUS, clinic_location
 from booking.links import admin_change_url, site_domain
 from booking.models import (
     AppointmentRequest,
@@ -33,12 +34,6 @@ from clinic.identity import get_clinic
 
 S = AppointmentStatus
 PRODID = "-//Clinic booking//Practitioner diary//EN"
-_EVENT_STATUS = {
-    S.REQUESTED: "TENTATIVE",
-    S.CONFIRMED: "CONFIRMED",
-    S.COMPLETED: "CONFIRMED",
-    S.NO_SHOW: "CONFIRMED",
-}
 
 
 def short_name(name: str) -> str:
@@ -110,7 +105,7 @@ def practitioner_calendar(practitioner: Practitioner, *, now) -> bytes:
         if link:
             description.append(f"In the clinic's admin: {link}")
         event.add("description", "\n".join(description))
-        event.add("status", _EVENT_STATUS.get(appointment.status, "CANCELLED"))
+        event.add("status", _EVENT_STATUS.get(appointment.status, "TENTATIVE"))
         event.add("sequence", appointment.changes)
         event.add("transp", "OPAQUE")
         calendar.add_component(event)

@@ -17,14 +17,20 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking.admin import exports, move, phone_in, schedule, slots, today
 from booking.admin.forms import DeclineForm
+from booking.admin.pages import screening_answers_html
 from booking.admin.schedule import local_midnight, week_start
-from booking.admin.scoping import PractitionerScopedAdmin, ReadOnlyInline, is_front_desk
+from booking.admin.scoping import (
+    PractitionerScopedAdmin,
+    ReadOnlyInline,
+    RecordOnlyAdmin,
+    is_front_desk,
+)
 from booking.errors import BookingError
 from booking.models import AppointmentStatus, AppointmentStatusChange, Notification
 from booking.services import appointment_change_status, status_change_refusal
@@ -245,27 +251,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
 
     @admin.display(description=_("answers"))
     def screening_answers(self, obj):
-        answers = obj.screening or {}
-        if not answers:
-            return _("None given")
-        if not isinstance(answers, dict):
-            return str(answers)
-
-        def shown(value):
-            if value is True:
-                return _("Yes")
-            if value is False:
-                return _("No")
-            return value
-
-        return format_html(
-            "<dl>{}</dl>",
-            format_html_join(
-                "",
-                "<dt>{}</dt><dd>{}</dd>",
-                ((str(key).replace("_", " ").capitalize(), shown(v)) for key, v in answers.items()),
-            ),
-        )
+        return screening_answers_html(obj.screening)
 
     # Appointments are records: they are cancelled, never deleted; new ones come
     # from the phone-in form, which books through the booking service.
@@ -507,19 +493,10 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         return exports.appointments_csv_response(queryset)
 
 
-class AppointmentStatusChangeAdmin(PractitionerScopedAdmin):
+class AppointmentStatusChangeAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
     practitioner_path = "appointment__practitioner"
     list_display = ["changed_at", "appointment", "from_status", "to_status", "changed_by", "note"]
     list_filter = ["to_status"]
     list_select_related = ["appointment__treatment", "changed_by"]
     search_fields = ["=appointment__reference"]
     date_hierarchy = "changed_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,12 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from booking.admin.scoping import PractitionerScopedAdmin, is_front_desk
+from booking.admin.scoping import PractitionerScopedAdmin, RecordOnlyAdmin, is_front_desk
 from booking.models import NotificationStatus
 from booking.notifications import notification_resend
 
 
-class NotificationAdmin(PractitionerScopedAdmin):
+class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
     """Every e-mail about an appointment, so staff notice the ones that did not go."""
 
     practitioner_path = "appointment__practitioner"
@@ -75,12 +75,3 @@ class NotificationAdmin(PractitionerScopedAdmin):
                 % {"count": skipped},
                 messages.INFO,
             )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,4 +1,5 @@
-"""The frame of the workspace's own pages inside admin (schedule, phone-in, exports, slots).
+"""The frame of the workspace's own pages inside admin (schedule, phone-in, exports, slots),
+and the displays the ModelAdmins share.
 
 Each is mounted by a ModelAdmin's get_urls through admin_site.admin_view (staff
 only, login required) and checks the model permission and the user's scope
@@ -10,6 +11,8 @@ from datetime import date
 
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 from django.views import View
 
 
@@ -45,3 +48,27 @@ def parse_day(value: str | None) -> date:
     if day is None or not FIRST_DAY <= day <= LAST_DAY:
         return timezone.localdate()
     return day
+
+
+def screening_answers_html(answers):
+    """Safety screening answers as a definition list, as staff read them on a record."""
+    if not answers:
+        return _("None given")
+    if not isinstance(answers, dict):
+        return str(answers)
+
+    def shown(value):
+        if value is True:
+            return _("Yes")
+        if value is False:
+            return _("No")
+        return value
+
+    return format_html(
+        "<dl>{}</dl>",
+        format_html_join(
+            "",
+            "<dt>{}</dt><dd>{}</dd>",
+            ((str(key).replace("_", " ").capitalize(), shown(v)) for key, v in answers.items()),
+        ),
+    )

@@ -15,13 +15,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from booking import services
 from booking.admin.exports import patient_export_response
-from booking.admin.pages import AdminPageView
+from booking.admin.pages import AdminPageView, screening_answers_html
 from booking.admin.phone_in import PatientAutocompleteView
 from booking.admin.scoping import (
     PractitionerScopedAdmin,
@@ -155,19 +155,7 @@ class PatientAdmin(PractitionerScopedAdmin):
 
     @admin.display(description=_("answers"))
     def screening_answers(self, obj):
-        if not obj.screening:
-            return _("None given")
-        return format_html(
-            "<dl>{}</dl>",
-            format_html_join(
-                "",
-                "<dt>{}</dt><dd>{}</dd>",
-                (
-                    (str(key).replace("_", " ").capitalize(), _yes_no(value))
-                    for key, value in obj.screening.items()
-                ),
-            ),
-        )
+        return screening_answers_html(obj.screening)
 
     def has_delete_permission(self, request, obj=None):
         return False  # the privacy tools anonymise a patient; merging removes duplicates
@@ -286,14 +274,6 @@ class PatientAdmin(PractitionerScopedAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/booking/patient/merge.html", context)
-
-
-def _yes_no(value):
-    if value is True:
-        return _("Yes")
-    if value is False:
-        return _("No")
-    return value
 
 
 class PatientPageView(AdminPageView):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import timezone
 
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, TimeSlot, Treatment
 
@@ -35,6 +36,13 @@ def _hashed_password() -> str:
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+def started_a_moment_ago() -> datetime:
+    """A start today that has just passed (even a minute after midnight), for Today's marks."""
+    now = timezone.now().astimezone(LONDON)
+    midnight = datetime.combine(now.date(), time(0), tzinfo=LONDON)
+    return max(now - timedelta(minutes=10), midnight).replace(second=0, microsecond=0)
 
 
 def ensure_roles() -> None:

@@ -1,6 +1,6 @@
 """Today, the admin's front page: the day's work at hand, one click per outcome."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -9,10 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.admin.schedule import clinic_zone
 from booking.admin.today import today_board
 from booking.models import AppointmentStatus, Notification
-from tests.booking.staff_world import at, build_staff_world
+from tests.booking.staff_world import at, build_staff_world, started_a_moment_ago
 
 S = AppointmentStatus
 INDEX = reverse("admin:index")
@@ -116,14 +115,6 @@ def test_staff_who_do_not_handle_appointments_get_no_board(world, day):
 
 
 # --- The page and its buttons, on the real clock -------------------------------------
-
-
-def started_a_moment_ago() -> datetime:
-    """A start today that has just passed, even a minute after midnight."""
-    now = timezone.now().astimezone(clinic_zone())
-    midnight = datetime.combine(now.date(), time(0), tzinfo=clinic_zone())
-    moment = max(now - timedelta(minutes=10), midnight)
-    return moment.replace(second=0, microsecond=0)
 
 
 @pytest.fixture

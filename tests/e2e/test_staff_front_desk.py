@@ -1,18 +1,17 @@
 """The staff workspace as the front desk and a practitioner use it, in Chromium, checked by axe."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import icalendar
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from booking.admin.schedule import clinic_zone
 from booking.forms import SCREENING_QUESTIONS
 from booking.ics import appointment_ics
 from booking.models import AppointmentRequest, AppointmentStatus, Patient
-from tests.booking.staff_world import PASSWORD, at, build_staff_world
+from tests.booking.staff_world import PASSWORD, at, build_staff_world, started_a_moment_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -172,12 +171,6 @@ def test_a_move_onto_a_time_just_taken_names_the_clash_accessibly(live_server, p
     )
     expect(page.get_by_role("heading", name="The nearest free times")).to_be_visible()
     axe(page)
-
-
-def started_a_moment_ago() -> datetime:
-    now = timezone.now().astimezone(clinic_zone())
-    midnight = datetime.combine(now.date(), time(0), tzinfo=clinic_zone())
-    return max(now - timedelta(minutes=10), midnight).replace(second=0, microsecond=0)
 
 
 def test_today_shows_a_flagged_request_and_one_click_marks_an_arrival(
