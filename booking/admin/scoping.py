@@ -104,6 +104,10 @@ class PractitionerScopedAdmin(admin.ModelAdmin):
             super().get_queryset(request), request.user, practitioner_path=self.practitioner_path
         )
 
+    def get_search_results(self, request, queryset, search_term):
+        # PostgreSQL refuses NUL in text: a pasted one must not end in a 500.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
     def practitioner_id_of(self, obj) -> int | None:
         target = obj
         for part in filter(None, self.practitioner_path.split("__")):

@@ -326,3 +326,44 @@ def test_nobody_deletes_a_patient_in_admin(as_desk, patients):
 def test_unknown_patient_pages_are_not_found_not_errors(as_desk):
     for name in ("admin:booking_patient_export", "admin:booking_patient_anonymise"):
         assert as_desk.get(reverse(name, args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("term", ["Alice\x00", "\x00", "7" * 5000, "x" * 5000])
+@pytest.mark.parametrize(
+    ("url", "extra"),
+    [
+        (CHANGELIST, {}),
+        (reverse("admin:booking_appointmentrequest_changelist"), {}),
+        (
+            reverse("admin:booking_patient_autocomplete"),
+            {"app_label": "booking", "model_name": "appointmentrequest", "field_name": "patient"},
+        ),
+    ],
+)
+def test_a_search_with_nul_bytes_or_5000_characters_is_answered_not_a_500(
+    as_desk, patients, url, extra, term
+):
+    key = "term" if "autocomplete" in url else "q"
+    assert as_desk.get(url, {key: term, **extra}).status_code == 200
+
+
+def test_front_desk_adds_a_patient_by_hand_with_the_email_in_lower_case(as_desk, world):
+    response = as_desk.post(
+        reverse("admin:booking_patient_add"),
+        {
+            "name": "Walk In",
+            "email": "Walk.In@Example.com",
+            "phone": "+44 161 496 0000",
+            "date_of_birth": "1975-05-06",
+            "notes": "",
+            "appointments-TOTAL_FORMS": "0",
+            "appointments-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["errors"]
+    patient = Patient.objects.get(name="Walk In")
+    assert (patient.email, patient.phone_key) == ("walk.in@example.com", "01614960000")
+
+
+def test_a_practitioner_cannot_add_a_patient_by_hand(as_maya):
+    assert as_maya.get(reverse("admin:booking_patient_add")).status_code == 403
