@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from booking.errors import BookingError
+from booking.forms import SCREENING_QUESTIONS
 from booking.models import AppointmentRequest, AppointmentStatus, Patient, phone_key
 from booking.services import (
     appointment_book,
@@ -25,6 +26,11 @@ from tests.booking.staff_world import build_staff_world
 
 S = AppointmentStatus
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def answers(**yes) -> dict[str, bool]:
+    """Every screening question answered: "no" unless named here."""
+    return {key: yes.get(key, False) for key, _question in SCREENING_QUESTIONS}
 
 
 @pytest.fixture
@@ -44,7 +50,7 @@ def book(world, now, hour, *, treatment=None, practitioner=None, **details):
     treatment = treatment or world.follow_up
     screening = details.pop("screening", {})
     if treatment.is_needle_based and not screening:
-        screening = {"pregnant": False, "bleeding": True, "needle_fear": False}
+        screening = answers(bleeding=True)
     return appointment_book(
         treatment=treatment,
         practitioner=practitioner or world.maya,
@@ -124,11 +130,11 @@ def test_a_returning_patients_record_keeps_its_name_and_gains_a_missing_phone(wo
 
 @pytest.mark.django_db
 def test_needle_screening_answers_become_the_patients_latest_with_their_date(world, now):
-    answers = {"pregnant": False, "bleeding": True, "needle_fear": False}
+    given = answers(bleeding=True)
 
-    appointment = book(world, now, 9, treatment=world.dry_needling, screening=answers)
+    appointment = book(world, now, 9, treatment=world.dry_needling, screening=given)
 
-    assert appointment.patient.screening == answers
+    assert appointment.patient.screening == given
     assert appointment.patient.screening_at == now
 
 
@@ -256,7 +262,7 @@ def test_merge_keeps_the_latest_screening_answers(world, now):
         11,
         email="ann@work.example",
         treatment=world.dry_needling,
-        screening={"pregnant": False, "bleeding": False, "needle_fear": True},
+        screening=answers(needle_fear=True),
     ).patient
 
     merged = patients_merge(keep_id=kept.pk, merge_ids=[later.pk])

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from booking.emails import build_message
 from booking.errors import BookingError, InvalidTransitionError, SlotTakenError
+from booking.forms import SCREENING_QUESTIONS
 from booking.ics import appointment_ics
 from booking.models import AppointmentStatus, Notification, NotificationKind, Practitioner
 from booking.services import (
@@ -264,7 +265,7 @@ def test_a_request_whose_time_has_come_cannot_be_confirmed(world, now):
         treatment=world.dry_needling,
         practitioner=world.maya,
         starts_at=at(world.day, 10),
-        patient=patient(screening={"pregnant": False}),
+        patient=patient(screening={key: False for key, _question in SCREENING_QUESTIONS}),
         now=now,
         privacy_notice_version="2026-11",
     )
