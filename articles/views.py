@@ -1,7 +1,7 @@
 """Public content pages: thin views over the selectors, cached whole."""
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.views.generic import ListView, TemplateView
 
 from articles import selectors, seo
 from articles.caching import PublicPageCacheMixin
-from articles.models import Topic
+from articles.models import Article, ConditionPage, ServicePage, Topic
 from clinic.identity import get_clinic
 
 ARTICLES_PER_PAGE = 9
@@ -242,18 +242,22 @@ class SearchView(PublicPageCacheMixin, TemplateView):
 # Staff previews: the public template, drafts included, never cached ------------
 
 _PREVIEWS = {
-    "article": ArticleDetailView,
-    "service": ServiceDetailView,
-    "condition": ConditionDetailView,
+    "article": (ArticleDetailView, Article),
+    "service": (ServiceDetailView, ServicePage),
+    "condition": (ConditionDetailView, ConditionPage),
 }
 
 
 @method_decorator([staff_member_required, never_cache], name="dispatch")
 class PreviewView(View):
+    """A draft as the public will see it, for staff allowed to view that kind of page."""
+
     def get(self, request, kind, slug):
-        view_class = _PREVIEWS.get(kind)
+        view_class, model = _PREVIEWS.get(kind, (None, None))
         if view_class is None:
             raise Http404("No such kind of page.")
+        if not request.user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
+            raise PermissionDenied
         view = view_class(request=request, kwargs={"slug": slug}, public=False)
         view.public = False
         context = view.get_context_data(slug=slug)

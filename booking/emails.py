@@ -3,7 +3,9 @@
 deliver_notification() is what the worker runs for each Notification row. The
 row is the truth staff see: it says whether the e-mail went out, how often it
 was tried and the last error. A failed send is recorded and retried later with
-growing pauses; after BOOKING_EMAIL_MAX_ATTEMPTS tries it is left for staff.
+growing pauses (booking.tasks queues the retry at next_try_at(); this module
+knows nothing of the queue); after BOOKING_EMAIL_MAX_ATTEMPTS tries it is left
+for staff.
 
 No e-mail ever carries health details: templates get the appointment's
 logistics only (see _context), never its reason for visit or screening answers.
@@ -104,6 +106,11 @@ def retry_delay(*, attempts: int) -> timedelta:
     return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
 
 
+def next_try_at(*, attempts: int, now: datetime) -> datetime:
+    """When an e-mail that has failed `attempts` times is tried again."""
+    return now + retry_delay(attempts=attempts)
+
+
 def deliver_notification(
     *, notification_id: int, now: datetime | None = None
 ) -> Notification | None:
@@ -163,18 +170,13 @@ def _record_failure(notification: Notification, error: Exception, *, now: dateti
         )
     else:
         notification.status = Status.FAILED
-        run_after = now + retry_delay(attempts=notification.attempts)
         logger.warning(
             "E-mail %s failed (attempt %d), retrying after %s: %s",
             notification.pk,
             notification.attempts,
-            run_after.isoformat(),
+            next_try_at(attempts=notification.attempts, now=now).isoformat(),
             notification.last_error,
         )
-        from booking.notifications import enqueue_send
-
-        pk = notification.pk
-        transaction.on_commit(lambda: enqueue_send(notification_id=pk, run_after=run_after))
     notification.save(update_fields=["status", "attempts", "last_error"])
 
 

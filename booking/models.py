@@ -4,6 +4,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +115,12 @@ class Practitioner(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    # The private calendar feed's token, stored as its SHA-256 only: a copy of
+    # the database holds no working feed address. Empty: no feed.
+    calendar_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    calendar_token_created_at = models.DateTimeField(
+        _("calendar link made"), null=True, blank=True, editable=False
+    )
 
     objects = PractitionerQuerySet.as_manager()
 
@@ -124,6 +131,11 @@ class Practitioner(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(photo="") | ~Q(photo_alt=""), name="practitioner_photo_has_alt"
+            ),
+            models.UniqueConstraint(
+                fields=["calendar_token_hash"],
+                condition=~Q(calendar_token_hash=""),
+                name="practitioner_calendar_token_unique",
             ),
         ]
 
@@ -356,8 +368,18 @@ class AppointmentRequest(models.Model):
         _("booked"), max_length=10, choices=Source.choices, default=Source.ONLINE
     )
 
+    patient = models.ForeignKey(
+        "Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("patient record"),
+        help_text=_("Set by every booking; empty only on rows written outside the services."),
+    )
     patient_name = NameField(_("patient name"), max_length=120)
-    email = models.EmailField(_("e-mail"), max_length=254)
+    # Empty for a patient booked by phone who has no e-mail: they get no e-mails.
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
     phone = models.CharField(_("phone"), max_length=32)
     is_new_patient = models.BooleanField(_("new patient"), default=True)
     reason = models.TextField(_("reason for visit"), max_length=2000, blank=True)
@@ -367,6 +389,7 @@ class AppointmentRequest(models.Model):
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     privacy_notice_version = models.CharField(_("privacy notice version"), max_length=20)
     decline_reason = models.TextField(_("reason given to the patient"), blank=True)
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -420,6 +443,10 @@ class AppointmentRequest(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def safety_flags(self) -> list[str]:
+        return screening_flags(self.screening)
 
 
 class AppointmentStatusChange(models.Model):
@@ -544,3 +571,110 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.count} until {self.window_ends_at:%Y-%m-%d %H:%M}"
+
+
+# --- Patients -------------------------------------------------------------------
+
+
+def email_key(email: str) -> str:
+    """An e-mail address as patients are matched by it: trimmed, lower case."""
+    return (email or "").strip().lower()
+
+
+def phone_key(phone: str) -> str:
+    """A phone number as patients are matched by it: its digits, UK numbers in 0… form.
+
+    "+44 7700 900123", "0044 7700 900123" and "07700 900123" are one number.
+    """
+    digits = "".join(c for c in (phone or "") if c.isascii() and c.isdigit())
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if digits.startswith("44") and len(digits) == 12:
+        digits = "0" + digits[2:]
+    return digits[:20]
+
+
+# Short names for the screening questions' keys, where staff need to know at a glance.
+SCREENING_FLAG_LABELS = {
+    "pregnant": _("Pregnant"),
+    "bleeding": _("Bleeding disorder or blood thinners"),
+    "blood_thinners": _("Blood thinners"),
+    "needle_fear": _("Needle fear or fainting"),
+    "implant": _("Implanted device"),
+    "recent_surgery": _("Recent surgery or infection"),
+}
+
+
+def screening_flags(answers) -> list[str]:
+    """The safety answers that need a call before a needle treatment: every "yes"."""
+    if not isinstance(answers, dict):
+        return []
+    flags = []
+    for key, value in answers.items():
+        if value is True or (isinstance(value, str) and value.strip().lower().startswith("yes")):
+            flags.append(
+                str(SCREENING_FLAG_LABELS.get(key, str(key).replace("_", " ").capitalize()))
+            )
+    return flags
+
+
+class PatientQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(anonymised_at__isnull=True)
+
+
+class Patient(models.Model):
+    """A person the clinic treats: contact details, staff notes, latest safety answers.
+
+    Each appointment keeps the name, e-mail and phone it was booked with; the
+    patient record is where staff find a returning patient and their history.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(
+        _("e-mail"),
+        max_length=254,
+        blank=True,
+        help_text=_("Empty: the patient gets no e-mails from the clinic."),
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone_key = models.CharField(_("phone digits"), max_length=20, blank=True, editable=False)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    notes = models.TextField(
+        _("staff notes"),
+        blank=True,
+        help_text=_("Only staff see these. They are never e-mailed or put in a calendar."),
+    )
+    screening = models.JSONField(
+        _("latest safety screening answers"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    )
+    screening_at = models.DateTimeField(_("screening answered"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        ordering = ["name", "pk"]
+        indexes = [
+            models.Index(fields=["email"], name="patient_email_idx"),
+            models.Index(fields=["phone_key"], name="patient_phone_key_idx"),
+        ]
+        constraints = [
+            # Matching by e-mail relies on one spelling of each address.
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")), name="patient_email_lower_case"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="patient_has_a_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def safety_flags(self) -> list[str]:
+        return screening_flags(self.screening)

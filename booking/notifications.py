@@ -25,6 +25,7 @@ from booking.models import (
     NotificationKind,
     NotificationStatus,
 )
+from booking.tasks import enqueue_send, send_notification
 
 logger = logging.getLogger(__name__)
 
@@ -43,22 +44,6 @@ def queue_notification(*, appointment: AppointmentRequest, kind: NotificationKin
     # still succeeds and `retry_notifications` picks the e-mail up later.
     transaction.on_commit(lambda: enqueue_send(notification_id=pk), robust=True)
     return notification
-
-
-def enqueue_send(*, notification_id: int, run_after: datetime | None = None) -> None:
-    """Put one send on the task queue, now or after run_after.
-
-    A backend that cannot defer (such as the immediate one) gets no delayed
-    retry: `retry_notifications` re-enqueues those e-mails instead.
-    """
-    from booking.tasks import send_notification
-
-    task = send_notification
-    if run_after is not None:
-        if not task.get_backend().supports_defer:
-            return
-        task = task.using(run_after=run_after)
-    task.enqueue(notification_id=notification_id)
 
 
 @transaction.atomic
@@ -140,8 +125,6 @@ def _pending_notification_ids(*, now: datetime) -> set[int] | None:
     """
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
-
-    from booking.tasks import send_notification
 
     backend = send_notification.get_backend()
     if not isinstance(backend, DatabaseBackend):

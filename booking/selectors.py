@@ -2,7 +2,7 @@
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -62,24 +62,28 @@ def practitioners_offering(*, treatment: Treatment) -> list[Practitioner]:
     return list(Practitioner.objects.active().filter(treatments=treatment))
 
 
-def _free_starts(
+def open_start_times(
     *,
     treatment: Treatment,
-    practitioners: dict[int, Practitioner],
+    practitioner_ids: Iterable[int],
     window_start: datetime,
     window_end: datetime,
+    ignore_appointment_id: int | None = None,
 ) -> Iterator[tuple[int, datetime]]:
     """(practitioner id, start) for every free start in the window: two queries.
 
     Candidates sit on the treatment's step inside unblocked slots; a candidate
     is free when the treatment ends inside the slot and the time it holds
-    (buffer included) overlaps no active appointment.
+    (buffer included) overlaps no active appointment but `ignore_appointment_id`
+    (the one being moved). The callers decide the window: online, the booking
+    window; staff, from now on.
     """
+    practitioner_ids = list(practitioner_ids)
     step = start_step(treatment)
     duration = timedelta(minutes=treatment.duration_minutes)
     held = duration + timedelta(minutes=treatment.buffer_after_minutes)
     slots = TimeSlot.objects.filter(
-        practitioner_id__in=practitioners,
+        practitioner_id__in=practitioner_ids,
         is_blocked=False,
         starts_at__lt=window_end,
         ends_at__gte=window_start + duration,
@@ -88,10 +92,11 @@ def _free_starts(
     for practitioner_id, busy_start, busy_end in (
         AppointmentRequest.objects.active()
         .filter(
-            practitioner_id__in=practitioners,
+            practitioner_id__in=practitioner_ids,
             starts_at__lt=window_end + held,
             occupied_until__gt=window_start,
         )
+        .exclude(pk=ignore_appointment_id)
         .order_by("starts_at")
         .values_list("practitioner_id", "starts_at", "occupied_until")
     ):
@@ -150,9 +155,9 @@ def available_start_times(
     late_before = late_cancellation_from(now=now)
     order = {pk: index for index, pk in enumerate(practitioners)}
     offered: dict[datetime, OfferedTime] = {}
-    for practitioner_id, moment in _free_starts(
+    for practitioner_id, moment in open_start_times(
         treatment=treatment,
-        practitioners=practitioners,
+        practitioner_ids=practitioners,
         window_start=window_start,
         window_end=window_end,
     ):
@@ -183,9 +188,9 @@ def next_free_starts(
     )
     confirmable = _confirmable_from(treatment=treatment, needs_confirmation=None, now=now)
     first: dict[int, datetime] = {}
-    for practitioner_id, moment in _free_starts(
+    for practitioner_id, moment in open_start_times(
         treatment=treatment,
-        practitioners={p.pk: p for p in practitioners},
+        practitioner_ids=[p.pk for p in practitioners],
         window_start=max(window_start, confirmable),
         window_end=window_end,
     ):

@@ -1,5 +1,6 @@
 """Every write that matters in booking: one transaction each, `now` passed in."""
 
+import hashlib
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
 from psycopg.errors import DeadlockDetected
 
 from booking.caching import availability_changed
@@ -28,10 +30,13 @@ from booking.models import (
     AvailabilityException,
     ClinicClosure,
     NotificationKind,
+    Patient,
     Practitioner,
     TimeSlot,
     Treatment,
     WeeklyAvailability,
+    email_key,
+    phone_key,
 )
 from booking.notifications import queue_notification
 from booking.screening import screening_complete
@@ -100,11 +105,9 @@ def appointment_change_status(
         .get(pk=appointment_id)
     )
     from_status = appointment.status
-    if to_status not in ALLOWED_TRANSITIONS.get(from_status, set()):
-        raise InvalidTransitionError(
-            f"Appointment {appointment.reference} is {appointment.get_status_display().lower()}"
-            f" and cannot be marked {S(to_status).label.lower()}."
-        )
+    refusal = status_change_refusal(appointment=appointment, to_status=to_status, now=now)
+    if refusal:
+        raise InvalidTransitionError(refusal)
     appointment.status = to_status
     update_fields = ["status", "updated_at"]
     if to_status == S.DECLINED:
@@ -148,6 +151,7 @@ class PatientDetails:
     is_new_patient: bool
     reason: str = ""
     screening: dict[str, bool] = field(default_factory=dict)
+    date_of_birth: date | None = None
 
 
 def _reference_new() -> str:
@@ -305,8 +309,12 @@ def appointment_book(
     enforce_policy: bool = True,
     privacy_notice_version: str = "",
     booking_key: str = "",
+    patient_record: Patient | None = None,
 ) -> AppointmentRequest:
     """Book a time: re-check everything, insert, log, queue the e-mails.
+
+    The appointment belongs to `patient_record` when staff chose one, or else
+    to the patient found by the details' e-mail (or phone when there is none).
 
     PostgreSQL's exclusion constraint has the last word on overlaps: when two
     patients submit the same time at once, the second insert waits for the
@@ -315,9 +323,8 @@ def appointment_book(
     `booking_key` is the review form's single-use key: a second submission
     with it (a double press, Back and resubmit) books nothing and raises
     AlreadyBookedError naming the booking the key made, even when both
-    presses arrive at once. A needle-based treatment is never booked online
-    without an answer to every safety question; staff booking on the phone
-    ask them at the visit.
+    presses arrive at once. A needle-based treatment is never booked without
+    an answer to every safety question, online or by staff on the phone.
     """
     if starts_at.tzinfo is None:
         raise BookingError("The time has no time zone.")
@@ -325,7 +332,7 @@ def appointment_book(
     if key_hash:
         _check_key_unused(key_hash)
     online = source == AppointmentRequest.Source.ONLINE
-    if online and treatment.is_needle_based and not screening_complete(patient.screening):
+    if treatment.is_needle_based and not screening_complete(patient.screening):
         raise BookingError(
             f"Please answer every safety question before booking {treatment.name.lower()}."
         )
@@ -337,6 +344,12 @@ def appointment_book(
     ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
     _check_fits_in_slot(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
 
+    record = _patient_link(
+        details=patient,
+        record=patient_record,
+        screening=patient.screening if treatment.is_needle_based else {},
+        now=now,
+    )
     if source == AppointmentRequest.Source.STAFF or not treatment.requires_confirmation:
         status = AppointmentStatus.CONFIRMED
     else:
@@ -356,6 +369,7 @@ def appointment_book(
                     occupied_until=ends_at + timedelta(minutes=treatment.buffer_after_minutes),
                     status=status,
                     source=source,
+                    patient=record,
                     patient_name=patient.name,
                     email=patient.email,
                     phone=patient.phone,
@@ -446,18 +460,45 @@ def appointment_reschedule(
             _check_request_notice(treatment=appointment.treatment, starts_at=starts_at, now=now)
     elif not appointment.is_active:
         raise BookingError(f"This appointment is {appointment.get_status_display().lower()}.")
-    if starts_at == appointment.starts_at:
+    return _move_locked(
+        appointment=appointment,
+        practitioner=appointment.practitioner,
+        starts_at=starts_at,
+        now=now,
+        by=by,
+    )
+
+
+def _move_locked(
+    *,
+    appointment: AppointmentRequest,
+    practitioner: Practitioner,
+    starts_at: datetime,
+    now: datetime,
+    by=None,
+) -> AppointmentRequest:
+    """Move a locked, active appointment to `starts_at` with `practitioner` in one UPDATE."""
+    if starts_at == appointment.starts_at and practitioner.pk == appointment.practitioner_id:
         raise BookingError("That is the time already booked.")
     treatment = appointment.treatment
     ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
-    _check_fits_in_slot(practitioner=appointment.practitioner, starts_at=starts_at, ends_at=ends_at)
-    old_starts_at = appointment.starts_at
+    _check_fits_in_slot(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
+    old_starts_at, old_practitioner = appointment.starts_at, appointment.practitioner
+    appointment.practitioner = practitioner
     appointment.starts_at = starts_at
     appointment.ends_at = ends_at
     appointment.occupied_until = ends_at + timedelta(minutes=treatment.buffer_after_minutes)
     try:
         with transaction.atomic():
-            appointment.save(update_fields=["starts_at", "ends_at", "occupied_until", "updated_at"])
+            appointment.save(
+                update_fields=[
+                    "practitioner",
+                    "starts_at",
+                    "ends_at",
+                    "occupied_until",
+                    "updated_at",
+                ]
+            )
     except IntegrityError as error:
         if _constraint_name(error) == DOUBLE_BOOKING_CONSTRAINT:
             raise SlotTakenError(
@@ -465,16 +506,19 @@ def appointment_reschedule(
             ) from error
         raise
     zone = _clinic_zone()
+    note = (
+        f"Moved from {old_starts_at.astimezone(zone):%a %d %b %Y %H:%M} "
+        f"to {starts_at.astimezone(zone):%a %d %b %Y %H:%M}"
+    )
+    if practitioner.pk != old_practitioner.pk:
+        note += f", from {old_practitioner.name} to {practitioner.name}"
     status_change_record(
         appointment=appointment,
         from_status=appointment.status,
         to_status=appointment.status,
         now=now,
         by=by,
-        note=(
-            f"Moved from {old_starts_at.astimezone(zone):%a %d %b %Y %H:%M} "
-            f"to {starts_at.astimezone(zone):%a %d %b %Y %H:%M}"
-        ),
+        note=note,
     )
     queue_notification(appointment=appointment, kind=NotificationKind.RESCHEDULED)
     if not getattr(by, "is_authenticated", False):
@@ -737,24 +781,48 @@ def appointments_anonymise(*, ended_before: datetime, now: datetime) -> int:
     Treatment, practitioner, times, status and source stay for the statistics;
     name, e-mail, phone, reason, screening answers, the manage link and free
     text that may name the patient (decline reason, history notes, mail errors,
-    admin log labels) go. Already anonymised rows are left alone, so running it
-    twice changes nothing. Returns how many appointments were anonymised.
+    admin log labels) go. Patient records left with nothing but anonymised
+    appointments are anonymised too. Already anonymised rows are left alone,
+    so running it twice changes nothing. Returns how many appointments were
+    anonymised.
     """
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import CharField, Value
-    from django.db.models.functions import Cast, Concat
-
-    from booking.models import Notification
-
     if ended_before > now:
         raise BookingError("Only appointments in the past can be anonymised.")
     due = AppointmentRequest.objects.select_for_update().filter(
         anonymised_at__isnull=True, ends_at__lt=ended_before
     )
     ids = list(due.values_list("pk", flat=True))
+    _appointments_erase(ids=ids, now=now)
+    # A patient whose every appointment is now anonymised (or who never
+    # booked, and was added long ago) has nothing left to keep.
+    _patients_erase(
+        ids=list(
+            Patient.objects.select_for_update()
+            .current()
+            .filter(created_at__lt=ended_before)
+            .exclude(
+                Exists(
+                    AppointmentRequest.objects.filter(
+                        patient=OuterRef("pk"), anonymised_at__isnull=True
+                    )
+                )
+            )
+            .values_list("pk", flat=True)
+        ),
+        now=now,
+    )
+    return len(ids)
+
+
+def _appointments_erase(*, ids: list[int], now: datetime) -> None:
+    """Replace the personal details of these appointments; keep what statistics need."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    from booking.models import Notification
+
     if not ids:
-        return 0
+        return
     AppointmentRequest.objects.filter(pk__in=ids).update(
         patient_name=ANONYMISED_NAME,
         email=ANONYMISED_EMAIL,
@@ -769,8 +837,317 @@ def appointments_anonymise(*, ended_before: datetime, now: datetime) -> int:
     AppointmentStatusChange.objects.filter(appointment_id__in=ids).update(note="")
     Notification.objects.filter(appointment_id__in=ids).update(last_error="")
     # The admin's own history labels each row with str(appointment), which names the patient.
+    _erase_admin_log(model=AppointmentRequest, ids=ids)
+
+
+def _erase_admin_log(*, model, ids: list[int]) -> None:
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Value
+
     LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(AppointmentRequest),
+        content_type=ContentType.objects.get_for_model(model),
         object_id__in=[str(pk) for pk in ids],
     ).update(object_repr=Value(ANONYMISED_NAME))
-    return len(ids)
+
+
+def _patients_erase(*, ids: list[int], now: datetime) -> None:
+    if not ids:
+        return
+    Patient.objects.filter(pk__in=ids).update(
+        name=ANONYMISED_NAME,
+        email="",
+        phone="",
+        phone_key="",
+        date_of_birth=None,
+        notes="",
+        screening={},
+        screening_at=None,
+        anonymised_at=now,
+    )
+    _erase_admin_log(model=Patient, ids=ids)
+
+
+# --- Status changes: which are valid, and when -----------------------------------
+
+
+def status_change_refusal(*, appointment: AppointmentRequest, to_status: str, now: datetime) -> str:
+    """Why `appointment` cannot be marked `to_status` at `now`, or "" when it can.
+
+    Staff are only offered what this allows, and the services check it again.
+    """
+    reference = appointment.reference
+    if to_status not in ALLOWED_TRANSITIONS.get(appointment.status, set()):
+        return (
+            f"Appointment {reference} is {appointment.get_status_display().lower()}"
+            f" and cannot be marked {S(to_status).label.lower()}."
+        )
+    if to_status == S.CONFIRMED and appointment.starts_at <= now:
+        return f"Appointment {reference} has already started, so it cannot be confirmed any more."
+    if to_status in (S.COMPLETED, S.NO_SHOW) and appointment.starts_at > now:
+        return (
+            f"Appointment {reference} has not started yet, so it cannot be marked "
+            f"{S(to_status).label.lower()}."
+        )
+    if to_status == S.NO_SHOW and appointment.arrived_at is not None:
+        return f"The patient of appointment {reference} arrived, so it is not a no-show."
+    return ""
+
+
+def arrival_refusal(*, appointment: AppointmentRequest, now: datetime) -> str:
+    """Why the patient's arrival cannot be recorded at `now`, or "" when it can."""
+    reference = appointment.reference
+    if appointment.status != S.CONFIRMED:
+        return (
+            f"Appointment {reference} is {appointment.get_status_display().lower()}, "
+            "so an arrival cannot be recorded."
+        )
+    if appointment.arrived_at is not None:
+        arrived = appointment.arrived_at.astimezone(_clinic_zone())
+        return f"The patient of appointment {reference} arrived at {arrived:%H:%M} already."
+    early = timedelta(minutes=settings.BOOKING_ARRIVAL_EARLY_MINUTES)
+    if now < appointment.starts_at - early:
+        opens = (appointment.starts_at - early).astimezone(_clinic_zone())
+        return f"Appointment {reference} is later: arrivals can be recorded from {opens:%H:%M}."
+    if now >= appointment.ends_at:
+        return f"Appointment {reference} is over: mark it completed or a no-show instead."
+    return ""
+
+
+@transaction.atomic
+def appointment_mark_arrived(*, appointment_id: int, now: datetime, by=None) -> AppointmentRequest:
+    """Record that the patient is here; the status history says who saw them arrive."""
+    appointment = AppointmentRequest.objects.select_for_update().get(pk=appointment_id)
+    refusal = arrival_refusal(appointment=appointment, now=now)
+    if refusal:
+        raise InvalidTransitionError(refusal)
+    appointment.arrived_at = now
+    appointment.save(update_fields=["arrived_at", "updated_at"])
+    status_change_record(
+        appointment=appointment,
+        from_status=appointment.status,
+        to_status=appointment.status,
+        now=now,
+        by=by,
+        note=f"Arrived at {now.astimezone(_clinic_zone()):%H:%M}",
+    )
+    return appointment
+
+
+# --- Moving an appointment (staff) ------------------------------------------------
+
+
+@transaction.atomic
+def appointment_move(
+    *,
+    appointment_id: int,
+    starts_at: datetime,
+    now: datetime,
+    by=None,
+    practitioner: Practitioner | None = None,
+) -> AppointmentRequest:
+    """Staff move an appointment to another time, with the same or another practitioner.
+
+    One UPDATE under the double-booking constraint: the old time is held until
+    the new one is, and a clash raises SlotTakenError with nothing changed. The
+    patient gets the "new time" e-mail and the status history records who moved it.
+    """
+    if starts_at.tzinfo is None:
+        raise BookingError("The time has no time zone.")
+    appointment = (
+        AppointmentRequest.objects.select_for_update()
+        .select_related("treatment", "practitioner")
+        .get(pk=appointment_id)
+    )
+    if not appointment.is_active:
+        raise BookingError(
+            f"Appointment {appointment.reference} is "
+            f"{appointment.get_status_display().lower()}, so it cannot be moved."
+        )
+    if starts_at < now:
+        raise BookingError("That time is in the past. Choose a time from now on.")
+    target = practitioner or appointment.practitioner
+    if target.pk != appointment.practitioner_id:
+        _check_offers(treatment=appointment.treatment, practitioner=target)
+    return _move_locked(
+        appointment=appointment, practitioner=target, starts_at=starts_at, now=now, by=by
+    )
+
+
+# --- Patients -----------------------------------------------------------------------
+
+# Serialises finding-or-making the patient for one e-mail address or phone number.
+PATIENT_LOCK = 4_240_002
+
+
+def _same_name(first: str, second: str) -> bool:
+    return " ".join(first.casefold().split()) == " ".join(second.casefold().split())
+
+
+def patient_for_details(*, details: PatientDetails) -> Patient:
+    """The patient a booking with these details belongs to; a new one when none matches.
+
+    Matched by e-mail (any case), or by phone number when the booking has no
+    e-mail. Where several records share it (a family's address), the one with
+    the same name wins, then the most recently updated. Gaps in the record's
+    contact details are filled from the booking; nothing is overwritten.
+    """
+    email, phone = email_key(details.email), phone_key(details.phone)
+    key = f"email:{email}" if email else f"phone:{phone}" if phone else ""
+    patient = None
+    if key:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [PATIENT_LOCK, key])
+        candidates = Patient.objects.current().select_for_update()
+        candidates = candidates.filter(email=email) if email else candidates.filter(phone_key=phone)
+        matches = list(candidates.order_by("-updated_at", "-pk")[:20])
+        same_name = [p for p in matches if _same_name(p.name, details.name)]
+        patient = (same_name or matches or [None])[0]
+    if patient is None:
+        return Patient.objects.create(
+            name=details.name,
+            email=email,
+            phone=details.phone,
+            phone_key=phone,
+            date_of_birth=details.date_of_birth,
+        )
+    changed = []
+    if patient.date_of_birth is None and details.date_of_birth is not None:
+        patient.date_of_birth = details.date_of_birth
+        changed.append("date_of_birth")
+    if not patient.phone and details.phone:
+        patient.phone, patient.phone_key = details.phone, phone
+        changed += ["phone", "phone_key"]
+    if not patient.email and email:
+        patient.email = email
+        changed.append("email")
+    if changed:
+        patient.save(update_fields=[*changed, "updated_at"])
+    return patient
+
+
+def _patient_link(
+    *, details: PatientDetails, record: Patient | None, screening: dict, now: datetime
+) -> Patient:
+    """The booking's patient, with the screening answers it brings kept as the latest."""
+    patient = record if record is not None else patient_for_details(details=details)
+    if screening:
+        patient.screening, patient.screening_at = dict(screening), now
+        patient.save(update_fields=["screening", "screening_at", "updated_at"])
+    return patient
+
+
+@transaction.atomic
+def patient_save(*, patient: Patient, now: datetime) -> Patient:
+    """Save a patient record as staff edited it.
+
+    The e-mail is stored in lower case and the phone's digits are kept for
+    finding the patient. Upcoming appointments take the new name and contact
+    details, so their e-mails and reminders reach the patient where they are now.
+    """
+    if patient.anonymised_at is not None:
+        raise BookingError("This patient's details have been anonymised.")
+    patient.name = " ".join(patient.name.split())
+    patient.email = email_key(patient.email)
+    patient.phone = " ".join(patient.phone.split())
+    patient.phone_key = phone_key(patient.phone)
+    patient.save()
+    AppointmentRequest.objects.active().filter(patient=patient, starts_at__gt=now).update(
+        patient_name=patient.name, email=patient.email, phone=patient.phone
+    )
+    return patient
+
+
+@transaction.atomic
+def patients_merge(*, keep_id: int, merge_ids: Iterable[int]) -> Patient:
+    """Fold duplicate records into one: their appointments move to the kept patient.
+
+    The kept record's own details win; its gaps are filled from the others
+    (most recently updated first), staff notes are joined, and the latest
+    screening answers are kept. The merged records are then deleted.
+    """
+    others_ids = sorted(set(merge_ids) - {keep_id})
+    if not others_ids:
+        raise BookingError("Choose at least two patients to merge.")
+    rows = Patient.objects.select_for_update().order_by("pk").in_bulk([keep_id, *others_ids])
+    if len(rows) != len(others_ids) + 1:
+        raise BookingError("One of these patients no longer exists. Reload the list.")
+    if any(row.anonymised_at is not None for row in rows.values()):
+        raise BookingError("Anonymised patients cannot be merged.")
+    keep = rows[keep_id]
+    others = sorted((rows[pk] for pk in others_ids), key=lambda p: p.updated_at, reverse=True)
+
+    AppointmentRequest.objects.filter(patient_id__in=others_ids).update(patient=keep)
+    notes = [keep.notes.strip()] if keep.notes.strip() else []
+    for other in others:
+        if not keep.email and other.email:
+            keep.email = other.email
+        if not keep.phone and other.phone:
+            keep.phone, keep.phone_key = other.phone, other.phone_key
+        if keep.date_of_birth is None:
+            keep.date_of_birth = other.date_of_birth
+        if other.notes.strip() and other.notes.strip() not in notes:
+            notes.append(other.notes.strip())
+        if other.screening_at and (
+            keep.screening_at is None or other.screening_at > keep.screening_at
+        ):
+            keep.screening, keep.screening_at = other.screening, other.screening_at
+    keep.notes = "\n\n".join(notes)
+    keep.save()
+    Patient.objects.filter(pk__in=others_ids).delete()
+    return keep
+
+
+@transaction.atomic
+def patient_anonymise(*, patient_id: int, now: datetime) -> Patient:
+    """Erase one patient's personal details, on their record and every appointment.
+
+    Times, treatments and outcomes stay for the statistics, as with the
+    retention job. A patient with an appointment still ahead is refused: cancel
+    it first, so that nobody is expected at the clinic under a blank name.
+    """
+    patient = Patient.objects.select_for_update().get(pk=patient_id)
+    if patient.anonymised_at is not None:
+        return patient
+    ahead = patient.appointments.active().filter(ends_at__gt=now).count()
+    if ahead:
+        raise BookingError(
+            f"{patient.name} has {ahead} appointment{'s' if ahead > 1 else ''} still ahead. "
+            "Cancel them first, then anonymise."
+        )
+    ids = list(
+        patient.appointments.select_for_update()
+        .filter(anonymised_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    _appointments_erase(ids=ids, now=now)
+    _patients_erase(ids=[patient.pk], now=now)
+    patient.refresh_from_db()
+    return patient
+
+
+# --- The practitioner's calendar feed ------------------------------------------------
+
+
+def calendar_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def practitioner_calendar_link_new(*, practitioner_id: int, now: datetime) -> str:
+    """Make a new private feed token (the old link stops working); returns it once."""
+    token = secrets.token_urlsafe(32)
+    updated = Practitioner.objects.filter(pk=practitioner_id).update(
+        calendar_token_hash=calendar_token_hash(token), calendar_token_created_at=now
+    )
+    if not updated:
+        raise BookingError("That practitioner no longer exists.")
+    return token
+
+
+@transaction.atomic
+def practitioner_calendar_link_remove(*, practitioner_id: int) -> None:
+    """Switch the practitioner's calendar feed off."""
+    Practitioner.objects.filter(pk=practitioner_id).update(
+        calendar_token_hash="", calendar_token_created_at=None
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import manage_views, views
+from booking import feeds, manage_views, views
 
 app_name = "booking"
 
@@ -33,6 +33,12 @@ urlpatterns = [
         "book/appointment/<str:reference>/appointment.ics",
         manage_views.AppointmentIcsView.as_view(),
         name="appointment_ics",
+    ),
+    # A practitioner's private calendar subscription (token stored hashed).
+    path(
+        "calendar/<str:token>.ics",
+        feeds.practitioner_calendar_feed,
+        name="practitioner_calendar",
     ),
     path("team/", views.PractitionerListView.as_view(), name="practitioner_list"),
     path("team/<slug:slug>/", views.PractitionerDetailView.as_view(), name="practitioner_detail"),

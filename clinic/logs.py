@@ -4,8 +4,9 @@
   it sends a sane one, else a new one), sends it back in the X-Request-ID
   header, and puts it on every log line written while the request runs; the
   gunicorn access log line (clinic/access_log.py) carries it too.
-- The private links in e-mails (/book/manage/<token>/, /book/booked/<token>/)
-  let anyone holding them cancel an appointment. Logs are read by more people
+- The private links in e-mails (/book/manage/<token>/) let anyone holding
+  them cancel an appointment, and a practitioner's calendar feed
+  (/calendar/<token>.ics) lists their patients. Logs are read by more people
   than the patient, so the token is replaced by "[redacted]" in every line,
   whatever wrote it: a path, a Referer, an error message or a traceback.
 """
@@ -21,13 +22,13 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
-_TOKEN_PATH = re.compile(r"(/book/(?:manage|booked)/)[^/\s?#\"'<>]+")
+_TOKEN_PATH = re.compile(r"(/book/(?:manage|booked)/|/calendar/)[^/\s?#\"'<>]+")
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
     """Replace the token of every private booking link in `text`."""
-    if "/book/" not in text:
+    if "/book/" not in text and "/calendar/" not in text:
         return text
     return _TOKEN_PATH.sub(rf"\g<1>{REDACTED}", text)
 

@@ -183,6 +183,8 @@ AXES_CLIENT_IP_CALLABLE = "clinic.client.client_ip"
 # Internationalisation ------------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
+# en_GB with the 24-hour clock (clinic/formats/en_GB/formats.py).
+FORMAT_MODULE_PATH = ["clinic.formats"]
 TIME_ZONE = env_str("CLINIC_TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
@@ -339,6 +341,14 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BOOKING_EMAIL_MAX_ATTEMPTS = env_int("BOOKING_EMAIL_MAX_ATTEMPTS", 5)
 BOOKING_EMAIL_RETRY_SECONDS = env_int("BOOKING_EMAIL_RETRY_SECONDS", 5 * 60)
 BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)
+
+# Staff workspace -------------------------------------------------------------
+# A patient's arrival can be recorded from this long before their start time
+# until the end of the appointment. Practitioners' calendar feeds list this many
+# weeks ahead.
+
+BOOKING_ARRIVAL_EARLY_MINUTES = env_int("BOOKING_ARRIVAL_EARLY_MINUTES", 60)
+BOOKING_CALENDAR_FEED_WEEKS = env_int("BOOKING_CALENDAR_FEED_WEEKS", 8)
 
 # Booking abuse limits ----------------------------------------------------------
 # Booking attempts allowed per client address, and bookings made per e-mail

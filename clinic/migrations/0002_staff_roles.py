@@ -1,7 +1,7 @@
 """The two staff roles: "Front desk" and "Practitioner".
 
 Model permissions only; which rows a practitioner sees (their own patients)
-is decided in booking/permissions.py and applied throughout the admin.
+is decided in booking/admin/scoping.py and applied throughout the admin.
 Staff are put in a group in admin (Users → Groups) or with
 `manage.py shell`; nobody is added here.
 """
@@ -31,7 +31,7 @@ ROLES = {
     },
     "Practitioner": {
         "booking": {
-            # Only their own: booking/permissions.py scopes every list and page.
+            # Only their own: booking/admin/scoping.py scopes every list and page.
             "appointmentrequest": ["add", "change", "view"],
             "appointmentstatuschange": VIEW,
             "notification": VIEW,

@@ -1,7 +1,7 @@
 """A clinic with staff logins for the admin tests: front desk and two practitioners.
 
-Groups are made from the roles data migration's own table, so tests that
-flush the database (browser tests) get the same roles the migration creates.
+Groups are made from the roles data migrations' own tables, so tests that
+flush the database (browser tests) get the same roles the migrations create.
 """
 
 import importlib
@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import timezone
 
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, TimeSlot, Treatment
 
 LONDON = ZoneInfo("Europe/London")
 PASSWORD = "correct horse battery staple 42"
-ROLES = importlib.import_module("clinic.migrations.0002_staff_roles").ROLES
+ROLE_MIGRATIONS = ["clinic.migrations.0002_staff_roles", "booking.migrations.0007_patient_roles"]
 
 _numbers = itertools.count(1)
 _password_hash = None
@@ -37,17 +38,26 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
 
 
+def started_a_moment_ago() -> datetime:
+    """A start today that has just passed (even a minute after midnight), for Today's marks."""
+    now = timezone.now().astimezone(LONDON)
+    midnight = datetime.combine(now.date(), time(0), tzinfo=LONDON)
+    return max(now - timedelta(minutes=10), midnight).replace(second=0, microsecond=0)
+
+
 def ensure_roles() -> None:
-    for group_name, by_app in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=group_name)
-        group.permissions.set(
-            [
+    wanted: dict[str, list[Permission]] = {}
+    for migration in ROLE_MIGRATIONS:
+        for group_name, by_app in importlib.import_module(migration).ROLES.items():
+            wanted.setdefault(group_name, []).extend(
                 Permission.objects.get(content_type__app_label=app, codename=f"{action}_{model}")
                 for app, models in by_app.items()
                 for model, actions in models.items()
                 for action in actions
-            ]
-        )
+            )
+    for group_name, permissions in wanted.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.set(permissions)
 
 
 def staff_user(username: str, group: str | None) -> User:

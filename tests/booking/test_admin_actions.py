@@ -141,19 +141,23 @@ def test_decline_with_a_reason_stores_it_and_mails_it_to_the_patient(
     assert "blood thinners" in message.body
 
 
+YESTERDAY = timezone.localdate() - timedelta(days=1)
+
+
 @pytest.mark.parametrize(
-    ("action", "start", "end"),
+    ("action", "start", "day", "end"),
     [
-        ("cancel_by_clinic", S.CONFIRMED, S.CANCELLED_BY_CLINIC),
-        ("mark_completed", S.CONFIRMED, S.COMPLETED),
-        ("mark_no_show", S.CONFIRMED, S.NO_SHOW),
-        ("cancel_by_clinic", S.REQUESTED, S.CANCELLED_BY_CLINIC),
+        ("cancel_by_clinic", S.CONFIRMED, None, S.CANCELLED_BY_CLINIC),
+        # An outcome is only recorded once the appointment has started.
+        ("mark_completed", S.CONFIRMED, YESTERDAY, S.COMPLETED),
+        ("mark_no_show", S.CONFIRMED, YESTERDAY, S.NO_SHOW),
+        ("cancel_by_clinic", S.REQUESTED, None, S.CANCELLED_BY_CLINIC),
     ],
 )
 def test_each_status_action_moves_the_appointment_through_the_service(
-    as_desk, world, action, start, end
+    as_desk, world, action, start, day, end
 ):
-    appointment = world.appointment(world.maya, 10, status=start)
+    appointment = world.appointment(world.maya, 10, status=start, day=day)
 
     act(as_desk, action, appointment)
 

@@ -284,18 +284,20 @@ def test_service_refuses_a_needle_booking_with_no_screening_at_all(world):
         )
 
 
-def test_staff_phone_in_booking_of_needling_is_screened_at_the_visit(world):
-    appointment = appointment_book(
-        treatment=world.dry_needling,
-        practitioner=world.maya,
-        starts_at=at(world.day, 10),
-        patient=patient(screening={}),
-        now=timezone.now(),
-        source="staff",
-        enforce_policy=False,
-    )
+def test_staff_phone_in_booking_of_needling_without_screening_answers_is_refused(world):
+    # The phone-in form asks the same questions, so the service holds staff to them too.
+    with pytest.raises(BookingError, match="answer every safety question"):
+        appointment_book(
+            treatment=world.dry_needling,
+            practitioner=world.maya,
+            starts_at=at(world.day, 10),
+            patient=patient(screening={}),
+            now=timezone.now(),
+            source="staff",
+            enforce_policy=False,
+        )
 
-    assert appointment.screening == {}
+    assert AppointmentRequest.objects.count() == 0
 
 
 def test_honeypot_filled_on_the_review_page_books_nothing(client, world):

@@ -3,13 +3,14 @@
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from booking.models import AppointmentRequest, AppointmentStatus, TimeSlot
-from tests.booking.staff_world import at, build_staff_world
+from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, TimeSlot
+from tests.booking.staff_world import at, build_staff_world, staff_user
 
 S = AppointmentStatus
 # A summer day: London is an hour ahead of UTC, so a zone slip would show.
@@ -43,6 +44,12 @@ def texts(response) -> list[str]:
 # --- Day and week views ------------------------------------------------------------
 
 
+def cell_at(response, label, practitioner_name):
+    """The grid cell that starts at the row `label` in the practitioner's column."""
+    row = next(r for r in response.context["rows"] if r.label == label)
+    return dict((p.name, c) for p, c in row.cells).get(practitioner_name)
+
+
 def test_day_view_shows_the_booking_at_its_clinic_time(as_desk, world):
     world.slot(world.maya, 9, 13)
     appointment = world.appointment(world.maya, 9, 30, status=S.CONFIRMED, patient_name="Ann Lee")
@@ -56,28 +63,135 @@ def test_day_view_shows_the_booking_at_its_clinic_time(as_desk, world):
     assert "08:30–09:15" not in body
     change = reverse("admin:booking_appointmentrequest_change", args=[appointment.pk])
     assert change in body
-    nine = response.context["rows"][[r.label for r in response.context["rows"]].index("09:00")]
-    maya_cell = dict((p.name, c) for p, c in nine.cells)["Maya Okafor"]
-    assert [e.appointment for e in maya_cell.appointments] == [appointment]
+    cell = cell_at(response, "09:30", "Maya Okafor")
+    assert cell.kind == "appointment"
+    assert [e.appointment for e in cell.entries] == [appointment]
 
 
-def test_day_view_has_a_column_for_each_practitioner(as_desk, world):
+def test_day_view_rows_are_proportional_to_time(as_desk, world):
+    world.slot(world.maya, 9, 13)
+    world.appointment(world.maya, 9, 30, status=S.CONFIRMED)  # 45 minutes, then 15 to clean up
+
     response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+
+    labels = [r.label for r in response.context["rows"]]
+    assert labels[:5] == ["08:00", "08:15", "08:30", "08:45", "09:00"]
+    assert response.context["step_minutes"] == 15
+    assert cell_at(response, "09:30", "Maya Okafor").rows == 3
+    assert 'rowspan="3"' in response.text
+    # The cleaning-up time after it is neither booked nor free.
+    assert cell_at(response, "10:15", "Maya Okafor").kind == "gap"
+    assert cell_at(response, "10:30", "Maya Okafor").kind == "free"
+
+
+def test_day_view_rows_get_finer_only_when_a_booking_needs_it(as_desk, world):
+    world.slot(world.maya, 9, 13)
+    world.appointment(world.maya, 9, 50, status=S.CONFIRMED)
+
+    response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+
+    assert response.context["step_minutes"] == 5
+    assert cell_at(response, "09:50", "Maya Okafor").rows == 9
+
+
+def test_day_view_has_a_column_only_for_practitioners_who_work_that_day(as_desk, world):
+    world.slot(world.maya, 9, 13)
+    world.appointment(world.tom, 14, day=SUMMER_DAY + timedelta(days=1))
+
+    response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+
+    assert [p.name for p in response.context["practitioners"]] == ["Maya Okafor"]
+    assert "Tom Reid" not in response.text
+
+
+def test_day_view_counts_an_appointment_without_hours_as_work(as_desk, world):
+    world.slot(world.maya, 9, 13)
+    world.appointment(world.tom, 10, status=S.CONFIRMED)
+
+    response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+
     assert [p.name for p in response.context["practitioners"]] == ["Maya Okafor", "Tom Reid"]
 
 
-def test_day_view_shows_free_time_around_the_booking_and_pending_requests(as_desk, world):
+def test_day_view_says_so_when_nobody_works(as_desk, world):
+    response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+    assert response.context["practitioners"] == []
+    assert "Nobody works on this day" in response.text
+
+
+def test_day_view_shows_free_time_around_the_booking_and_requests(as_desk, world):
     world.slot(world.maya, 9, 12)
     world.appointment(world.maya, 10, patient_name="Pending Pat")
 
     response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
 
     body = response.text
-    assert "Pending confirmation" in body
+    assert "Requested" in body
+    assert "Pending confirmation" not in body  # one label per status
     # Free until the booking, then again after its 45 minutes and 15 minutes' buffer.
-    assert "09:00–10:00" in body
-    assert "11:00–12:00" in body
-    assert "Book 09:00 with Maya Okafor" in body
+    assert "Free 09:00–10:00" in body
+    assert "Free 11:00–12:00" in body
+    free = cell_at(response, "09:00", "Maya Okafor")
+    assert (free.kind, free.rows) == ("free", 4)
+    assert [f"{at:%H:%M}" for at, _url in free.book] == ["09:00"]
+    assert "start_time=09%3A00" in free.book[0][1]
+
+
+def test_day_view_offers_no_free_fragment_shorter_than_the_shortest_treatment(as_desk, world):
+    world.slot(world.maya, 9, 12)
+    world.appointment(world.maya, 9, 30, status=S.CONFIRMED)  # 09:30-10:30 with cleaning up
+    world.appointment(world.maya, 11, status=S.CONFIRMED)  # leaves 10:30-11:00: 30 minutes
+
+    response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+
+    assert "Free 10:30–11:00" not in response.text
+    # From the end of the first appointment to the second: one empty stretch.
+    gap = cell_at(response, "10:15", "Maya Okafor")
+    assert (gap.kind, gap.rows) == ("gap", 3)
+    # The first half hour is too short for the 45-minute session as well.
+    assert "Free 09:00–09:30" not in response.text
+
+
+def test_day_view_books_only_where_the_shortest_treatment_fits_and_prefills_it(as_desk, world):
+    world.slot(world.maya, 9, 10)
+    world.slot(world.maya, 11, 13)
+    world.appointment(world.maya, 12, status=S.CONFIRMED)
+
+    response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+
+    # 09:30 leaves 30 minutes: no 45-minute session fits.
+    morning = cell_at(response, "09:00", "Maya Okafor").book
+    assert [f"{at:%H:%M}" for at, _url in morning] == ["09:00", "09:15"]
+    assert all(f"treatment={world.physio.pk}" in url for _at, url in morning)
+    # Before the 12:00 appointment the 15 minutes' cleaning up must fit as well.
+    late = cell_at(response, "11:00", "Maya Okafor").book
+    assert [f"{at:%H:%M}" for at, _url in late] == ["11:00"]
+
+
+def test_day_view_offers_no_booking_to_a_login_that_cannot_book(client, world):
+    world.slot(world.maya, 9, 12)
+    viewer = staff_user("viewer", None)  # Maya's login, allowed to look only
+    viewer.user_permissions.add(Permission.objects.get(codename="view_appointmentrequest"))
+    world.maya.user = viewer
+    world.maya.save()
+    client.force_login(viewer)
+
+    response = client.get(DAY_URL, {"date": "2027-07-01"})
+
+    assert cell_at(response, "09:00", "Maya Okafor").book == []
+    assert PHONE_IN_URL not in response.text
+
+
+def test_day_view_links_each_active_appointment_to_its_move_page(as_desk, world):
+    world.slot(world.maya, 9, 13)
+    appointment = world.appointment(world.maya, 9, 30, status=S.CONFIRMED)
+    world.appointment(world.maya, 11, status=S.COMPLETED, patient_name="Done Dan")
+
+    response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+
+    move = reverse("admin:booking_appointmentrequest_move", args=[appointment.pk])
+    assert f"{move}?back=day" in response.text
+    assert response.text.count("?back=day") == 1
 
 
 def test_day_view_leaves_out_cancelled_and_declined_requests(as_desk, world):
@@ -145,6 +259,67 @@ def test_week_view_runs_a_constant_number_of_queries(as_desk, world):
     with CaptureQueriesContext(connection) as after:
         as_desk.get(WEEK_URL, {"date": "2027-07-01"})
     assert len(after) == len(before) <= 12
+
+
+def _page_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"date": "2027-07-01"})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_schedule_keeps_its_query_budget_with_five_practitioners_and_200_appointments(
+    as_desk, world
+):
+    world.slot(world.maya, 8, 18)
+    world.appointment(world.maya, 9)
+    for url in (DAY_URL, WEEK_URL):
+        _page_queries(as_desk, url)  # the clinic's identity is cached after the first page
+    small = {url: _page_queries(as_desk, url) for url in (DAY_URL, WEEK_URL)}
+    AppointmentRequest.objects.all().delete()
+
+    practitioners = [world.maya, world.tom] + [
+        Practitioner.objects.create(name=f"Practitioner {n}", slug=f"practitioner-{n}")
+        for n in range(3)
+    ]
+    monday = SUMMER_DAY - timedelta(days=SUMMER_DAY.weekday())
+    slots, appointments = [], []
+    for practitioner in practitioners:
+        practitioner.treatments.add(world.physio)
+        for offset in range(5):
+            day = monday + timedelta(days=offset)
+            if not (practitioner == world.maya and day == SUMMER_DAY):
+                slots.append(
+                    TimeSlot(practitioner=practitioner, starts_at=at(day, 8), ends_at=at(day, 18))
+                )
+            for hour in range(8, 16):  # 45 minutes and 15 to clean up: one an hour
+                start = at(day, hour)
+                appointments.append(
+                    AppointmentRequest(
+                        reference=f"B{len(appointments):03d}",
+                        manage_token_hash=f"budget-{len(appointments)}",
+                        treatment=world.physio,
+                        practitioner=practitioner,
+                        starts_at=start,
+                        ends_at=start + timedelta(minutes=45),
+                        occupied_until=start + timedelta(minutes=60),
+                        status=S.CONFIRMED if hour % 2 else S.REQUESTED,
+                        patient_name=f"Patient {len(appointments)}",
+                        email="budget@example.com",
+                        phone="07700 900000",
+                        screening={"bleeding": hour == 9},
+                        privacy_notice_version="2026-11",
+                    )
+                )
+    TimeSlot.objects.bulk_create(slots)
+    AppointmentRequest.objects.bulk_create(appointments)
+    assert AppointmentRequest.objects.count() == 200
+
+    for url in (DAY_URL, WEEK_URL):
+        assert _page_queries(as_desk, url) == small[url] <= 12
+    day = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+    assert len(day.context["practitioners"]) == 5
+    assert sum(c.kind == "appointment" for r in day.context["rows"] for _p, c in r.cells) == 40
 
 
 # --- Blocking slots ------------------------------------------------------------------

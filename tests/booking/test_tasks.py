@@ -19,6 +19,7 @@ from booking.notifications import (
     queue_notification,
 )
 from booking.services import appointment_change_status
+from booking.tasks import notification_send
 
 Kind = NotificationKind
 NOW = datetime(2027, 6, 20, 12, 0, tzinfo=UTC)
@@ -172,7 +173,7 @@ def test_failed_send_records_the_error_and_schedules_a_retry_after_the_base_dela
     settings.BOOKING_EMAIL_RETRY_SECONDS = 300
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliver_notification(notification_id=notification.pk, now=NOW)
+        notification_send(notification_id=notification.pk, now=NOW)
 
     notification.refresh_from_db()
     assert notification.status == Status.FAILED
@@ -203,7 +204,7 @@ def test_email_gives_up_after_the_maximum_attempts_without_another_retry(
 
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            deliver_notification(notification_id=notification.pk, now=NOW)
+            notification_send(notification_id=notification.pk, now=NOW)
 
     notification.refresh_from_db()
     assert notification.status == Status.GAVE_UP
@@ -250,7 +251,7 @@ def test_retry_command_leaves_an_email_with_a_scheduled_retry_alone(
     notification, mail_outage, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        deliver_notification(notification_id=notification.pk, now=timezone.now())
+        notification_send(notification_id=notification.pk, now=timezone.now())
     Notification.objects.filter(pk=notification.pk).update(
         created_at=timezone.now() - timedelta(hours=1)
     )

@@ -20,6 +20,7 @@ TOKEN = secrets.token_urlsafe(32)
         f"Not Found: /book/manage/{TOKEN}/cancel/",
         f"referer=https://clinic.example/book/booked/{TOKEN}/?x=1",
         f'"path": "/book/manage/{TOKEN}"',
+        f"GET /calendar/{TOKEN}.ics HTTP/1.1",
     ],
 )
 def test_redact_removes_the_token_of_private_links(text):

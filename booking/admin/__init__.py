@@ -1,0 +1,32 @@
+"""The staff workspace in Django admin: one module per screen, registered here.
+
+scoping.py holds the two roles and the base class that limits a practitioner
+to their own patients; every ModelAdmin and page below builds on it.
+"""
+
+from django.contrib import admin
+
+from booking.admin.appointments import AppointmentRequestAdmin, AppointmentStatusChangeAdmin
+from booking.admin.emails import NotificationAdmin
+from booking.admin.patients import PatientAdmin
+from booking.admin.practitioners import ClinicClosureAdmin, PractitionerAdmin, TreatmentAdmin
+from booking.admin.slots import TimeSlotAdmin
+from booking.models import (
+    AppointmentRequest,
+    AppointmentStatusChange,
+    ClinicClosure,
+    Notification,
+    Patient,
+    Practitioner,
+    TimeSlot,
+    Treatment,
+)
+
+admin.site.register(AppointmentRequest, AppointmentRequestAdmin)
+admin.site.register(AppointmentStatusChange, AppointmentStatusChangeAdmin)
+admin.site.register(Notification, NotificationAdmin)
+admin.site.register(Patient, PatientAdmin)
+admin.site.register(Practitioner, PractitionerAdmin)
+admin.site.register(Treatment, TreatmentAdmin)
+admin.site.register(ClinicClosure, ClinicClosureAdmin)
+admin.site.register(TimeSlot, TimeSlotAdmin)

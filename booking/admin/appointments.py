@@ -1,0 +1,502 @@
+"""The appointment list and each appointment's page: filters, search, status actions.
+
+Every status change goes through booking.services (lock, re-check, log, mail);
+every list, search, autocomplete, export and object page is scoped by
+booking.admin.scoping, so a practitioner only ever sees their own patients.
+"""
+
+import re
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, F, Func, Q, Value
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from booking.admin import exports, move, phone_in, schedule, slots, today
+from booking.admin.forms import DeclineForm
+from booking.admin.pages import screening_answers_html
+from booking.admin.schedule import local_midnight, week_start
+from booking.admin.scoping import (
+    PractitionerScopedAdmin,
+    ReadOnlyInline,
+    RecordOnlyAdmin,
+    is_front_desk,
+)
+from booking.errors import BookingError
+from booking.models import AppointmentStatus, AppointmentStatusChange, Notification
+from booking.services import appointment_change_status, status_change_refusal
+
+S = AppointmentStatus
+# The status actions, and the status each one moves an appointment to.
+STATUS_ACTIONS = {
+    "confirm": S.CONFIRMED,
+    "decline": S.DECLINED,
+    "cancel_by_clinic": S.CANCELLED_BY_CLINIC,
+    "mark_completed": S.COMPLETED,
+    "mark_no_show": S.NO_SHOW,
+}
+# A mixed selection's message names this many skipped appointments at most.
+SKIPPED_SHOWN = 5
+
+
+class WhenFilter(admin.SimpleListFilter):
+    """Today, this week, upcoming or past, by the clinic's calendar."""
+
+    title = _("when")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("today", _("Today")),
+            ("week", _("This week")),
+            ("upcoming", _("Upcoming")),
+            ("past", _("Past")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        today = timezone.localdate(now)
+        if self.value() == "today":
+            return queryset.filter(
+                starts_at__gte=local_midnight(today),
+                starts_at__lt=local_midnight(today + timedelta(days=1)),
+            )
+        if self.value() == "week":
+            monday = week_start(today)
+            return queryset.filter(
+                starts_at__gte=local_midnight(monday),
+                starts_at__lt=local_midnight(monday + timedelta(days=7)),
+            )
+        if self.value() == "upcoming":
+            return queryset.filter(starts_at__gte=now)
+        if self.value() == "past":
+            return queryset.filter(starts_at__lt=now)
+        return queryset
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = AppointmentStatusChange
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("status history")
+
+
+class NotificationInline(ReadOnlyInline):
+    model = Notification
+    fields = ["kind", "status", "attempts", "created_at", "sent_at", "last_error"]
+    readonly_fields = fields
+    verbose_name_plural = _("e-mails to the patient")
+
+
+# Status actions work on the list (selected rows) and on one appointment's page.
+BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+
+
+class AppointmentRequestAdmin(PractitionerScopedAdmin):
+    list_display = [
+        "reference",
+        "local_date",
+        "local_time",
+        "patient_name",
+        "treatment",
+        "practitioner",
+        "status",
+        "safety",
+        "source",
+    ]
+    list_display_links = ["reference", "patient_name"]
+    list_filter = [
+        "status",
+        ("practitioner", admin.RelatedOnlyFieldListFilter),
+        "treatment",
+        WhenFilter,
+        "source",
+    ]
+    search_fields = ["patient_name", "email", "phone", "=reference"]
+    search_help_text = _("Search by patient name, e-mail, phone or reference.")
+    date_hierarchy = "starts_at"
+    list_select_related = ["treatment", "practitioner"]
+    ordering = ["-starts_at"]
+    list_per_page = 50
+    actions = [
+        "confirm",
+        "decline",
+        "cancel_by_clinic",
+        "mark_completed",
+        "mark_no_show",
+        "export_csv",
+    ]
+    inlines = [StatusChangeInline, NotificationInline]
+    change_list_template = "admin/booking/appointmentrequest/change_list.html"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "reference",
+                    "status",
+                    "source",
+                    "treatment",
+                    "practitioner",
+                    "starts_at",
+                    "ends_at",
+                    "occupied_until",
+                    "arrived_at",
+                ]
+            },
+        ),
+        (
+            _("Patient"),
+            {
+                "fields": [
+                    "patient_record",
+                    "patient_name",
+                    "email",
+                    "phone",
+                    "is_new_patient",
+                    "reason",
+                ]
+            },
+        ),
+        (_("Safety screening"), {"fields": ["screening_answers"]}),
+        (_("Outcome"), {"fields": ["decline_reason"]}),
+        (
+            _("Record"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "consent_at",
+                    "privacy_notice_version",
+                    "created_at",
+                    "updated_at",
+                    "anonymised_at",
+                ],
+            },
+        ),
+    ]
+    # Time, practitioner, treatment and status change only through the services.
+    readonly_fields = [
+        "reference",
+        "status",
+        "source",
+        "treatment",
+        "practitioner",
+        "starts_at",
+        "ends_at",
+        "occupied_until",
+        "arrived_at",
+        "patient_record",
+        "screening_answers",
+        "decline_reason",
+        "consent_at",
+        "privacy_notice_version",
+        "created_at",
+        "updated_at",
+        "anonymised_at",
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Stock search, plus phone numbers typed with or without spaces."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = re.sub(r"\D", "", search_term)
+        if len(digits) < 5 or len(digits) < len(re.sub(r"[\s()+-]", "", search_term)):
+            return found, may_have_duplicates
+        phone_digits = Func(
+            F("phone"),
+            Value(r"\D"),
+            Value(""),
+            Value("g"),
+            function="REGEXP_REPLACE",
+            output_field=CharField(),
+        )
+        by_phone = queryset.annotate(phone_digits=phone_digits).filter(
+            phone_digits__contains=digits
+        )
+        return (
+            queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=by_phone.values("pk"))),
+            may_have_duplicates,
+        )
+
+    @admin.display(description=_("date"), ordering="starts_at")
+    def local_date(self, obj):
+        return timezone.localtime(obj.starts_at).strftime("%a %d %b %Y")
+
+    @admin.display(description=_("time"), ordering="starts_at")
+    def local_time(self, obj):
+        start, end = timezone.localtime(obj.starts_at), timezone.localtime(obj.ends_at)
+        return f"{start:%H:%M}–{end:%H:%M}"
+
+    @admin.display(description=_("safety"))
+    def safety(self, obj):
+        flags = obj.safety_flags
+        if not flags:
+            return ""
+        return format_html("<strong>{}</strong>: {}", _("Call first"), ", ".join(flags))
+
+    @admin.display(description=_("patient record"))
+    def patient_record(self, obj):
+        if obj.patient_id is None:
+            return _("None")
+        url = reverse("admin:booking_patient_change", args=[obj.patient_id])
+        return format_html('<a href="{}">{}</a>', url, _("Open the patient's record"))
+
+    @admin.display(description=_("answers"))
+    def screening_answers(self, obj):
+        return screening_answers_html(obj.screening)
+
+    # Appointments are records: they are cancelled, never deleted; new ones come
+    # from the phone-in form, which books through the booking service.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        url = reverse("admin:booking_appointmentrequest_phone_in")
+        if request.GET:
+            url = f"{url}?{request.GET.urlencode()}"
+        return HttpResponseRedirect(url)
+
+    def get_urls(self):
+        def wrap(view, **initkwargs):
+            return self.admin_site.admin_view(view.as_view(model_admin=self, **initkwargs))
+
+        return [
+            path("schedule/", wrap(schedule.ScheduleDayView), name="booking_schedule_day"),
+            path(
+                "schedule/week/",
+                wrap(schedule.ScheduleWeekView),
+                name="booking_schedule_week",
+            ),
+            path(
+                "schedule/slots/<int:slot_id>/block/",
+                wrap(slots.SlotBlockView),
+                name="booking_schedule_block_slot",
+            ),
+            path(
+                "phone-in/",
+                wrap(phone_in.PhoneInBookingView),
+                name="booking_appointmentrequest_phone_in",
+            ),
+            path(
+                "<int:appointment_id>/move/",
+                wrap(move.MoveAppointmentView),
+                name="booking_appointmentrequest_move",
+            ),
+            path(
+                "today/<int:appointment_id>/",
+                wrap(today.TodayMarkView),
+                name="booking_today_mark",
+            ),
+            path(
+                "export.csv",
+                wrap(exports.AppointmentExportView),
+                name="booking_appointmentrequest_export",
+            ),
+            path(
+                "access-request/",
+                wrap(exports.AccessRequestView),
+                name="booking_appointmentrequest_access_request",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "is_front_desk": is_front_desk(request.user),
+            "export_query": request.GET.urlencode(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        shown = self.get_object(request, unquote(object_id))
+        request._appointment_on_page = shown
+        extra_context = {
+            **(extra_context or {}),
+            "is_front_desk": is_front_desk(request.user),
+            "can_move": shown is not None
+            and shown.is_active
+            and self.has_change_permission(request, shown),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- Actions -------------------------------------------------------------
+
+    def change_status(self, request, queryset, to_status, *, note=""):
+        """Move each selected appointment through the service; one message says it all."""
+        now = timezone.now()
+        done, skipped = [], []
+        for appointment_id in queryset.values_list("pk", flat=True):
+            try:
+                changed = appointment_change_status(
+                    appointment_id=appointment_id,
+                    to_status=to_status,
+                    now=now,
+                    by=request.user,
+                    note=note,
+                )
+            except BookingError as error:
+                skipped.append(str(error))
+            else:
+                done.append(changed.reference)
+                self.log_change(request, changed, [{"changed": {"fields": [str(_("status"))]}}])
+        label = S(to_status).label.lower()
+        parts = []
+        if done:
+            parts.append(
+                ngettext(
+                    "%(count)d appointment marked %(status)s: %(refs)s.",
+                    "%(count)d appointments marked %(status)s: %(refs)s.",
+                    len(done),
+                )
+                % {"count": len(done), "status": label, "refs": ", ".join(done)}
+            )
+        else:
+            parts.append(_("No appointment was marked %(status)s.") % {"status": label})
+        if skipped:
+            shown = skipped[:SKIPPED_SHOWN]
+            if len(skipped) > SKIPPED_SHOWN:
+                shown.append(
+                    ngettext(
+                        "And %(count)d more.", "And %(count)d more.", len(skipped) - SKIPPED_SHOWN
+                    )
+                    % {"count": len(skipped) - SKIPPED_SHOWN}
+                )
+            parts.append(
+                ngettext("%(count)d skipped:", "%(count)d skipped:", len(skipped))
+                % {"count": len(skipped)}
+            )
+            parts.extend(shown)
+        level = messages.SUCCESS if not skipped else messages.WARNING if done else messages.ERROR
+        self.message_user(request, " ".join(str(p) for p in parts), level)
+
+    # --- Only the changes that make sense are offered --------------------------
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # The rows on show decide which status actions the menu offers.
+        request._appointments_on_show = changelist.result_list
+        return changelist
+
+    def _valid_status_actions(self, rows) -> set[str]:
+        now = timezone.now()
+        return {
+            name
+            for name, to_status in STATUS_ACTIONS.items()
+            if any(
+                not status_change_refusal(appointment=row, to_status=to_status, now=now)
+                for row in rows
+            )
+        }
+
+    def get_action_choices(
+        self, request, default_choices=None, action_location=ActionLocation.CHANGE_LIST
+    ):
+        choices = super().get_action_choices(
+            request, default_choices=default_choices, action_location=action_location
+        )
+        rows = getattr(request, "_appointments_on_show", None)
+        # A POST runs what was chosen: the service re-checks every row and the
+        # message says what was skipped, so nothing is filtered then.
+        if request.method != "GET" or rows is None:
+            return choices
+        valid = self._valid_status_actions(rows)
+        return [
+            (name, text) for name, text in choices if name not in STATUS_ACTIONS or name in valid
+        ]
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        if not is_front_desk(request.user):
+            actions.pop("export_csv", None)
+        shown = getattr(request, "_appointment_on_page", None)
+        if action_location == ActionLocation.CHANGE_FORM and request.method == "GET" and shown:
+            valid = self._valid_status_actions([shown])
+            actions = {n: a for n, a in actions.items() if n not in STATUS_ACTIONS or n in valid}
+        return actions
+
+    @admin.action(
+        description=_("Confirm this request"),
+        description_plural=_("Confirm selected requests"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def confirm(self, request, queryset):
+        self.change_status(request, queryset, S.CONFIRMED)
+
+    @admin.action(
+        description=_("Decline this request (with a reason)…"),
+        description_plural=_("Decline selected requests (with a reason)…"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def decline(self, request, queryset):
+        if "apply" in request.POST:
+            form = DeclineForm(request.POST)
+            if form.is_valid():
+                self.change_status(request, queryset, S.DECLINED, note=form.cleaned_data["reason"])
+                return None
+        else:
+            form = DeclineForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Decline requests"),
+            "subtitle": None,
+            "opts": self.opts,
+            "appointments": queryset.select_related("treatment", "practitioner"),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/booking/appointmentrequest/decline.html", context)
+
+    @admin.action(
+        description=_("Cancel this appointment (by the clinic)"),
+        description_plural=_("Cancel selected appointments (by the clinic)"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def cancel_by_clinic(self, request, queryset):
+        self.change_status(request, queryset, S.CANCELLED_BY_CLINIC)
+
+    @admin.action(
+        description=_("Mark this appointment completed"),
+        description_plural=_("Mark selected appointments completed"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def mark_completed(self, request, queryset):
+        self.change_status(request, queryset, S.COMPLETED)
+
+    @admin.action(
+        description=_("Mark this appointment as a no-show"),
+        description_plural=_("Mark selected appointments as no-show"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def mark_no_show(self, request, queryset):
+        self.change_status(request, queryset, S.NO_SHOW)
+
+    @admin.action(description=_("Export selected appointments as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        if not is_front_desk(request.user):
+            raise PermissionDenied
+        return exports.appointments_csv_response(queryset)
+
+
+class AppointmentStatusChangeAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
+    practitioner_path = "appointment__practitioner"
+    list_display = ["changed_at", "appointment", "from_status", "to_status", "changed_by", "note"]
+    list_filter = ["to_status"]
+    list_select_related = ["appointment__treatment", "changed_by"]
+    search_fields = ["=appointment__reference"]
+    date_hierarchy = "changed_at"

@@ -1,0 +1,170 @@
+"""Moving an appointment: the free times of every practitioner who offers its treatment."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from booking import services
+from booking.admin.forms import DayForm, MoveForm
+from booking.admin.pages import AdminPageView, parse_day
+from booking.admin.schedule import (
+    clash_message,
+    clash_with,
+    local_midnight,
+    nearest_open_times,
+    open_times,
+    practitioners_for_schedule,
+)
+from booking.errors import BookingError, SlotTakenError
+
+
+class MoveAppointmentView(AdminPageView):
+    """Pick a free time, for the same or another practitioner; the patient is e-mailed."""
+
+    title = "Move an appointment"
+    template_name = "admin/booking/appointmentrequest/move.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        appointment = (
+            self.model_admin.get_queryset(request)
+            .select_related("treatment", "practitioner")
+            .filter(pk=kwargs["appointment_id"])
+            .first()
+        )
+        if appointment is None:
+            raise Http404(_("There is no such appointment, or it is not yours to see."))
+        if not self.model_admin.has_change_permission(request, appointment):
+            raise PermissionDenied
+        self.appointment = appointment
+        self.practitioners = practitioners_for_schedule(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def day(self):
+        start = timezone.localtime(self.appointment.starts_at).date()
+        return parse_day(self.request.GET.get("date") or start.isoformat())
+
+    def free_on(self, day):
+        return open_times(
+            treatment=self.appointment.treatment,
+            practitioners=self.practitioners,
+            start=local_midnight(day),
+            end=local_midnight(day + timedelta(days=1)),
+            now=timezone.now(),
+            ignore_appointment_id=self.appointment.pk,
+        )
+
+    def page(self, form, *, day, times, nearest=False):
+        by_practitioner = {p: [] for p in self.practitioners}
+        for option in times:
+            by_practitioner[option.practitioner].append(option)
+        groups = [(p, options) for p, options in by_practitioner.items() if options]
+        back = self.request.GET.get("back", "")
+        return self.render(
+            self.template_name,
+            title=_("Move %(name)s's appointment") % {"name": self.appointment.patient_name},
+            appointment=self.appointment,
+            form=form,
+            day_form=DayForm(initial={"date": day}),
+            day=day,
+            previous_day=day - timedelta(days=1),
+            next_day=day + timedelta(days=1),
+            groups=groups,
+            nearest=nearest,
+            back=back if back in ("day", "week") else "",
+        )
+
+    def get(self, request, appointment_id):
+        if not self.appointment.is_active:
+            messages.error(
+                request,
+                _("This appointment is %(status)s, so it cannot be moved.")
+                % {"status": self.appointment.get_status_display().lower()},
+            )
+            return HttpResponseRedirect(self.change_url())
+        day = self.day()
+        times = self.free_on(day)
+        return self.page(self.form(), day=day, times=times)
+
+    def form(self, *args):
+        return MoveForm(*args, practitioners=self.practitioners)
+
+    def post(self, request, appointment_id):
+        form = self.form(request.POST)
+        if not form.is_valid():
+            day = self.day()
+            return self.page(form, day=day, times=self.free_on(day))
+        chosen = form.cleaned_data["choice"]
+        now = timezone.now()
+        try:
+            moved = services.appointment_move(
+                appointment_id=self.appointment.pk,
+                practitioner=chosen.practitioner,
+                starts_at=chosen.starts_at,
+                now=now,
+                by=request.user,
+            )
+        except BookingError as error:
+            reason = (
+                clash_message(
+                    practitioner=chosen.practitioner,
+                    clash=clash_with(
+                        practitioner=chosen.practitioner,
+                        starts_at=chosen.starts_at,
+                        treatment=self.appointment.treatment,
+                        ignore_id=self.appointment.pk,
+                    ),
+                )
+                if isinstance(error, SlotTakenError)
+                else str(error)
+            )
+            nearest = nearest_open_times(
+                treatment=self.appointment.treatment,
+                practitioners=self.practitioners,
+                around=chosen.starts_at,
+                now=now,
+                ignore_appointment_id=self.appointment.pk,
+            )
+            form.add_error(
+                None,
+                f"{reason} "
+                + (
+                    _("These are the nearest free times.")
+                    if nearest
+                    else _("There is no free time nearby: try another day.")
+                ),
+            )
+            return self.page(form, day=self.day(), times=nearest, nearest=True)
+
+        self.model_admin.log_change(
+            request, moved, [{"changed": {"fields": [str(_("time")), str(_("practitioner"))]}}]
+        )
+        starts = timezone.localtime(moved.starts_at)
+        notice = _("Moved %(reference)s to %(day)s at %(time)s with %(practitioner)s.") % {
+            "reference": moved.reference,
+            "day": f"{starts:%a %-d %b}",
+            "time": f"{starts:%H:%M}",
+            "practitioner": moved.practitioner,
+        }
+        messages.success(
+            request,
+            f"{notice} "
+            + (
+                _("The patient is e-mailed the new time with an updated calendar file.")
+                if moved.email
+                else _("The patient has no e-mail address: tell them the new time.")
+            ),
+        )
+        back = request.GET.get("back")
+        if back in ("day", "week"):
+            url = reverse(f"admin:booking_schedule_{back}")
+            return HttpResponseRedirect(f"{url}?{urlencode({'date': starts.date().isoformat()})}")
+        return HttpResponseRedirect(self.change_url())
+
+    def change_url(self):
+        return reverse("admin:booking_appointmentrequest_change", args=[self.appointment.pk])

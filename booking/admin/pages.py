@@ -1,0 +1,74 @@
+"""The frame of the workspace's own pages inside admin (schedule, phone-in, exports, slots),
+and the displays the ModelAdmins share.
+
+Each is mounted by a ModelAdmin's get_urls through admin_site.admin_view (staff
+only, login required) and checks the model permission and the user's scope
+itself. Writes go through booking.services; domain errors become messages or
+form errors, never a 500.
+"""
+
+from datetime import date
+
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.views import View
+
+
+class AdminPageView(View):
+    """A page that looks like and behaves like the admin's own."""
+
+    model_admin = None
+    title = ""
+
+    def admin_context(self, **extra):
+        return {
+            **self.model_admin.admin_site.each_context(self.request),
+            "opts": self.model_admin.opts,
+            "title": self.title,
+            "subtitle": None,
+            **extra,
+        }
+
+    def render(self, template_name, **context):
+        return TemplateResponse(self.request, template_name, self.admin_context(**context))
+
+
+# Days the schedule can show: far enough for any diary, never near date's limits.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def parse_day(value: str | None) -> date:
+    """The ?date= of a schedule page; anything unusable means today."""
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        return timezone.localdate()
+    return day
+
+
+def screening_answers_html(answers):
+    """Safety screening answers as a definition list, as staff read them on a record."""
+    if not answers:
+        return _("None given")
+    if not isinstance(answers, dict):
+        return str(answers)
+
+    def shown(value):
+        if value is True:
+            return _("Yes")
+        if value is False:
+            return _("No")
+        return value
+
+    return format_html(
+        "<dl>{}</dl>",
+        format_html_join(
+            "",
+            "<dt>{}</dt><dd>{}</dd>",
+            ((str(key).replace("_", " ").capitalize(), shown(v)) for key, v in answers.items()),
+        ),
+    )

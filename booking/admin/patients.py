@@ -1,0 +1,330 @@
+"""Patients: find a returning patient, see their history, merge duplicates, privacy tools.
+
+A practitioner sees only the patients they have appointments with, and on a
+patient's page only those appointments. Exports, anonymising and merging are
+for the front desk.
+"""
+
+import logging
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from booking import services
+from booking.admin.exports import patient_export_response
+from booking.admin.pages import AdminPageView, screening_answers_html
+from booking.admin.phone_in import PatientAutocompleteView
+from booking.admin.scoping import (
+    PractitionerScopedAdmin,
+    ReadOnlyInline,
+    is_front_desk,
+    scope_patients,
+    scope_to_user,
+    sees_everything,
+)
+from booking.errors import BookingError
+from booking.forms import phone_validator
+from booking.models import AppointmentRequest, Patient, email_key, phone_key
+
+logger = logging.getLogger(__name__)
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = ["name", "email", "phone", "date_of_birth", "notes"]
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter the patient's name."))
+        return name
+
+    def clean_email(self):
+        return email_key(self.cleaned_data["email"])
+
+    def clean_phone(self):
+        phone = " ".join(self.cleaned_data["phone"].split())
+        if phone:
+            phone_validator(phone)
+        return phone
+
+
+class PatientAppointmentInline(ReadOnlyInline):
+    model = AppointmentRequest
+    fk_name = "patient"
+    fields = ["when", "treatment", "practitioner", "status", "reference_link"]
+    readonly_fields = fields
+    ordering = ["-starts_at"]
+    verbose_name = _("appointment")
+    verbose_name_plural = _("appointments")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("treatment", "practitioner")
+        return scope_to_user(queryset, request.user, practitioner_path="practitioner")
+
+    @admin.display(description=_("when"))
+    def when(self, obj):
+        start, end = timezone.localtime(obj.starts_at), timezone.localtime(obj.ends_at)
+        return f"{start:%a %-d %b %Y}, {start:%H:%M}–{end:%H:%M}"
+
+    @admin.display(description=_("reference"))
+    def reference_link(self, obj):
+        url = reverse("admin:booking_appointmentrequest_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.reference)
+
+
+class PatientAdmin(PractitionerScopedAdmin):
+    form = PatientForm
+    list_display = ["name", "phone", "email", "date_of_birth", "appointment_count", "safety"]
+    search_fields = ["name", "email", "phone"]
+    search_help_text = _("Search by name, e-mail or phone number (spaces do not matter).")
+    list_per_page = 50
+    actions = ["merge"]
+    inlines = [PatientAppointmentInline]
+    change_form_template = "admin/booking/patient/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["name", "email", "phone", "date_of_birth"]}),
+        (_("Staff notes"), {"fields": ["notes"]}),
+        (_("Latest safety screening"), {"fields": ["screening_answers", "screening_at"]}),
+        (
+            _("Record"),
+            {"classes": ["collapse"], "fields": ["created_at", "updated_at", "anonymised_at"]},
+        ),
+    ]
+    readonly_fields = [
+        "screening_answers",
+        "screening_at",
+        "created_at",
+        "updated_at",
+        "anonymised_at",
+    ]
+
+    # --- Scope: a practitioner's patients are the ones they treat -------------------
+
+    def get_queryset(self, request):
+        queryset = scope_patients(admin.ModelAdmin.get_queryset(self, request), request.user)
+        own = (
+            None
+            if sees_everything(request.user)
+            else Q(appointments__practitioner__user=request.user)
+        )
+        # A counted queryset drops Meta.ordering: name it again for lists and autocomplete.
+        return queryset.annotate(appointment_count=Count("appointments", filter=own)).order_by(
+            "name", "pk"
+        )
+
+    def _in_scope(self, request, obj) -> bool:
+        if obj is None or sees_everything(request.user):
+            return True
+        seen = request.__dict__.setdefault("_patients_in_scope", {})
+        if obj.pk not in seen:
+            seen[obj.pk] = scope_patients(Patient.objects.filter(pk=obj.pk), request.user).exists()
+        return seen[obj.pk]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Stock search, plus phone numbers typed in any notation."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = phone_key(search_term)
+        if len(digits) < 5 or any(c.isalpha() for c in search_term):
+            return found, may_have_duplicates
+        return (
+            queryset.filter(Q(pk__in=found.values("pk")) | Q(phone_key__contains=digits)),
+            may_have_duplicates,
+        )
+
+    # --- What staff see -----------------------------------------------------------
+
+    @admin.display(description=_("appointments"), ordering="appointment_count")
+    def appointment_count(self, obj):
+        return obj.appointment_count
+
+    @admin.display(description=_("safety"))
+    def safety(self, obj):
+        flags = obj.safety_flags
+        return format_html("<strong>{}</strong>", ", ".join(flags)) if flags else ""
+
+    @admin.display(description=_("answers"))
+    def screening_answers(self, obj):
+        return screening_answers_html(obj.screening)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the privacy tools anonymise a patient; merging removes duplicates
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.anonymised_at is not None:
+            return [*self.readonly_fields, "name", "email", "phone", "date_of_birth", "notes"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.patient_save(patient=obj, now=timezone.now())
+        except BookingError as error:
+            raise PermissionDenied(str(error)) from error
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "is_front_desk": is_front_desk(request.user)}
+        patient = self.get_object(request, object_id)
+        if patient is not None:
+            extra_context["book_again_url"] = self.book_again_url(request, patient)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def book_again_url(self, request, patient) -> str:
+        """The phone-in form for this patient, with their last treatment and practitioner."""
+        query = {"patient": patient.pk}
+        latest = (
+            scope_to_user(
+                patient.appointments.all(), request.user, practitioner_path="practitioner"
+            )
+            .order_by("-starts_at")
+            .values("treatment_id", "practitioner_id")
+            .first()
+        )
+        if latest:
+            query.update(treatment=latest["treatment_id"], practitioner=latest["practitioner_id"])
+        return f"{reverse('admin:booking_appointmentrequest_phone_in')}?{urlencode(query)}"
+
+    def get_urls(self):
+        def wrap(view, **initkwargs):
+            return self.admin_site.admin_view(view.as_view(model_admin=self, **initkwargs))
+
+        return [
+            path(
+                "autocomplete/",
+                self.admin_site.admin_view(
+                    PatientAutocompleteView.as_view(admin_site=self.admin_site)
+                ),
+                name="booking_patient_autocomplete",
+            ),
+            path(
+                "<int:patient_id>/export/",
+                wrap(PatientExportView),
+                name="booking_patient_export",
+            ),
+            path(
+                "<int:patient_id>/anonymise/",
+                wrap(PatientAnonymiseView),
+                name="booking_patient_anonymise",
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- Merging duplicates -------------------------------------------------------
+
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        if not is_front_desk(request.user):
+            actions.pop("merge", None)
+        return actions
+
+    @admin.action(description=_("Merge the selected patients…"), permissions=["change"])
+    def merge(self, request, queryset):
+        if not is_front_desk(request.user):
+            raise PermissionDenied
+        patients = list(queryset.current().order_by("name", "pk"))
+        if len(patients) < 2:
+            self.message_user(
+                request,
+                _("Choose two or more patients (not anonymised ones) to merge."),
+                messages.WARNING,
+            )
+            return None
+        error = ""
+        if "apply" in request.POST:
+            keep = request.POST.get("keep", "")
+            by_id = {str(p.pk): p for p in patients}
+            if keep not in by_id:
+                error = _("Choose the record to keep.")
+            else:
+                try:
+                    kept = services.patients_merge(
+                        keep_id=by_id[keep].pk, merge_ids=[p.pk for p in patients]
+                    )
+                except BookingError as refused:
+                    error = str(refused)
+                else:
+                    self.log_change(
+                        request, kept, [{"changed": {"fields": [str(_("merged records"))]}}]
+                    )
+                    self.message_user(
+                        request,
+                        _("%(count)d records merged into %(name)s, with all their appointments.")
+                        % {"count": len(patients), "name": kept.name},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:booking_patient_change", args=[kept.pk])
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge patients"),
+            "subtitle": None,
+            "opts": self.opts,
+            "patients": patients,
+            "error": error,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/booking/patient/merge.html", context)
+
+
+class PatientPageView(AdminPageView):
+    """A front-desk page about one patient the user may see."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_front_desk(request.user):
+            raise PermissionDenied
+        self.patient = (
+            self.model_admin.get_queryset(request).filter(pk=kwargs["patient_id"]).first()
+        )
+        if self.patient is None:
+            raise Http404(_("There is no such patient."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def change_url(self):
+        return reverse("admin:booking_patient_change", args=[self.patient.pk])
+
+
+class PatientExportView(PatientPageView):
+    """Everything stored about one patient, as JSON or CSV."""
+
+    def get(self, request, patient_id):
+        file_format = request.GET.get("format", "json")
+        if file_format not in ("json", "csv"):
+            file_format = "json"
+        logger.info("Patient %s exported by staff user %s", self.patient.pk, request.user.pk)
+        return patient_export_response(patient=self.patient, file_format=file_format)
+
+
+class PatientAnonymiseView(PatientPageView):
+    """Erase one patient's personal details, after the front desk confirms it."""
+
+    template_name = "admin/booking/patient/anonymise.html"
+
+    def get(self, request, patient_id):
+        return self.render(
+            self.template_name,
+            title=_("Anonymise %(name)s") % {"name": self.patient.name},
+            patient=self.patient,
+        )
+
+    def post(self, request, patient_id):
+        try:
+            services.patient_anonymise(patient_id=self.patient.pk, now=timezone.now())
+        except BookingError as error:
+            messages.error(request, str(error))
+        else:
+            logger.info("Patient %s anonymised by staff user %s", self.patient.pk, request.user.pk)
+            messages.success(
+                request,
+                _("The patient's details are erased, on their record and every appointment."),
+            )
+        return HttpResponseRedirect(self.change_url())

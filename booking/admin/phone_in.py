@@ -1,0 +1,179 @@
+"""Phone-in booking: a patient on the phone is booked straight into the diary."""
+
+from django.contrib import messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from booking import services
+from booking.admin.forms import PhoneInBookingForm
+from booking.admin.pages import AdminPageView
+from booking.admin.schedule import (
+    clash_message,
+    clash_with,
+    nearest_open_times,
+    parse_open_time,
+    practitioners_for_schedule,
+)
+from booking.admin.scoping import practitioner_for, scope_patients, scope_to_user, sees_everything
+from booking.errors import BookingError, SlotTakenError
+from booking.models import Patient, Practitioner
+from clinic.identity import get_clinic
+
+# What a link into the form may fill in; anything longer or stranger is ignored.
+PREFILLED = ("treatment", "practitioner", "date", "start_time", "patient", "reason")
+_IDS = ("treatment", "practitioner", "patient")
+
+
+def prefilled(query) -> dict:
+    initial = {}
+    for key in PREFILLED:
+        value = query.get(key, "")
+        if not value or "\x00" in value or len(value) > (200 if key == "reason" else 20):
+            continue
+        if key in _IDS and not value.isdigit():
+            continue
+        initial[key] = value
+    return initial
+
+
+def with_chosen_time(data, practitioners):
+    """The form's data with one of the nearest free times (a button) as its time."""
+    chosen = parse_open_time(data.get("use_time", ""), practitioners)
+    if chosen is None:
+        return data
+    data = data.copy()
+    data["practitioner"] = str(chosen.practitioner.pk)
+    data["date"] = chosen.starts_at.date().isoformat()
+    data["start_time"] = f"{chosen.starts_at:%H:%M}"
+    return data
+
+
+class PhoneInBookingView(AdminPageView):
+    """Book a patient who phones in, straight into the diary (confirmed at once)."""
+
+    title = "Book a phone-in appointment"
+    template_name = "admin/booking/appointmentrequest/phone_in.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.model_admin.has_add_permission(request):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def practitioners(self):
+        return scope_to_user(Practitioner.objects.active(), self.request.user, practitioner_path="")
+
+    def form(self, *args, **kwargs):
+        return PhoneInBookingForm(
+            *args,
+            practitioners=self.practitioners(),
+            patients=scope_patients(Patient.objects.current(), self.request.user),
+            admin_site=self.model_admin.admin_site,
+            **kwargs,
+        )
+
+    def page(self, form, *, alternatives=()):
+        return self.render(
+            self.template_name,
+            form=form,
+            alternatives=alternatives,
+            media=self.model_admin.media + form.media,
+        )
+
+    def get(self, request):
+        initial = prefilled(request.GET)
+        own = practitioner_for(request.user)
+        if not sees_everything(request.user) and own is not None:
+            initial.setdefault("practitioner", own.pk)
+        return self.page(self.form(initial=initial))
+
+    def post(self, request):
+        form = self.form(with_chosen_time(request.POST, list(self.practitioners())))
+        if not form.is_valid():
+            return self.page(form)
+        data = form.cleaned_data
+        now = timezone.now()
+        try:
+            appointment = services.appointment_book(
+                treatment=data["treatment"],
+                practitioner=data["practitioner"],
+                starts_at=form.starts_at,
+                patient=form.patient_details(),
+                now=now,
+                source="staff",
+                by=request.user,
+                enforce_policy=False,
+                privacy_notice_version=get_clinic().privacy_notice_version,
+                patient_record=data["patient"],
+            )
+        except BookingError as error:
+            alternatives = nearest_open_times(
+                treatment=data["treatment"],
+                practitioners=practitioners_for_schedule(request.user),
+                around=form.starts_at,
+                now=now,
+            )
+            reason = (
+                clash_message(
+                    practitioner=data["practitioner"],
+                    clash=clash_with(
+                        practitioner=data["practitioner"],
+                        starts_at=form.starts_at,
+                        treatment=data["treatment"],
+                    ),
+                )
+                if isinstance(error, SlotTakenError)
+                else str(error)
+            )
+            form.add_error(
+                None,
+                f"{reason} "
+                + (
+                    _("Choose another time, or one of the nearest free times below.")
+                    if alternatives
+                    else _("Choose another time or practitioner.")
+                ),
+            )
+            return self.page(form, alternatives=alternatives)
+
+        self.model_admin.log_addition(request, appointment, [{"added": {}}])
+        change_url = reverse("admin:booking_appointmentrequest_change", args=[appointment.pk])
+        messages.success(
+            request,
+            format_html(
+                'Booked <a href="{}">{}</a>: {} with {} at {}.',
+                change_url,
+                appointment.reference,
+                appointment.patient_name,
+                appointment.practitioner,
+                f"{timezone.localtime(appointment.starts_at):%a %-d %b %H:%M}",
+            ),
+        )
+        if not appointment.email:
+            messages.warning(
+                request,
+                _(
+                    "%(name)s has no e-mail address, so they get no e-mails from us. "
+                    "Tell them the day, the time and the reference %(reference)s now."
+                )
+                % {"name": appointment.patient_name, "reference": appointment.reference},
+            )
+        day = timezone.localtime(appointment.starts_at).date()
+        url = reverse("admin:booking_schedule_day")
+        return HttpResponseRedirect(f"{url}?{urlencode({'date': day.isoformat()})}")
+
+
+class PatientAutocompleteView(AutocompleteJsonView):
+    """Admin's autocomplete for the phone-in form, with what tells two patients apart."""
+
+    def serialize_result(self, obj, to_field_name):
+        details = [obj.phone, obj.email]
+        if obj.date_of_birth:
+            details.append(_("born %(day)s") % {"day": f"{obj.date_of_birth:%-d %b %Y}"})
+        text = " · ".join([obj.name, *(d for d in details if d)])
+        return {"id": str(getattr(obj, to_field_name)), "text": text}

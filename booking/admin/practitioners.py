@@ -1,0 +1,174 @@
+"""Practitioners (profile, weekly hours, time off), treatments and clinic closures."""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from booking import services
+from booking.admin.pages import AdminPageView
+from booking.admin.scoping import PractitionerScopedAdmin, sees_everything
+from booking.errors import BookingError
+from booking.models import AvailabilityException, WeeklyAvailability
+from clinic.identity import get_clinic
+
+User = get_user_model()
+
+
+class WeeklyAvailabilityInline(admin.TabularInline):
+    model = WeeklyAvailability
+    extra = 0
+    verbose_name_plural = _("weekly working hours (add several intervals for breaks)")
+
+
+class AvailabilityExceptionInline(admin.TabularInline):
+    model = AvailabilityException
+    extra = 0
+    fields = ["date", "kind", "starts_at", "ends_at", "note"]
+
+
+class PractitionerAdmin(PractitionerScopedAdmin):
+    practitioner_path = ""
+    list_display = ["name", "role", "user", "is_active", "sort_order"]
+    list_filter = ["is_active", "treatments"]
+    search_fields = ["name", "role"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["treatments"]
+    inlines = [WeeklyAvailabilityInline, AvailabilityExceptionInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["name", "slug", "role", "credentials", "user", "is_active", "sort_order"]},
+        ),
+        (_("Profile"), {"fields": ["bio", "photo", "photo_alt", "treatments"]}),
+    ]
+
+    change_form_template = "admin/booking/practitioner/change_form.html"
+
+    def get_urls(self):
+        view = CalendarLinkView.as_view(model_admin=self)
+        return [
+            path(
+                "<int:practitioner_id>/calendar/",
+                self.admin_site.admin_view(view),
+                name="booking_practitioner_calendar",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if sees_everything(request.user):
+            return []
+        # A practitioner keeps their own hours and profile, not who they are.
+        return ["name", "slug", "user", "is_active", "sort_order", "treatments"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if sees_everything(request.user) else {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(is_staff=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- Generate slots ---------------------------------------------------------
+
+    actions = ["generate_slots"]
+
+    def has_generate_slots_permission(self, request):
+        return request.user.has_perm("booking.add_timeslot")
+
+    @admin.action(
+        description=_("Generate slots for the selected practitioners (booking horizon)"),
+        permissions=["generate_slots"],
+    )
+    def generate_slots(self, request, queryset):
+        days = get_clinic().booking_horizon_days + 1
+        try:
+            created = services.slots_generate(
+                start=timezone.localdate(),
+                days=days,
+                now=timezone.now(),
+                practitioners=list(queryset),
+            )
+        except BookingError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d new slot made for the next %(days)d days.",
+                "%(count)d new slots made for the next %(days)d days.",
+                created,
+            )
+            % {"count": created, "days": days},
+            messages.SUCCESS,
+        )
+
+
+class TreatmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "duration_minutes",
+        "buffer_after_minutes",
+        "price",
+        "is_needle_based",
+        "requires_confirmation",
+        "is_active",
+    ]
+    list_filter = ["is_active", "is_needle_based", "requires_confirmation"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class ClinicClosureAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on"]
+    date_hierarchy = "starts_on"
+    search_fields = ["name"]
+
+
+class CalendarLinkView(AdminPageView):
+    """A practitioner's private calendar address: made anew (shown once) or switched off."""
+
+    template_name = "admin/booking/practitioner/calendar.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.practitioner = (
+            self.model_admin.get_queryset(request).filter(pk=kwargs["practitioner_id"]).first()
+        )
+        if self.practitioner is None:
+            raise Http404(_("There is no such practitioner, or it is not yours to see."))
+        if not self.model_admin.has_change_permission(request, self.practitioner):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def page(self, *, address=""):
+        return self.render(
+            self.template_name,
+            title=_("Calendar feed of %(name)s") % {"name": self.practitioner.name},
+            practitioner=self.practitioner,
+            address=address,
+            weeks=settings.BOOKING_CALENDAR_FEED_WEEKS,
+        )
+
+    def get(self, request, practitioner_id):
+        return self.page()
+
+    def post(self, request, practitioner_id):
+        if request.POST.get("do") == "off":
+            services.practitioner_calendar_link_remove(practitioner_id=self.practitioner.pk)
+            messages.success(request, _("The calendar feed is switched off."))
+            return HttpResponseRedirect(request.path)
+        token = services.practitioner_calendar_link_new(
+            practitioner_id=self.practitioner.pk, now=timezone.now()
+        )
+        self.practitioner.refresh_from_db()
+        # Shown in this response only: the token is not stored and never sent by e-mail.
+        address = request.build_absolute_uri(
+            reverse("booking:practitioner_calendar", kwargs={"token": token})
+        )
+        return self.page(address=address)
