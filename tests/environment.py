@@ -7,6 +7,6 @@ os.environ.setdefault("DEBUG", "false")
 # The live server serves from the source folders, which have no hashed names.
 os.environ.setdefault("HASHED_STATIC_FILES", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
-# Playwright's sync API runs an event loop in the test thread; the ORM is
-# still used synchronously there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# DJANGO_ALLOW_ASYNC_UNSAFE is not set here: only browser tests get it, from a
+# fixture in tests/conftest.py, so every other test still meets Django's
+# async-safety checks.
