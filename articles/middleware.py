@@ -14,7 +14,7 @@ answers a repeat visit as cheaply as a static file:
 
 It stores only responses that the view marked as public pages, with every
 header the inner middleware added (CSP, X-Frame-Options, ...), and never one
-that sets a cookie or carries a CSP nonce. Keys include the site generation,
+that sets a cookie. Keys include the site generation,
 so a content edit makes every stored page stale at once.
 """
 
@@ -47,7 +47,6 @@ class PublicPageCacheMiddleware:
             getattr(response, "public_page", False)
             and response.status_code == 200
             and not response.cookies
-            and "nonce-" not in response.get("Content-Security-Policy", "")
         ):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
             cache.set(key, (headers, response.content), PAGE_CACHE_SECONDS)
