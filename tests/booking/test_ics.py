@@ -120,10 +120,8 @@ def test_same_state_gives_the_same_file_with_its_own_stamps_not_the_clocks(appoi
         updated_at=datetime(2027, 6, 21, 14, 0, 5, tzinfo=UTC),
     )
     appointment.refresh_from_db()
-    reference, link = (
-        appointment.reference,
-        (f"https://willowlane.example/book/manage/{appointment.manage_token}/"),
-    )
+    reference = appointment.reference
+    link = f"https://willowlane.example/book/manage/{appointment.manage_token}/"
 
     first = appointment_ics(appointment)
     appointment.refresh_from_db()
