@@ -22,7 +22,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test lint format deploy-check bench install install-dev chromium postgres
+.PHONY: help run dev test lint format deploy-check bench mutate install install-dev chromium postgres
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
@@ -31,6 +31,7 @@ help:
 	@echo "make lint          ruff and djlint"
 	@echo "make deploy-check  Django's deployment checks with the production settings"
 	@echo "make bench         article page vs a static file of the same size (gunicorn + wrk)"
+	@echo "make mutate        mutation testing of the booking rules (slow; docs/testing.md)"
 
 # --- installing ------------------------------------------------------------
 
@@ -117,6 +118,12 @@ DEPLOY_ENV = DEBUG=false HTTPS=true BEHIND_PROXY=true ALLOWED_HOSTS=clinic.examp
 deploy-check: install postgres
 	@$(DEPLOY_ENV) $(MANAGE) ensure_database
 	@$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+# Mutation testing of booking/services.py, selectors.py and ratelimit.py with the
+# booking unit tests, in a copy under .mutate/ (about half an hour; not in CI).
+mutate: install-dev postgres
+	@$(UV) sync --frozen --quiet --inexact --group mutate --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	$(BIN)/python scripts/mutate.py $(ARGS)
 
 # Page vs static file of the same size, through gunicorn on 127.0.0.1:8101 (docs/benchmarks.md).
 bench: install postgres
