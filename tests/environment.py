@@ -7,6 +7,7 @@ os.environ.setdefault("DEBUG", "false")
 # The live server serves from the source folders, which have no hashed names.
 os.environ.setdefault("HASHED_STATIC_FILES", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
-# DJANGO_ALLOW_ASYNC_UNSAFE is not set here: only browser tests get it, from a
-# fixture in tests/conftest.py, so every other test still meets Django's
-# async-safety checks.
+# Only browser tests may use the ORM while Playwright's event loop runs; a hook
+# in tests/conftest.py allows it for them alone. A value left in the shell
+# would hide async-safety errors in every other test, so it goes.
+os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -1,4 +1,5 @@
-from datetime import timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -14,11 +15,14 @@ from booking.models import (
 from booking.services import (
     appointment_book,
     appointment_cancel_by_patient,
+    appointment_change_status,
     appointment_reschedule,
+    appointments_anonymise,
+    booking_window,
     slot_add_manual,
     slot_set_blocked,
 )
-from tests.booking.booking_world import at, make_world, patient
+from tests.booking.booking_world import LONDON, at, make_world, patient
 
 pytestmark = pytest.mark.django_db
 
@@ -292,3 +296,74 @@ def test_manual_slot_makes_extra_time_bookable(world, now):
     slot_add_manual(practitioner=world.maya, starts_at=at(world.day, 18), ends_at=at(world.day, 20))
 
     assert book(world, now, 18).starts_at == at(world.day, 18)
+
+
+# --- Details the mutation run (make mutate) showed no test pinned down ----------
+
+
+def test_reference_is_two_groups_of_four_characters_that_cannot_be_confused(world, now, morning):
+    reference = book(world, now, 10).reference
+
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", reference)
+
+
+def test_screening_answers_are_kept_for_needle_treatments_only(world, now, morning):
+    answers = {"pregnant": False, "bleeding": True}
+    needling = book(world, now, 9, patient=patient(screening=answers))
+    follow_up = book(world, now, 11, treatment=world.follow_up, patient=patient(screening=answers))
+
+    assert needling.screening == answers
+    assert follow_up.screening == {}
+
+
+def test_booking_window_runs_from_the_notice_to_midnight_after_the_horizons_last_day(world, clinic):
+    now = datetime(2027, 7, 1, 22, 30, tzinfo=UTC)  # 23:30 in London
+
+    earliest, latest = booking_window(now=now)
+
+    assert earliest == now + timedelta(hours=clinic.min_notice_hours)
+    last_day = date(2027, 7, 1) + timedelta(days=clinic.booking_horizon_days)
+    assert latest == datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=LONDON)
+
+
+def test_declining_keeps_the_reason_and_confirming_leaves_no_decline_reason(world, now, morning):
+    declined = book(world, now, 9)
+    confirmed = book(world, now, 11)
+
+    appointment_change_status(
+        appointment_id=declined.pk, to_status=AppointmentStatus.DECLINED, now=now, note="Away"
+    )
+    appointment_change_status(
+        appointment_id=confirmed.pk, to_status=AppointmentStatus.CONFIRMED, now=now, note="Fine"
+    )
+
+    declined.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert declined.decline_reason == "Away"
+    assert confirmed.decline_reason == ""
+
+
+def test_anonymising_erases_the_patient_of_appointments_ended_before_the_cutoff(
+    world, now, morning
+):
+    old = book(world, now, 9)
+    later = book(world, now, 11)
+    cutoff = old.ends_at + timedelta(minutes=1)
+
+    assert appointments_anonymise(ended_before=cutoff, now=cutoff) == 1
+
+    old.refresh_from_db()
+    later.refresh_from_db()
+    assert (old.patient_name, old.email, old.anonymised_at) == (
+        "Anonymised",
+        "anonymised@invalid.example",
+        cutoff,
+    )
+    assert later.patient_name == "Sam Patel"
+    assert later.anonymised_at is None
+
+
+def test_anonymising_may_reach_up_to_now_but_not_beyond(world, now):
+    assert appointments_anonymise(ended_before=now, now=now) == 0
+    with pytest.raises(BookingError, match="in the past"):
+        appointments_anonymise(ended_before=now + timedelta(seconds=1), now=now)
