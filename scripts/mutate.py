@@ -7,9 +7,10 @@ tree, and the booking unit tests run against it. A mutant the tests do not
 notice "survives": docs/testing.md lists the survivors and why each is
 acceptable. Slow (about half an hour on two cores), so not part of CI.
 
-    make mutate                  # a fresh run
-    make mutate ARGS=--resume    # carry on with an interrupted run
-    make mutate ARGS=--report    # print the last run's survivors again
+    make mutate                    # a fresh run
+    make mutate ARGS=--resume      # carry on with an interrupted run
+    make mutate ARGS=--survivors   # test only the last run's survivors again
+    make mutate ARGS=--report      # print the last run's survivors again
 
 Why cosmic-ray and not mutmut: mutmut 3 leaves every decorated function alone,
 which here means every @transaction.atomic service (booking, moving,
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutate"
 TREE = WORK / "tree"
 SESSION = WORK / "session.sqlite"
+PREVIOUS = WORK / "previous.sqlite"
 CONFIG = WORK / "cosmic-ray.toml"
 BIN = Path(sys.executable).parent
 
@@ -40,6 +42,7 @@ TESTS = [
     "tests/booking/test_selectors.py",
     "tests/booking/test_booking_services.py",
     "tests/booking/test_time_picker_queries.py",
+    "tests/booking/test_services_outside_a_transaction.py",
 ]
 # cosmic-ray replaces each operator with every other one: `a + b` becomes
 # `a - b`, `a * b`, `a ** b`, `a << b` and seven more. Most of those are
@@ -73,7 +76,8 @@ def _tracked_files() -> list[str]:
 
 def _copy_tree() -> None:
     """The project as it is now (uncommitted edits too), without caches or .venv."""
-    shutil.rmtree(WORK, ignore_errors=True)
+    shutil.rmtree(TREE, ignore_errors=True)
+    SESSION.unlink(missing_ok=True)
     for name in _tracked_files():
         source, target = ROOT / name, TREE / name
         if source.is_file():
@@ -110,6 +114,36 @@ def _run(*command: str) -> None:
     subprocess.run(command, cwd=TREE, env=_environment(), check=True)
 
 
+def _survivors(session: Path) -> set[tuple[str, str, int]]:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        return {
+            (str(mutation.module_path), mutation.operator_name, mutation.occurrence)
+            for item, result in db.completed_work_items
+            if result.test_outcome == TestOutcome.SURVIVED
+            for mutation in item.mutations
+        }
+
+
+def _skip_all_but(wanted: set[tuple[str, str, int]]) -> None:
+    """Leave pending only the mutants in `wanted` (the last run's survivors)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    with use_db(str(SESSION), WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            keys = {(str(m.module_path), m.operator_name, m.occurrence) for m in item.mutations}
+            if not keys & wanted:
+                db.set_result(
+                    item.job_id,
+                    WorkResult(
+                        output="Killed in the previous run", worker_outcome=WorkerOutcome.SKIPPED
+                    ),
+                )
+
+
 def report() -> None:
     _run(str(BIN / "cr-report"), "--show-diff", "--surviving-only", str(SESSION))
 
@@ -118,10 +152,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resume", action="store_true", help="carry on with the last run")
     parser.add_argument("--report", action="store_true", help="only print the last report")
+    parser.add_argument(
+        "--survivors", action="store_true", help="test only the last run's survivors again"
+    )
     args = parser.parse_args()
     if args.report:
         report()
         return 0
+    wanted = None
+    if args.survivors:
+        shutil.copy2(SESSION, PREVIOUS)
+        wanted = _survivors(PREVIOUS)
     if not (args.resume and SESSION.exists()):
         _copy_tree()
         _write_config()
@@ -129,6 +170,8 @@ def main() -> int:
         _run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--create-db", *TESTS)
         _run(str(BIN / "cosmic-ray"), "init", str(CONFIG), str(SESSION))
         _run(str(BIN / "cr-filter-operators"), str(SESSION), str(CONFIG))
+        if wanted is not None:
+            _skip_all_but(wanted)
     _run(str(BIN / "cosmic-ray"), "exec", str(CONFIG), str(SESSION))
     report()
     return 0

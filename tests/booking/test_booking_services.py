@@ -367,3 +367,70 @@ def test_anonymising_may_reach_up_to_now_but_not_beyond(world, now):
     assert appointments_anonymise(ended_before=now, now=now) == 0
     with pytest.raises(BookingError, match="in the past"):
         appointments_anonymise(ended_before=now + timedelta(seconds=1), now=now)
+
+
+def test_status_change_history_names_the_staff_member_who_made_it(world, now, morning):
+    from django.contrib.auth.models import AnonymousUser, User
+
+    desk = User.objects.create(username="desk", is_staff=True)
+    by_staff, by_nobody = book(world, now, 9), book(world, now, 11)
+
+    appointment_change_status(
+        appointment_id=by_staff.pk, to_status=AppointmentStatus.CONFIRMED, now=now, by=desk
+    )
+    appointment_change_status(
+        appointment_id=by_nobody.pk,
+        to_status=AppointmentStatus.CONFIRMED,
+        now=now,
+        by=AnonymousUser(),
+    )
+
+    def last_change(appointment):
+        return appointment.status_changes.latest("changed_at", "pk")
+
+    assert last_change(by_staff).changed_by == desk
+    assert last_change(by_nobody).changed_by is None
+
+
+def test_patient_cannot_move_an_appointment_inside_the_late_change_window(world, morning):
+    appointment = book(world, at(world.day, 8) - timedelta(days=2), 9)
+
+    with pytest.raises(CancellationWindowError):
+        appointment_reschedule(
+            appointment_id=appointment.pk, starts_at=at(world.day, 11), now=at(world.day, 7)
+        )
+
+
+def test_staff_may_move_an_appointment_inside_the_late_change_window(world, morning):
+    appointment = book(world, at(world.day, 8) - timedelta(days=2), 9)
+
+    moved = appointment_reschedule(
+        appointment_id=appointment.pk,
+        starts_at=at(world.day, 11),
+        now=at(world.day, 7),
+        enforce_policy=False,
+    )
+
+    assert moved.starts_at == at(world.day, 11)
+
+
+def test_staff_cannot_move_a_cancelled_appointment(world, now, morning):
+    appointment = book(world, now, 9)
+    appointment_change_status(
+        appointment_id=appointment.pk, to_status=AppointmentStatus.CANCELLED_BY_CLINIC, now=now
+    )
+
+    with pytest.raises(BookingError, match="cancelled"):
+        appointment_reschedule(
+            appointment_id=appointment.pk,
+            starts_at=at(world.day, 11),
+            now=now,
+            enforce_policy=False,
+        )
+
+
+def test_link_stops_working_the_moment_the_appointment_ends(world, now, morning):
+    appointment = book(world, now, 9)
+
+    with pytest.raises(LinkExpiredError):
+        appointment_cancel_by_patient(token=appointment.manage_token, now=appointment.ends_at)

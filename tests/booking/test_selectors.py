@@ -183,3 +183,48 @@ def test_nearest_times_look_at_the_days_around_the_taken_one(world):
         at(later, 9),
         at(later, 9, 15),
     ]
+
+
+def test_a_time_is_free_the_moment_the_booking_before_it_is_over(world):
+    from booking.models import AppointmentRequest
+
+    world.slot(world.maya, 9, 12)
+    start = at(world.day, 9)
+    AppointmentRequest.objects.create(
+        reference="EDGE-1",
+        manage_token="edge-token",
+        treatment=world.dry_needling,
+        practitioner=world.maya,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=45),
+        occupied_until=at(world.day, 10),  # held exactly until 10:00, on the grid
+        patient_name="Before",
+        email="b@example.com",
+        phone="0123456789",
+        privacy_notice_version="x",
+    )
+
+    times = available_start_times(
+        treatment=world.follow_up,
+        practitioner=world.maya,
+        start=world.day,
+        days=1,
+        now=at(world.day, 0),
+    )
+
+    assert local_times(times, world.day)[0] == at(world.day, 10)
+
+
+def test_times_after_midnight_belong_to_the_next_days_window(world):
+    next_day = world.day + timedelta(days=1)
+    world.slot(world.maya, 0, 1, day=next_day)
+
+    one_day = available_start_times(
+        treatment=world.follow_up,
+        practitioner=world.maya,
+        start=world.day,
+        days=1,
+        now=at(world.day, 0) - timedelta(days=1),
+    )
+
+    assert one_day == {}

@@ -341,3 +341,14 @@ def test_autumn_hours_ending_in_the_repeated_hour_end_at_its_first_occurrence(wo
         utc(AUTUMN - timedelta(days=1), 23, 45),
         utc(AUTUMN, 0),
     ]
+
+
+def test_changed_night_hours_replace_the_free_slot_from_the_first_hour_of_the_day(world):
+    sunday_hours(world.maya, time(0), time(1, 30))
+    slots_generate(start=SPRING, days=1, now=NOW)
+    WeeklyAvailability.objects.filter(practitioner=world.maya).update(ends_at=time(0, 45))
+
+    slots_generate(start=SPRING, days=1, now=NOW)
+
+    slot = TimeSlot.objects.get()
+    assert (slot.starts_at, slot.ends_at) == (utc(SPRING, 0), utc(SPRING, 0, 45))
