@@ -13,6 +13,7 @@ from booking.selectors import (
 )
 from booking.services import appointment_book
 from tests.booking.booking_world import at, make_world, patient
+from tests.booking.conftest import make_appointment
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +27,21 @@ def local_times(times, day):
     return [t.starts_at for t in times.get(day, [])]
 
 
+def offered(world, *, treatment=None, practitioner=None, days=1, now=None):
+    """Follow-up times with Maya from world.day, by day, seen from midnight that day."""
+    return available_start_times(
+        treatment=treatment or world.follow_up,
+        practitioner=practitioner or world.maya,
+        start=world.day,
+        days=days,
+        now=now or at(world.day, 0),
+    )
+
+
 def test_times_end_at_the_end_of_the_slot_and_never_run_past_it(world):
     world.slot(world.maya, 9, 10)
 
-    times = available_start_times(
-        treatment=world.follow_up,
-        practitioner=world.maya,
-        start=world.day,
-        days=1,
-        now=at(world.day, 0),
-    )
+    times = offered(world)
 
     # 30 minutes from 09:30 ends exactly at 10:00; 09:45 would run past it.
     assert local_times(times, world.day) == [
@@ -57,13 +63,7 @@ def test_a_slot_starting_off_the_grid_offers_times_from_the_next_quarter_hour(wo
         practitioner=world.maya, starts_at=at(world.day, 9, 5), ends_at=at(world.day, 10)
     )
 
-    times = available_start_times(
-        treatment=world.follow_up,
-        practitioner=world.maya,
-        start=world.day,
-        days=1,
-        now=at(world.day, 0),
-    )
+    times = offered(world)
 
     assert local_times(times, world.day) == [at(world.day, 9, 15), at(world.day, 9, 30)]
 
@@ -78,13 +78,7 @@ def test_a_time_is_offered_again_right_after_the_buffer_of_the_booking_before(wo
         now=at(world.day, 0) - timedelta(days=1),
     )
 
-    times = available_start_times(
-        treatment=world.follow_up,
-        practitioner=world.maya,
-        start=world.day,
-        days=1,
-        now=at(world.day, 0),
-    )
+    times = offered(world)
 
     assert local_times(times, world.day)[:2] == [at(world.day, 9, 45), at(world.day, 10)]
 
@@ -94,20 +88,8 @@ def test_the_days_window_ends_at_midnight_of_the_last_day(world):
     next_day = world.day + timedelta(days=1)
     world.slot(world.maya, 9, 10, day=next_day)
 
-    one_day = available_start_times(
-        treatment=world.follow_up,
-        practitioner=world.maya,
-        start=world.day,
-        days=1,
-        now=at(world.day, 0),
-    )
-    two_days = available_start_times(
-        treatment=world.follow_up,
-        practitioner=world.maya,
-        start=world.day,
-        days=2,
-        now=at(world.day, 0),
-    )
+    one_day = offered(world)
+    two_days = offered(world, days=2)
 
     assert list(one_day) == [world.day]
     assert list(two_days) == [world.day, next_day]
@@ -131,16 +113,8 @@ def test_an_inactive_treatment_offers_no_times(world):
 def test_a_practitioner_who_does_not_offer_the_treatment_has_no_times(world):
     world.slot(world.tom, 9, 10)
 
-    assert (
-        available_start_times(
-            treatment=world.massage,  # Tom does not offer massage
-            practitioner=world.tom,
-            start=world.day,
-            days=1,
-            now=at(world.day, 0),
-        )
-        == {}
-    )
+    # Tom does not offer massage.
+    assert offered(world, treatment=world.massage, practitioner=world.tom) == {}
     assert practitioners_offering(treatment=world.massage) == [world.maya]
 
 
@@ -186,31 +160,15 @@ def test_nearest_times_look_at_the_days_around_the_taken_one(world):
 
 
 def test_a_time_is_free_the_moment_the_booking_before_it_is_over(world):
-    from booking.models import AppointmentRequest
-
     world.slot(world.maya, 9, 12)
-    start = at(world.day, 9)
-    AppointmentRequest.objects.create(
-        reference="EDGE-1",
-        manage_token="edge-token",
+    make_appointment(
+        starts_at=at(world.day, 9),
         treatment=world.dry_needling,
         practitioner=world.maya,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=45),
         occupied_until=at(world.day, 10),  # held exactly until 10:00, on the grid
-        patient_name="Before",
-        email="b@example.com",
-        phone="0123456789",
-        privacy_notice_version="x",
     )
 
-    times = available_start_times(
-        treatment=world.follow_up,
-        practitioner=world.maya,
-        start=world.day,
-        days=1,
-        now=at(world.day, 0),
-    )
+    times = offered(world)
 
     assert local_times(times, world.day)[0] == at(world.day, 10)
 
@@ -219,12 +177,6 @@ def test_times_after_midnight_belong_to_the_next_days_window(world):
     next_day = world.day + timedelta(days=1)
     world.slot(world.maya, 0, 1, day=next_day)
 
-    one_day = available_start_times(
-        treatment=world.follow_up,
-        practitioner=world.maya,
-        start=world.day,
-        days=1,
-        now=at(world.day, 0) - timedelta(days=1),
-    )
+    one_day = offered(world, now=at(world.day, 0) - timedelta(days=1))
 
     assert one_day == {}

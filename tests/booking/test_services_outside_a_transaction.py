@@ -26,19 +26,15 @@ def test_locking_services_work_with_no_transaction_around_them(clinic):
     world = make_world()
     slot = world.slot(world.maya, 9, 13)
     now = at(world.day, 8) - timedelta(days=3)
-    first = appointment_book(
-        treatment=world.dry_needling,
-        practitioner=world.maya,
-        starts_at=at(world.day, 9),
-        patient=patient(),
-        now=now,
-    )
-    second = appointment_book(
-        treatment=world.dry_needling,
-        practitioner=world.maya,
-        starts_at=at(world.day, 11),
-        patient=patient(),
-        now=now,
+    first, second = (
+        appointment_book(
+            treatment=world.dry_needling,
+            practitioner=world.maya,
+            starts_at=at(world.day, hour),
+            patient=patient(),
+            now=now,
+        )
+        for hour in (9, 11)
     )
 
     moved = appointment_reschedule(appointment_id=first.pk, starts_at=at(world.day, 10), now=now)
