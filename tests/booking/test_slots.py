@@ -352,3 +352,25 @@ def test_changed_night_hours_replace_the_free_slot_from_the_first_hour_of_the_da
 
     slot = TimeSlot.objects.get()
     assert (slot.starts_at, slot.ends_at) == (utc(SPRING, 0), utc(SPRING, 0, 45))
+
+
+def test_free_slot_right_after_a_booked_one_still_follows_schedule_changes(world):
+    week(world.maya, 0, (9, 13))
+    slots_generate(start=MONDAY, days=1, now=NOW)
+    appointment_book(  # 45 minutes: ends exactly at 13:00, where the next slot will start
+        treatment=world.dry_needling,
+        practitioner=world.maya,
+        starts_at=at(MONDAY, 12, 15),
+        patient=patient(),
+        now=NOW,
+    )
+    WeeklyAvailability.objects.filter(practitioner=world.maya).update(ends_at=time(17))
+    slots_generate(start=MONDAY, days=1, now=NOW)
+    WeeklyAvailability.objects.filter(practitioner=world.maya).update(ends_at=time(16))
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 13)),
+        (at(MONDAY, 13), at(MONDAY, 16)),
+    ]
