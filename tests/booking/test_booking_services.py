@@ -434,3 +434,25 @@ def test_link_stops_working_the_moment_the_appointment_ends(world, now, morning)
 
     with pytest.raises(LinkExpiredError):
         appointment_cancel_by_patient(token=appointment.manage_token, now=appointment.ends_at)
+
+
+def test_history_says_whether_the_booking_came_online_or_from_staff(world, now, morning):
+    online = book(world, now, 9)
+    by_staff = book(world, now, 11, source=AppointmentRequest.Source.STAFF)
+
+    assert online.status_changes.get().note == "Booked online"
+    assert by_staff.status_changes.get().note == "Booked by staff"
+
+
+def test_cancel_with_a_nul_byte_in_the_token_is_an_invalid_link(world, now, morning):
+    appointment = book(world, now, 9)
+
+    with pytest.raises(LinkExpiredError, match="not valid"):
+        appointment_cancel_by_patient(token=appointment.manage_token + "\x00", now=now)
+
+
+def test_manual_slot_of_no_length_is_refused_with_a_message(world):
+    with pytest.raises(BookingError, match="must end after it starts"):
+        slot_add_manual(
+            practitioner=world.maya, starts_at=at(world.day, 9), ends_at=at(world.day, 9)
+        )

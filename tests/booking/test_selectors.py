@@ -180,3 +180,49 @@ def test_times_after_midnight_belong_to_the_next_days_window(world):
     one_day = offered(world, now=at(world.day, 0) - timedelta(days=1))
 
     assert one_day == {}
+
+
+def test_a_slot_running_past_midnight_offers_only_this_days_starts(world):
+    from booking.models import TimeSlot
+
+    TimeSlot.objects.create(
+        practitioner=world.maya,
+        starts_at=at(world.day, 23, 30),
+        ends_at=at(world.day + timedelta(days=1), 0, 45),
+    )
+
+    times = offered(world, now=at(world.day, 0) - timedelta(days=1))
+
+    assert list(times) == [world.day]
+    assert local_times(times, world.day) == [at(world.day, 23, 30), at(world.day, 23, 45)]
+
+
+def test_a_booking_just_before_midnight_keeps_the_time_before_it_from_being_offered(world):
+    from booking.models import TimeSlot
+
+    TimeSlot.objects.create(
+        practitioner=world.maya,
+        starts_at=at(world.day, 23),
+        ends_at=at(world.day + timedelta(days=1), 0),
+    )
+    make_appointment(
+        starts_at=at(world.day, 23, 45), treatment=world.follow_up, practitioner=world.maya
+    )
+
+    times = offered(world)
+
+    # 23:15 (+30 minutes +5 buffer) would run into the booking at 23:45.
+    assert local_times(times, world.day) == [at(world.day, 23)]
+
+
+def test_nearest_times_list_six_by_default(world):
+    world.slot(world.maya, 9, 13)
+
+    nearest = nearest_start_times(
+        treatment=world.follow_up,
+        practitioner=world.maya,
+        around=at(world.day, 11),
+        now=at(world.day, 0) - timedelta(days=1),
+    )
+
+    assert len(nearest) == 6

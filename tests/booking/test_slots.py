@@ -374,3 +374,47 @@ def test_free_slot_right_after_a_booked_one_still_follows_schedule_changes(world
         (at(MONDAY, 9), at(MONDAY, 13)),
         (at(MONDAY, 13), at(MONDAY, 16)),
     ]
+
+
+def test_two_breaks_in_one_day_leave_three_slots(world):
+    week(world.maya, 0, (9, 17))
+    for start, end in [(10, 11), (14, 15)]:
+        AvailabilityException.objects.create(
+            practitioner=world.maya,
+            date=MONDAY,
+            kind="time_off",
+            starts_at=time(start),
+            ends_at=time(end),
+        )
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 10)),
+        (at(MONDAY, 11), at(MONDAY, 14)),
+        (at(MONDAY, 15), at(MONDAY, 17)),
+    ]
+
+
+def test_a_closure_of_several_days_closes_every_one_of_them(world):
+    for weekday in range(5):
+        week(world.maya, weekday, (9, 13))
+    ClinicClosure.objects.create(
+        name="Training", starts_on=MONDAY, ends_on=MONDAY + timedelta(days=3)
+    )
+
+    slots_generate(start=MONDAY, days=5, now=NOW)
+
+    friday = MONDAY + timedelta(days=4)
+    assert local_slots(world.maya) == [(at(friday, 9), at(friday, 13))]
+
+
+def test_generating_one_day_leaves_the_next_days_night_slots_alone(world):
+    # Sunday 28 March's hours start at midnight; generating Saturday only must keep them.
+    sunday_hours(world.maya, time(0), time(0, 45))
+    slots_generate(start=SPRING, days=1, now=NOW)
+
+    slots_generate(start=SPRING - timedelta(days=1), days=1, now=NOW)
+
+    slot = TimeSlot.objects.get()
+    assert (slot.starts_at, slot.ends_at) == (utc(SPRING, 0), utc(SPRING, 0, 45))
