@@ -106,16 +106,21 @@ def _csp_violations_fail_browser_tests(request, monkeypatch):
     monkeypatch.setattr(browser, "new_page", new_page)
     yield
     # Messages that arrived while the pages closed; earlier ones failed the test itself.
-    if len(violations) > request.node.stash.get(CSP_REPORTED, 0):
+    reported = request.node.stash.get(CSP_REPORTED, 0)
+    if reported >= 0 and len(violations) > reported:
         pytest.fail(_csp_report(violations))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    result = yield
     violations = item.stash.get(CSP_VIOLATIONS, [])
+    try:
+        result = yield
+    except BaseException:
+        item.stash[CSP_REPORTED] = -1  # the test failed already; one failure is enough
+        raise
+    item.stash[CSP_REPORTED] = len(violations)
     if violations:
-        item.stash[CSP_REPORTED] = len(violations)
         pytest.fail(_csp_report(violations))
     return result
 
