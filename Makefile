@@ -41,8 +41,10 @@ uv:
 install: uv
 	@$(UV) sync --frozen --no-dev --inexact --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
+# --inexact keeps what `make mutate` adds (cosmic-ray), so `make test` beside a
+# mutation run does not pull its tools away.
 install-dev: uv
-	@$(UV) sync --frozen --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	@$(UV) sync --frozen --quiet --inexact --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
 $(SECRET_FILE):
 	@mkdir -p $(dir $@)
