@@ -456,3 +456,61 @@ def test_manual_slot_of_no_length_is_refused_with_a_message(world):
         slot_add_manual(
             practitioner=world.maya, starts_at=at(world.day, 9), ends_at=at(world.day, 9)
         )
+
+
+def test_status_changes_queue_the_patients_email_unless_told_not_to(world, now, morning):
+    confirmed, quiet, completed = book(world, now, 9), book(world, now, 10), book(world, now, 11)
+    Notification.objects.all().delete()
+
+    appointment_change_status(
+        appointment_id=confirmed.pk, to_status=AppointmentStatus.CONFIRMED, now=now
+    )
+    appointment_change_status(
+        appointment_id=quiet.pk, to_status=AppointmentStatus.CONFIRMED, now=now, notify=False
+    )
+    appointment_change_status(
+        appointment_id=completed.pk, to_status=AppointmentStatus.CONFIRMED, now=now, notify=False
+    )
+    appointment_change_status(
+        appointment_id=completed.pk, to_status=AppointmentStatus.COMPLETED, now=now
+    )
+
+    assert list(Notification.objects.values_list("appointment_id", "kind")) == [
+        (confirmed.pk, NotificationKind.CONFIRMED)
+    ]
+
+
+def test_a_long_history_note_is_cut_to_five_hundred_characters(world, now, morning):
+    appointment = book(world, now, 9)
+
+    appointment_change_status(
+        appointment_id=appointment.pk,
+        to_status=AppointmentStatus.DECLINED,
+        now=now,
+        note="x" * 600,
+    )
+
+    assert len(appointment.status_changes.latest("pk").note) == 500
+
+
+def test_a_time_exactly_at_the_minimum_notice_may_be_booked(world, morning):
+    clinic_notice = timedelta(hours=2)  # the demo clinic's minimum notice
+    appointment = book(world, at(world.day, 10) - clinic_notice, 10)
+
+    assert appointment.starts_at == at(world.day, 10)
+
+
+def test_a_time_exactly_at_the_end_of_the_horizon_is_refused(world, clinic):
+    world.slot(world.maya, 0, 2)
+    now = at(world.day, 12) - timedelta(days=clinic.booking_horizon_days + 1)
+
+    with pytest.raises(BookingError, match="further ahead"):
+        book(world, now, 0)
+
+
+def test_an_inactive_practitioner_cannot_be_booked(world, now, morning):
+    world.maya.is_active = False
+    world.maya.save()
+
+    with pytest.raises(BookingError, match="cannot be booked online"):
+        book(world, now, 9)

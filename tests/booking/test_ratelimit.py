@@ -33,7 +33,7 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(settings):
 
 
 def test_behind_a_proxy_the_address_it_saw_last_counts(behind_proxy):
-    request = request_from("10.0.0.2", forwarded="198.51.100.1, 192.0.2.44 ,")
+    request = request_from("10.0.0.2", forwarded="198.51.100.1, 203.0.113.9, 192.0.2.44 ,")
     assert client_ip(request) == "192.0.2.44"
 
 

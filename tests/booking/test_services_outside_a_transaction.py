@@ -15,6 +15,7 @@ from booking.services import (
     appointment_cancel_by_patient,
     appointment_change_status,
     appointment_reschedule,
+    appointments_anonymise,
     slot_set_blocked,
 )
 from tests.booking.booking_world import at, make_world, patient
@@ -43,8 +44,11 @@ def test_locking_services_work_with_no_transaction_around_them(clinic):
     )
     cancelled = appointment_cancel_by_patient(token=second.manage_token, now=now)
     blocked = slot_set_blocked(slot_id=slot.pk, blocked=True)
+    after_the_day = at(world.day, 23)
+    anonymised = appointments_anonymise(ended_before=after_the_day, now=after_the_day)
 
     assert moved.starts_at == at(world.day, 10)
     assert confirmed.status == AppointmentStatus.CONFIRMED
     assert cancelled.status == AppointmentStatus.CANCELLED_BY_PATIENT
     assert blocked.is_blocked
+    assert anonymised == 2

@@ -418,3 +418,78 @@ def test_generating_one_day_leaves_the_next_days_night_slots_alone(world):
 
     slot = TimeSlot.objects.get()
     assert (slot.starts_at, slot.ends_at) == (utc(SPRING, 0), utc(SPRING, 0, 45))
+
+
+def test_touching_hours_join_into_one_slot(world):
+    week(world.maya, 0, (9, 10), (11, 12), (12, 13))
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 10)),
+        (at(MONDAY, 11), at(MONDAY, 13)),
+    ]
+
+
+def test_extra_hours_listed_before_time_off_do_not_hide_it(world):
+    week(world.maya, 0, (9, 13))
+    AvailabilityException.objects.create(
+        practitioner=world.maya, date=MONDAY, kind="extra", starts_at=time(7), ends_at=time(9)
+    )
+    AvailabilityException.objects.create(
+        practitioner=world.maya, date=MONDAY, kind="time_off", starts_at=time(10), ends_at=time(11)
+    )
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 7), at(MONDAY, 10)),
+        (at(MONDAY, 11), at(MONDAY, 13)),
+    ]
+
+
+def test_blocked_slot_stays_when_the_hours_change(world):
+    week(world.maya, 0, (9, 13))
+    slots_generate(start=MONDAY, days=1, now=NOW)
+    slot_set_blocked(slot_id=TimeSlot.objects.get().pk, blocked=True)
+    WeeklyAvailability.objects.filter(practitioner=world.maya).update(
+        starts_at=time(14), ends_at=time(17)
+    )
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert TimeSlot.objects.get(is_blocked=True).starts_at == at(MONDAY, 9)
+
+
+def test_slots_that_already_began_are_kept_when_the_hours_change(world):
+    week(world.maya, 0, (9, 13))
+    slots_generate(start=MONDAY, days=1, now=NOW)
+    WeeklyAvailability.objects.filter(practitioner=world.maya).update(starts_at=time(10))
+
+    slots_generate(start=MONDAY, days=1, now=at(MONDAY, 9, 30))
+
+    assert local_slots(world.maya) == [(at(MONDAY, 9), at(MONDAY, 13))]
+
+
+def test_generating_one_day_leaves_the_next_days_slots_alone(world):
+    week(world.maya, 0, (9, 13))
+    week(world.maya, 1, (9, 13))
+    slots_generate(start=MONDAY, days=2, now=NOW)
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    tuesday = MONDAY + timedelta(days=1)
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 13)),
+        (at(tuesday, 9), at(tuesday, 13)),
+    ]
+
+
+def test_a_quarter_of_an_hour_is_long_enough_for_a_slot(world):
+    WeeklyAvailability.objects.create(
+        practitioner=world.maya, weekday=0, starts_at=time(9), ends_at=time(9, 15)
+    )
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == [(at(MONDAY, 9), at(MONDAY, 9, 15))]
