@@ -493,3 +493,13 @@ def test_a_quarter_of_an_hour_is_long_enough_for_a_slot(world):
     slots_generate(start=MONDAY, days=1, now=NOW)
 
     assert local_slots(world.maya) == [(at(MONDAY, 9), at(MONDAY, 9, 15))]
+
+
+def test_less_than_a_quarter_of_an_hour_makes_no_slot(world):
+    WeeklyAvailability.objects.create(
+        practitioner=world.maya, weekday=0, starts_at=time(9), ends_at=time(9, 10)
+    )
+
+    slots_generate(start=MONDAY, days=1, now=NOW)
+
+    assert local_slots(world.maya) == []
