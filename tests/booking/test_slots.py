@@ -506,8 +506,11 @@ def test_less_than_a_quarter_of_an_hour_makes_no_slot(world):
 
 
 def test_hours_inside_other_hours_change_nothing(world):
-    week(world.maya, 0, (9, 13), (10, 11))
+    week(world.maya, 0, (9, 10), (11, 14), (12, 13))
 
     slots_generate(start=MONDAY, days=1, now=NOW)
 
-    assert local_slots(world.maya) == [(at(MONDAY, 9), at(MONDAY, 13))]
+    assert local_slots(world.maya) == [
+        (at(MONDAY, 9), at(MONDAY, 10)),
+        (at(MONDAY, 11), at(MONDAY, 14)),
+    ]
