@@ -22,7 +22,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test lint format deploy-check bench backup restore install install-dev chromium postgres
+.PHONY: help run dev test lint format deploy-check bench backup restore mutate install install-dev chromium postgres
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench         pages vs static files of the same size, then a mixed load (locust)"
 	@echo "make backup        a compressed, dated pg_dump of DATABASE_URL in backups/"
 	@echo "make restore FILE=backups/....dump   rebuild an empty DATABASE_URL from a backup"
+	@echo "make mutate        mutation testing of the booking rules (slow; docs/testing.md)"
 
 # --- installing ------------------------------------------------------------
 
@@ -42,8 +43,10 @@ uv:
 install: uv
 	@$(UV) sync --frozen --no-dev --inexact --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
+# --inexact keeps what `make mutate` adds (cosmic-ray), so `make test` beside a
+# mutation run does not pull its tools away.
 install-dev: uv
-	@$(UV) sync --frozen --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	@$(UV) sync --frozen --quiet --inexact --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
 $(SECRET_FILE):
 	@mkdir -p $(dir $@)
@@ -129,6 +132,12 @@ DEPLOY_ENV = DEBUG=false HTTPS=true BEHIND_PROXY=true ALLOWED_HOSTS=clinic.examp
 deploy-check: install postgres
 	@$(DEPLOY_ENV) $(MANAGE) ensure_database
 	@$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+# Mutation testing of booking/services.py, selectors.py and ratelimit.py with the
+# booking unit tests, in a copy under .mutate/ (about half an hour; not in CI).
+mutate: install-dev postgres
+	@$(UV) sync --frozen --quiet --inexact --group mutate --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	$(BIN)/python scripts/mutate.py $(ARGS)
 
 # --- backups -------------------------------------------------------------------
 

@@ -15,11 +15,11 @@ messages, CSP, URL resolving and axes run:
 
 It stores only 200 responses of views with a policy, with every header the
 inner middleware added (CSP, X-Frame-Options, ...), and never one that sets a
-cookie, showed messages or carries a CSP nonce. The key holds the page's
-address with only the query parameters the view reads, and its generation
-numbers, so a content edit (or, for the time picker, any booking) makes
-every stored copy stale at once. With the cache down, pages are rendered as
-if nothing were stored (clinic/cache.py).
+cookie or showed messages. The key holds the page's address with only the
+query parameters the view reads, and its generation numbers, so a content
+edit (or, for the time picker, any booking) makes every stored copy stale at
+once. With the cache down, pages are rendered as if nothing were stored
+(clinic/cache.py).
 """
 
 from django.core.cache import cache
@@ -70,7 +70,6 @@ class PublicPageCacheMiddleware:
             and not response.streaming
             and not response.cookies
             and not (messages is not None and messages.used)
-            and "nonce-" not in response.get("Content-Security-Policy", "")
         ):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
             cache.set(key, (headers, response.content), seconds)

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
@@ -17,11 +19,110 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BROWSER_FIXTURES = {"page", "context", "new_context", "browser"}
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM_PATH, "args": CHROMIUM_ARGS}
+
+
+def uses_browser(item) -> bool:
+    # A test parametrized with an argument called `page` is not a browser test.
+    parameters = getattr(getattr(item, "callspec", None), "params", {})
+    return any(
+        name in BROWSER_FIXTURES and name not in parameters
+        for name in getattr(item, "fixturenames", ())
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    # Playwright's event loop keeps running in the main thread from the first
+    # browser test to the end of the session, and Django's async-safety check
+    # sees it. Browser tests go last (in pytest-django's order otherwise), so
+    # every other test runs with the check fully on.
+    items.sort(key=uses_browser)
+
+
+@pytest.fixture(scope="session")
+def playwright(django_db_setup, playwright):
+    # The test database is made before Playwright's loop starts, and dropped
+    # after it stops, so neither step trips the async-safety check.
+    return playwright
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    # Only browser tests may use the ORM while Playwright's loop runs: from
+    # their first fixture to the database flush after them, and no other test.
+    if not uses_browser(item):
+        return (yield)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        return (yield)
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+CSP_VIOLATIONS = pytest.StashKey[list[str]]()
+CSP_REPORTED = pytest.StashKey[int]()
+
+
+def _csp_report(violations: list[str]) -> str:
+    return "The page broke the Content-Security-Policy:\n" + "\n".join(violations)
+
+
+@pytest.fixture(autouse=True)
+def _csp_violations_fail_browser_tests(request, monkeypatch):
+    """Any Content-Security-Policy violation in a page a browser test opens fails it."""
+    if not uses_browser(request.node):
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    violations = request.node.stash[CSP_VIOLATIONS] = []
+
+    def watch(page):
+        def on_console(message):
+            if "Content Security Policy" in message.text:
+                violations.append(f"{page.url}: {message.text}")
+
+        page.on("console", on_console)
+
+    def new_context(**kwargs):
+        context = browser_new_context(**kwargs)
+        context.on("page", watch)
+        return context
+
+    def new_page(**kwargs):
+        page = browser_new_page(**kwargs)
+        watch(page)
+        return page
+
+    # The same session browser serves every test: watch each context and page
+    # it opens during this test, whether through the `page` fixture or not.
+    browser_new_context, browser_new_page = browser.new_context, browser.new_page
+    monkeypatch.setattr(browser, "new_context", new_context)
+    monkeypatch.setattr(browser, "new_page", new_page)
+    yield
+    # Messages that arrived while the pages closed; earlier ones failed the test itself.
+    reported = request.node.stash.get(CSP_REPORTED, 0)
+    if reported >= 0 and len(violations) > reported:
+        pytest.fail(_csp_report(violations))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    violations = item.stash.get(CSP_VIOLATIONS, [])
+    try:
+        result = yield
+    except BaseException:
+        item.stash[CSP_REPORTED] = -1  # the test failed already; one failure is enough
+        raise
+    item.stash[CSP_REPORTED] = len(violations)
+    if violations:
+        pytest.fail(_csp_report(violations))
+    return result
 
 
 @pytest.fixture(autouse=True)

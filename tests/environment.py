@@ -7,6 +7,7 @@ os.environ.setdefault("DEBUG", "false")
 # The live server serves from the source folders, which have no hashed names.
 os.environ.setdefault("HASHED_STATIC_FILES", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
-# Playwright's sync API runs an event loop in the test thread; the ORM is
-# still used synchronously there.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Only browser tests may use the ORM while Playwright's event loop runs; a hook
+# in tests/conftest.py allows it for them alone. A value left in the shell
+# would hide async-safety errors in every other test, so it goes.
+os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from articles.models import Article, Status
 
-from .conftest import make_article, make_service
+from .conftest import make_article, make_condition, make_service, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +30,35 @@ def _article_form_data(**overrides):
 
 
 def test_admin_lists_filter_by_status_topic_and_overdue_review(admin_client, clinic):
+    today = timezone.localdate()
+    knees = make_topic(name="Knees")
+    make_article(
+        title="Draft about pain",
+        status=Status.DRAFT,
+        published_at=None,
+        last_reviewed=today - timedelta(days=30),
+    )
+    make_article(title="Stale shoulder", last_reviewed=today - timedelta(days=400), topics=[knees])
+    make_article(title="Fresh knee", last_reviewed=today - timedelta(days=10), topics=[knees])
+    make_article(title="Never reviewed", last_reviewed=None)
     url = reverse("admin:articles_article_changelist")
-    for query in ["", "?status__exact=draft", "?review=overdue", "?review=current", "?q=pain"]:
-        assert admin_client.get(url + query).status_code == 200
+
+    def rows(query: str) -> set[str]:
+        response = admin_client.get(url + query)
+        assert response.status_code == 200
+        titles = {article.title for article in response.context["cl"].result_list}
+        body = response.content.decode()
+        assert all(f">{title}</a>" in body for title in titles)  # rendered as rows
+        return titles
+
+    everything = {"Draft about pain", "Stale shoulder", "Fresh knee", "Never reviewed"}
+    assert rows("") == everything
+    assert rows("?status__exact=draft") == {"Draft about pain"}
+    assert rows("?status__exact=published") == everything - {"Draft about pain"}
+    assert rows("?review=overdue") == {"Stale shoulder", "Never reviewed"}
+    assert rows("?review=current") == {"Draft about pain", "Fresh knee"}
+    assert rows(f"?topics__id__exact={knees.pk}") == {"Stale shoulder", "Fresh knee"}
+    assert rows("?q=pain") == {"Draft about pain"}
 
 
 def test_overdue_review_filter_lists_only_stale_articles(admin_client, clinic):
@@ -74,10 +100,29 @@ def test_staff_preview_shows_a_draft_with_the_public_template(admin_client, clie
     assert client.get(url).status_code == 302  # the public is sent to log in
 
 
-def test_preview_works_for_service_and_condition_pages(admin_client, clinic):
+@pytest.mark.parametrize(
+    ("kind", "make", "template"),
+    [
+        ("service", make_service, "articles/service_detail.html"),
+        ("condition", make_condition, "articles/condition_detail.html"),
+    ],
+)
+def test_preview_works_for_service_and_condition_pages(admin_client, clinic, kind, make, template):
+    draft = make(title=f"Unreleased {kind} page", status=Status.DRAFT, published_at=None)
+    url = reverse("articles:preview", kwargs={"kind": kind, "slug": draft.slug})
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    assert template in [t.name for t in response.templates]
+    body = response.content.decode()
+    assert f'<h1 id="{kind}-title">Unreleased {kind} page</h1>' in body
+    assert "Staff preview" in body
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_preview_of_an_unknown_kind_of_page_is_not_found(admin_client, clinic):
     service = make_service(status=Status.DRAFT, published_at=None)
-    url = reverse("articles:preview", kwargs={"kind": "service", "slug": service.slug})
-    assert admin_client.get(url).status_code == 200
     bad = reverse("articles:preview", kwargs={"kind": "nonsense", "slug": service.slug})
     assert admin_client.get(bad).status_code == 404
 

@@ -59,9 +59,23 @@ def test_punctuation_only_queries_return_an_ordinary_page(client, clinic, query)
 
 
 def test_tsquery_operators_in_words_are_treated_as_text(client, clinic):
-    make_article(title="Back pain")
+    # Read as tsquery syntax, "!pain" would rule the article out; as text it is one more word.
+    article = make_article(title="Back pain", body="Back pain that spreads to the hip.")
+    make_article(title="Knee", body="Nothing about the lower back.")
     response = client.get(reverse("articles:search"), {"q": "back & !pain | (hip"})
     assert response.status_code == 200
+    assert [result.url for result in response.context["results"]] == [article.get_absolute_url()]
+    body = response.content.decode()
+    assert 'value="back &amp; !pain | (hip"' in body
+    assert "back & !pain" not in body
+
+
+def test_markup_in_the_query_is_shown_as_text(client, clinic):
+    make_article(title="Neck")
+    response = client.get(reverse("articles:search"), {"q": '<b onmouseover="x()">neck</b>'})
+    body = response.content.decode()
+    assert "&lt;b onmouseover=&quot;x()&quot;&gt;neck&lt;/b&gt;" in body
+    assert "<b onmouseover" not in body
 
 
 def test_empty_search_page_shows_the_form_without_results(client, clinic):

@@ -400,7 +400,8 @@ def test_rate_limit_per_email_stops_a_flood(client, world, settings):
     response = client.post(reverse("booking:confirm"), confirm_data(world, 11))
 
     assert response.status_code == 429
-    assert AppointmentRequest.objects.count() == 2
+    booked = AppointmentRequest.objects.values_list("starts_at", flat=True)
+    assert sorted(booked) == [at(world.day, 9), at(world.day, 10)]  # nothing at 11
 
 
 def test_rate_limit_per_ip_stops_a_flood(client, world, settings):
@@ -412,6 +413,8 @@ def test_rate_limit_per_ip_stops_a_flood(client, world, settings):
     )
 
     assert response.status_code == 429
+    assert b"so this one was not sent" in response.content
+    assert list(AppointmentRequest.objects.values_list("email", flat=True)) == ["a@example.com"]
 
 
 def test_confirmation_wording_is_the_same_whoever_the_email_belongs_to(client, world):

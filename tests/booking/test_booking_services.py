@@ -1,5 +1,6 @@
 import hashlib
-from datetime import timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -13,14 +14,18 @@ from booking.models import (
     Notification,
     NotificationKind,
 )
+from booking.screening import SCREENING_KEYS
 from booking.services import (
     appointment_book,
     appointment_cancel_by_patient,
+    appointment_change_status,
     appointment_reschedule,
+    appointments_anonymise,
+    booking_window,
     slot_add_manual,
     slot_set_blocked,
 )
-from tests.booking.booking_world import at, make_world, patient
+from tests.booking.booking_world import LONDON, at, make_world, patient
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +301,221 @@ def test_manual_slot_makes_extra_time_bookable(world, now):
     slot_add_manual(practitioner=world.maya, starts_at=at(world.day, 18), ends_at=at(world.day, 20))
 
     assert book(world, now, 18).starts_at == at(world.day, 18)
+
+
+# --- Details the mutation run (make mutate) showed no test pinned down ----------
+
+
+def test_reference_is_two_groups_of_four_characters_that_cannot_be_confused(world, now, morning):
+    reference = book(world, now, 10).reference
+
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", reference)
+
+
+def test_screening_answers_are_kept_for_needle_treatments_only(world, now, morning):
+    answers = {**dict.fromkeys(SCREENING_KEYS, False), "bleeding": True}
+    needling = book(world, now, 9, patient=patient(screening=answers))
+    follow_up = book(world, now, 11, treatment=world.follow_up, patient=patient(screening=answers))
+
+    assert needling.screening == answers
+    assert follow_up.screening == {}
+
+
+def test_booking_window_runs_from_the_notice_to_midnight_after_the_horizons_last_day(world, clinic):
+    now = datetime(2027, 7, 1, 22, 30, tzinfo=UTC)  # 23:30 in London
+
+    earliest, latest = booking_window(now=now)
+
+    assert earliest == now + timedelta(hours=clinic.min_notice_hours)
+    last_day = date(2027, 7, 1) + timedelta(days=clinic.booking_horizon_days)
+    assert latest == datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=LONDON)
+
+
+def test_declining_keeps_the_reason_and_confirming_leaves_no_decline_reason(world, now, morning):
+    declined = book(world, now, 9)
+    confirmed = book(world, now, 11)
+
+    appointment_change_status(
+        appointment_id=declined.pk, to_status=AppointmentStatus.DECLINED, now=now, note="Away"
+    )
+    appointment_change_status(
+        appointment_id=confirmed.pk, to_status=AppointmentStatus.CONFIRMED, now=now, note="Fine"
+    )
+
+    declined.refresh_from_db()
+    confirmed.refresh_from_db()
+    assert declined.decline_reason == "Away"
+    assert confirmed.decline_reason == ""
+
+
+def test_anonymising_erases_the_patient_of_appointments_ended_before_the_cutoff(
+    world, now, morning
+):
+    old = book(world, now, 9)
+    later = book(world, now, 11)
+    cutoff = old.ends_at + timedelta(minutes=1)
+
+    assert appointments_anonymise(ended_before=cutoff, now=cutoff) == 1
+
+    old.refresh_from_db()
+    later.refresh_from_db()
+    assert (old.patient_name, old.email, old.anonymised_at) == (
+        "Anonymised",
+        "anonymised@invalid.example",
+        cutoff,
+    )
+    assert later.patient_name == "Sam Patel"
+    assert later.anonymised_at is None
+
+
+def test_anonymising_may_reach_up_to_now_but_not_beyond(world, now):
+    assert appointments_anonymise(ended_before=now, now=now) == 0
+    with pytest.raises(BookingError, match="in the past"):
+        appointments_anonymise(ended_before=now + timedelta(seconds=1), now=now)
+
+
+def test_status_change_history_names_the_staff_member_who_made_it(world, now, morning):
+    from django.contrib.auth.models import AnonymousUser, User
+
+    desk = User.objects.create(username="desk", is_staff=True)
+    by_staff, by_nobody = book(world, now, 9), book(world, now, 11)
+
+    appointment_change_status(
+        appointment_id=by_staff.pk, to_status=AppointmentStatus.CONFIRMED, now=now, by=desk
+    )
+    appointment_change_status(
+        appointment_id=by_nobody.pk,
+        to_status=AppointmentStatus.CONFIRMED,
+        now=now,
+        by=AnonymousUser(),
+    )
+
+    def last_change(appointment):
+        return appointment.status_changes.latest("changed_at", "pk")
+
+    assert last_change(by_staff).changed_by == desk
+    assert last_change(by_nobody).changed_by is None
+
+
+def test_patient_cannot_move_an_appointment_inside_the_late_change_window(world, morning):
+    appointment = book(world, at(world.day, 8) - timedelta(days=2), 9)
+
+    with pytest.raises(CancellationWindowError):
+        appointment_reschedule(
+            appointment_id=appointment.pk, starts_at=at(world.day, 11), now=at(world.day, 7)
+        )
+
+
+def test_staff_may_move_an_appointment_inside_the_late_change_window(world, morning):
+    appointment = book(world, at(world.day, 8) - timedelta(days=2), 9)
+
+    moved = appointment_reschedule(
+        appointment_id=appointment.pk,
+        starts_at=at(world.day, 11),
+        now=at(world.day, 7),
+        enforce_policy=False,
+    )
+
+    assert moved.starts_at == at(world.day, 11)
+
+
+def test_staff_cannot_move_a_cancelled_appointment(world, now, morning):
+    appointment = book(world, now, 9)
+    appointment_change_status(
+        appointment_id=appointment.pk, to_status=AppointmentStatus.CANCELLED_BY_CLINIC, now=now
+    )
+
+    with pytest.raises(BookingError, match="cancelled"):
+        appointment_reschedule(
+            appointment_id=appointment.pk,
+            starts_at=at(world.day, 11),
+            now=now,
+            enforce_policy=False,
+        )
+
+
+def test_link_stops_working_the_moment_the_appointment_ends(world, now, morning):
+    appointment = book(world, now, 9)
+
+    with pytest.raises(LinkExpiredError):
+        appointment_cancel_by_patient(appointment_id=appointment.pk, now=appointment.ends_at)
+
+
+def test_history_says_whether_the_booking_came_online_or_from_staff(world, now, morning):
+    online = book(world, now, 9)
+    by_staff = book(world, now, 11, source=AppointmentRequest.Source.STAFF)
+
+    assert online.status_changes.get().note == "Booked online"
+    assert by_staff.status_changes.get().note == "Booked by staff"
+
+
+def test_cancel_of_an_appointment_that_does_not_exist_is_an_invalid_link(world, now, morning):
+    with pytest.raises(LinkExpiredError, match="not valid"):
+        appointment_cancel_by_patient(appointment_id=987654321, now=now)
+
+
+def test_manual_slot_of_no_length_is_refused_with_a_message(world):
+    with pytest.raises(BookingError, match="must end after it starts"):
+        slot_add_manual(
+            practitioner=world.maya, starts_at=at(world.day, 9), ends_at=at(world.day, 9)
+        )
+
+
+def test_status_changes_queue_the_patients_email_unless_told_not_to(world, now, morning):
+    confirmed, quiet, completed = book(world, now, 9), book(world, now, 10), book(world, now, 11)
+    Notification.objects.all().delete()
+
+    appointment_change_status(
+        appointment_id=confirmed.pk, to_status=AppointmentStatus.CONFIRMED, now=now
+    )
+    appointment_change_status(
+        appointment_id=quiet.pk, to_status=AppointmentStatus.CONFIRMED, now=now, notify=False
+    )
+    appointment_change_status(
+        appointment_id=completed.pk, to_status=AppointmentStatus.CONFIRMED, now=now, notify=False
+    )
+    appointment_change_status(
+        appointment_id=completed.pk,
+        to_status=AppointmentStatus.COMPLETED,
+        now=completed.ends_at,  # completed once it has happened
+    )
+
+    assert list(Notification.objects.values_list("appointment_id", "kind")) == [
+        (confirmed.pk, NotificationKind.CONFIRMED)
+    ]
+
+
+def test_a_long_history_note_is_cut_to_five_hundred_characters(world, now, morning):
+    appointment = book(world, now, 9)
+
+    appointment_change_status(
+        appointment_id=appointment.pk,
+        to_status=AppointmentStatus.DECLINED,
+        now=now,
+        note="x" * 600,
+    )
+
+    assert len(appointment.status_changes.latest("pk").note) == 500
+
+
+def test_a_time_exactly_at_the_minimum_notice_may_be_booked(world, morning):
+    clinic_notice = timedelta(hours=2)  # the demo clinic's minimum notice
+    appointment = book(world, at(world.day, 10) - clinic_notice, 10)
+
+    assert appointment.starts_at == at(world.day, 10)
+
+
+def test_a_time_exactly_at_the_end_of_the_horizon_is_refused(world, clinic):
+    world.slot(world.maya, 0, 2)
+    now = at(world.day, 12) - timedelta(days=clinic.booking_horizon_days + 1)
+
+    with pytest.raises(BookingError, match="further ahead"):
+        book(world, now, 0)
+
+
+def test_an_inactive_practitioner_cannot_be_booked(world, now, morning):
+    world.maya.is_active = False
+    world.maya.save()
+
+    with pytest.raises(BookingError, match="cannot be booked online"):
+        book(world, now, 9)

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from booking.ics import appointment_ics
-from booking.models import AppointmentStatus, NotificationKind
+from booking.links import manage_token
+from booking.models import AppointmentRequest, AppointmentStatus, NotificationKind
 from booking.notifications import queue_notification
 from booking.services import appointment_change_status
 
@@ -105,5 +106,56 @@ def test_sequence_grows_when_the_appointment_moves(appointment):
     assert after.decoded("DTSTART") == datetime(2027, 7, 2, 10, 0, tzinfo=UTC)
 
 
-def test_same_state_gives_the_same_file(appointment):
-    assert appointment_ics(appointment) == appointment_ics(appointment)
+def unfolded_lines(data: bytes) -> list[str]:
+    """The file's content lines, with long lines joined again (RFC 5545 folding)."""
+    return data.decode().replace("\r\n ", "").split("\r\n")
+
+
+def test_same_state_gives_the_same_file_with_its_own_stamps_not_the_clocks(appointment, settings):
+    # The record's timestamps are pinned a year away from the real clock: a
+    # stamp read from the clock, or anything else that changes between
+    # downloads, shows up as a difference from these exact lines.
+    settings.SITE_URL = "https://willowlane.example"
+    AppointmentRequest.objects.filter(pk=appointment.pk).update(
+        created_at=datetime(2027, 6, 20, 9, 15, 30, tzinfo=UTC),
+        updated_at=datetime(2027, 6, 21, 14, 0, 5, tzinfo=UTC),
+    )
+    appointment.refresh_from_db()
+    reference = appointment.reference
+    link = f"https://willowlane.example/book/manage/{manage_token(appointment)}/"
+
+    first = appointment_ics(appointment)
+    appointment.refresh_from_db()
+
+    assert appointment_ics(appointment) == first
+    assert unfolded_lines(first) == [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Clinic booking//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        "SUMMARY:Dry needling at Willow Lane Physiotherapy (requested)",
+        "DTSTART:20270701T083000Z",
+        "DTEND:20270701T091500Z",
+        "DTSTAMP:20270621T140005Z",
+        f"UID:{reference}@willowlane.example",
+        "SEQUENCE:0",
+        "CREATED:20270620T091530Z",
+        f"DESCRIPTION:Practitioner: Maya Okafor\\nReference: {reference}\\nView\\, move or"
+        f" cancel: {link}\\nQuestions: call 01632 960 418",
+        "LAST-MODIFIED:20270621T140005Z",
+        "LOCATION:Willow Lane Physiotherapy\\, 14 Willow Lane\\, Exampleton EX1 4WL",
+        'ORGANIZER;CN="Willow Lane Physiotherapy":mailto:hello@willowlane.example',
+        "STATUS:TENTATIVE",
+        "TRANSP:OPAQUE",
+        f"URL:{link}",
+        "BEGIN:VALARM",
+        "ACTION:DISPLAY",
+        "DESCRIPTION:Dry needling at Willow Lane Physiotherapy (requested)",
+        "TRIGGER:-PT2H",
+        "END:VALARM",
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]

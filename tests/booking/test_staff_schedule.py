@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, TimeSlot
 from tests.booking.staff_world import at, build_staff_world, staff_user
@@ -209,9 +210,33 @@ def test_day_view_navigation_links_to_previous_next_and_today(as_desk, world):
     assert f"{WEEK_URL}?date=2027-07-01" in body
 
 
-def test_day_view_with_a_malformed_date_shows_today_instead_of_failing(as_desk, world):
-    response = as_desk.get(DAY_URL, {"date": "2027-13-45"})
+@pytest.fixture
+def today_and_another_day(world):
+    """One booking today and one on the world's summer day, to tell the two apart."""
+    today = timezone.localdate()
+    world.appointment(world.maya, 10, day=today, status=S.CONFIRMED, patient_name="Tess Today")
+    world.appointment(world.tom, 11, status=S.CONFIRMED, patient_name="Sam Summer")
+    return today
+
+
+def assert_shows_today(response, today):
     assert response.status_code == 200
+    body = response.text
+    assert "Tess Today" in body
+    assert "Sam Summer" not in body
+    if response.context["view_name"] == "day":
+        assert response.context["day"] == today
+    else:
+        assert today in [row.day for row in response.context["rows"]]
+
+
+def test_day_view_with_a_malformed_date_shows_today_instead_of_failing(
+    as_desk, today_and_another_day
+):
+    response = as_desk.get(DAY_URL, {"date": "2027-13-45"})
+
+    assert_shows_today(response, today_and_another_day)
+    assert f"Schedule for {today_and_another_day:%A %-d %B %Y}" in response.text
 
 
 def test_week_view_lists_the_weeks_bookings_under_their_day(as_desk, world):
@@ -527,11 +552,10 @@ def test_practitioner_edits_their_weekly_hours_on_their_own_page(as_maya, world)
     assert world.maya.weekly_availability.get().ends_at.hour == 12
 
 
-@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "yesterday", ""])
-def test_schedule_with_an_unusable_date_shows_today(as_desk, world, value):
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "yesterday", "", "\x00" * 3])
+def test_schedule_with_an_unusable_date_shows_today(as_desk, today_and_another_day, value):
     for url in (DAY_URL, WEEK_URL):
-        response = as_desk.get(url, {"date": value})
-        assert response.status_code == 200
+        assert_shows_today(as_desk.get(url, {"date": value}), today_and_another_day)
 
 
 def test_phone_in_far_in_the_future_is_a_form_error_not_a_500(as_desk, world):

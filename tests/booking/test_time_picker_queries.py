@@ -237,3 +237,25 @@ def test_staff_declining_a_request_empties_the_time_picker_cache_on_commit(
         )
 
     assert availability_generation() > before
+
+
+def test_slot_generation_empties_the_time_picker_cache_only_when_slots_change(
+    world, django_capture_on_commit_callbacks
+):
+    from booking.models import WeeklyAvailability
+    from booking.services import slots_generate
+
+    WeeklyAvailability.objects.create(
+        practitioner=world.maya, weekday=world.day.weekday(), starts_at="09:00", ends_at="12:00"
+    )
+    now = timezone.now()
+    before = availability_generation()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        slots_generate(start=world.day, days=1, now=now)
+    changed = availability_generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        slots_generate(start=world.day, days=1, now=now)  # nothing new to make
+
+    assert changed > before
+    assert availability_generation() == changed

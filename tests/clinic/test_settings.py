@@ -1,10 +1,12 @@
 """Start-up configuration: bad environments stop with one clear sentence."""
 
+import json
 import os
 import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -56,11 +58,94 @@ def test_malformed_boolean_is_refused():
     assert "DEBUG must be true or false" in result.stderr
 
 
-def test_debug_defaults_to_off():
-    from django.conf import settings
+# --- Defaults: clinic/settings.py read in a fresh interpreter from a clean environment.
+# The test process itself runs with tests/environment.py's variables, so a
+# default can only be seen from outside it.
 
-    assert os.environ.get("DEBUG", "false") == "false"
-    assert settings.DEBUG is False
+DEFAULTS_SECRET = "s" * 50
+
+
+def settings_from(**env) -> dict:
+    """The module-level settings computed from `env` alone (plus PATH)."""
+    code = (
+        "import json, clinic.settings as s; "
+        "print(json.dumps({k: v for k, v in vars(s).items() if k.isupper()}, default=repr))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def defaults():
+    return settings_from(SECRET_KEY=DEFAULTS_SECRET)
+
+
+def test_debug_defaults_to_off(defaults):
+    assert defaults["DEBUG"] is False
+
+
+def test_debug_is_on_only_when_asked_for():
+    assert settings_from(SECRET_KEY=DEFAULTS_SECRET, DEBUG="true")["DEBUG"] is True
+
+
+def test_https_defaults_to_off_with_no_redirect_secure_cookies_or_hsts(defaults):
+    assert defaults["HTTPS"] is False
+    assert defaults["SECURE_SSL_REDIRECT"] is False
+    assert defaults["SESSION_COOKIE_SECURE"] is False
+    assert defaults["CSRF_COOKIE_SECURE"] is False
+    assert defaults["SECURE_HSTS_SECONDS"] == 0
+    assert defaults["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+    assert defaults["SECURE_HSTS_PRELOAD"] is False
+
+
+def test_https_turns_on_redirect_secure_cookies_and_a_year_of_hsts():
+    https = settings_from(SECRET_KEY=DEFAULTS_SECRET, HTTPS="true")
+    assert https["SECURE_SSL_REDIRECT"] is True
+    assert https["SESSION_COOKIE_SECURE"] is True
+    assert https["CSRF_COOKIE_SECURE"] is True
+    assert https["SECURE_HSTS_SECONDS"] == 365 * 24 * 60 * 60
+    assert https["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert https["SECURE_HSTS_PRELOAD"] is True
+
+
+def test_forwarded_proto_header_is_trusted_only_behind_a_proxy(defaults):
+    assert "SECURE_PROXY_SSL_HEADER" not in defaults
+    behind = settings_from(SECRET_KEY=DEFAULTS_SECRET, BEHIND_PROXY="true")
+    assert behind["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_headers_that_need_no_https_are_on_by_default(defaults):
+    assert defaults["SECURE_CONTENT_TYPE_NOSNIFF"] is True
+    assert defaults["SECURE_REFERRER_POLICY"] == "strict-origin-when-cross-origin"
+    assert defaults["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin"
+    assert defaults["X_FRAME_OPTIONS"] == "DENY"
+    assert defaults["SESSION_COOKIE_HTTPONLY"] is True
+    assert defaults["CSRF_COOKIE_HTTPONLY"] is True
+
+
+def test_booking_rate_limits_default_to_ten_per_address_and_three_per_email_an_hour(defaults):
+    assert defaults["BOOKING_RATE_LIMITS"] == {"ip": [10, 3600], "email": [3, 3600]}
+    assert defaults["BOOKING_MIN_FILL_SECONDS"] == 3
+
+
+def test_staff_login_locks_after_five_failures_for_thirty_minutes_by_default(defaults):
+    assert defaults["AXES_ENABLED"] is True
+    assert defaults["AXES_FAILURE_LIMIT"] == 5
+    assert defaults["AXES_COOLOFF_TIME"] == repr(timedelta(minutes=30))
+
+
+def test_production_serves_hashed_static_files_by_default(defaults):
+    assert defaults["HASHED_STATIC_FILES"] is True
+    assert defaults["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
 
 
 def test_unreachable_postgres_gives_a_one_line_hint(settings, monkeypatch):
