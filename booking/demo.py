@@ -1,19 +1,51 @@
-"""The demo clinic's team, treatments, weekly hours and bookable slots.
+"""The demo clinic's team, treatments, weekly hours, bookable slots and one fully booked day.
 
 Safe to run again: records are created only when missing and nothing staff
 changed is overwritten; the slots are regenerated idempotently, so the demo
-stays bookable on later days.
+stays bookable on later days. load_showcase() (run by `load_demo` after every
+app's load()) books one of Tom Lindqvist's coming days full, so a visitor
+finds no time on it and can join the waitlist; cancelling one of those
+appointments in the admin offers the time to them.
 """
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from booking.models import ClinicClosure, Practitioner, Treatment, WeeklyAvailability
-from booking.services import slots_generate
+from booking.availability import clinic_zone, open_start_times
+from booking.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    ClinicClosure,
+    Practitioner,
+    TimeSlot,
+    Treatment,
+    WeeklyAvailability,
+)
+from booking.services import PatientDetails, patient_for_details, slots_generate
+from booking.tokens import digest, manage_token_new, reference_new
 from clinic.identity import get_clinic
+
+# The practitioner whose day the demo books full, and how far ahead that day is at least.
+FULL_DAY_PRACTITIONER = "tom-lindqvist"
+FULL_DAY_AFTER = timedelta(days=2)
+DEMO_PATIENTS = [
+    "Alex Morgan",
+    "Priya Shah",
+    "Jonas Berg",
+    "Chloe Martin",
+    "Daniel Osei",
+    "Hannah Wright",
+    "Leo Fischer",
+    "Sofia Rossi",
+    "Ben Carter",
+    "Amara Nwosu",
+    "Ruth Adeyemi",
+    "Oliver Grant",
+]
 
 TREATMENTS = [
     {
@@ -203,3 +235,93 @@ def load(stdout) -> None:
         f"Booking: {len(practitioners)} practitioners, {created_treatments} new treatments, "
         f"{created_slots} new slots for the next {days} days."
     )
+
+
+@transaction.atomic
+def load_showcase(stdout) -> None:
+    """What `make run` adds to show the waitlist: one of Tom's days booked full.
+
+    Kept out of load(), so that tests of other features start from a diary
+    with no appointments in it.
+    """
+    practitioner = Practitioner.objects.filter(slug=FULL_DAY_PRACTITIONER).first()
+    full = book_a_day_full(practitioner=practitioner, now=timezone.now()) if practitioner else None
+    if full is not None:
+        day, booked = full
+        name = practitioner.name
+        stdout.write(
+            f"Waitlist demo: {name} is fully booked on {day:%A %d %B} ({booked} new "
+            f"appointments). Book with {name}: that day has no times; choose 'Join the waitlist'."
+        )
+
+
+def book_a_day_full(*, practitioner: Practitioner, now) -> tuple[date, int] | None:
+    """Fill the practitioner's first working day after FULL_DAY_AFTER with appointments.
+
+    The shortest treatment they offer is booked back to back until no
+    treatment fits anywhere that day. Written straight to the database as
+    confirmed demo appointments, so nobody is e-mailed; the exclusion
+    constraint still guards every row. Returns the day and how many
+    appointments were added (0 when it was full already), or None when the
+    practitioner has no working day ahead.
+    """
+    treatment = practitioner.treatments.active().order_by("duration_minutes").first()
+    zone = clinic_zone()
+    first_slot = (
+        TimeSlot.objects.filter(
+            practitioner=practitioner, is_blocked=False, starts_at__gte=now + FULL_DAY_AFTER
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if treatment is None or first_slot is None:
+        return None
+    day = timezone.localtime(first_slot.starts_at, zone).date()
+    day_start = datetime.combine(day, time(0), tzinfo=zone)
+    day_end = day_start + timedelta(days=1)
+    duration = timedelta(minutes=treatment.duration_minutes)
+    held = duration + timedelta(minutes=treatment.buffer_after_minutes)
+    booked = 0
+    while True:
+        free = next(
+            iter(
+                open_start_times(
+                    treatment=treatment,
+                    practitioner_ids=[practitioner.pk],
+                    window_start=day_start,
+                    window_end=day_end,
+                )
+            ),
+            None,
+        )
+        if free is None:
+            return day, booked
+        starts_at = free[1]
+        name = DEMO_PATIENTS[booked % len(DEMO_PATIENTS)]
+        email = name.lower().replace(" ", ".") + "@example.org"
+        details = PatientDetails(name=name, email=email, phone="07700 900000", is_new_patient=False)
+        reference = reference_new()
+        appointment = AppointmentRequest.objects.create(
+            reference=reference,
+            manage_token_hash=digest(manage_token_new(reference)),
+            treatment=treatment,
+            practitioner=practitioner,
+            starts_at=starts_at,
+            ends_at=starts_at + duration,
+            occupied_until=starts_at + held,
+            status=AppointmentStatus.CONFIRMED,
+            source=AppointmentRequest.Source.STAFF,
+            patient=patient_for_details(details=details),
+            patient_name=name,
+            email=email,
+            phone=details.phone,
+            is_new_patient=False,
+            privacy_notice_version=get_clinic().privacy_notice_version or "demo",
+        )
+        AppointmentStatusChange.objects.create(
+            appointment=appointment,
+            to_status=AppointmentStatus.CONFIRMED,
+            changed_at=now,
+            note="Demo appointment",
+        )
+        booked += 1

@@ -1,4 +1,4 @@
-"""The e-mails about appointments: render, send, record the outcome, retry.
+"""The e-mails about appointments (and the waitlist's): render, send, record, retry.
 
 deliver_notification() is what the worker runs for each Notification row. The
 row is the truth staff see: it says whether the e-mail went out, how often it
@@ -26,8 +26,8 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
-from booking.formats import zone_label
-from booking.ics import appointment_ics, clinic_location
+from booking.formats import email_clinic, zone_label
+from booking.ics import appointment_ics
 from booking.links import admin_change_url, book_url, ics_url, manage_url
 from booking.models import (
     AppointmentRequest,
@@ -36,6 +36,7 @@ from booking.models import (
     NotificationKind,
     NotificationStatus,
 )
+from booking.waitlist import emails as waitlist_emails
 from clinic.identity import get_clinic
 from clinic.validators import single_line
 
@@ -126,7 +127,15 @@ def deliver_notification(
         # and hold it while sending so two workers never send the same e-mail.
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("appointment__treatment", "appointment__practitioner")
+            .select_related(
+                "appointment__treatment",
+                "appointment__practitioner",
+                "waitlist_entry__treatment",
+                "waitlist_entry__practitioner",
+                "offer__practitioner",
+                "offer__entry__treatment",
+                "offer__entry__practitioner",
+            )
             .filter(pk=notification_id, status__in=[Status.QUEUED, Status.FAILED])
             .first()
         )
@@ -135,7 +144,10 @@ def deliver_notification(
         appointment = notification.appointment
         clinic = get_clinic()
 
-        reason_not_needed = _not_needed_because(notification, appointment, clinic, now=now)
+        if appointment is None:
+            reason_not_needed = waitlist_emails.not_needed_because(notification, now=now)
+        else:
+            reason_not_needed = _not_needed_because(notification, appointment, clinic, now=now)
         if reason_not_needed:
             notification.status = Status.SKIPPED
             notification.last_error = f"Not sent: {reason_not_needed}."
@@ -144,9 +156,12 @@ def deliver_notification(
 
         notification.attempts += 1
         try:
-            message = build_message(
-                notification=notification, appointment=appointment, clinic=clinic, now=now
-            )
+            if appointment is None:
+                message = waitlist_message(notification=notification, clinic=clinic, now=now)
+            else:
+                message = build_message(
+                    notification=notification, appointment=appointment, clinic=clinic, now=now
+                )
             message.send(using=MAILER)
         except Exception as error:
             _record_failure(notification, error, now=now)
@@ -233,14 +248,7 @@ def _context(
     late_window = timedelta(hours=clinic.late_cancellation_hours)
     return {
         "kind": notification.kind,
-        "clinic": {
-            "name": clinic.name,
-            "phone": clinic.phone,
-            "email": clinic.email,
-            "address": clinic_location(clinic),
-            "cancellation_policy": clinic.cancellation_policy,
-            "late_cancellation_hours": clinic.late_cancellation_hours,
-        },
+        "clinic": email_clinic(clinic),
         "reference": appointment.reference,
         "patient_name": appointment.patient_name,
         "treatment": appointment.treatment.name,
@@ -308,6 +316,23 @@ def build_message(
     message.attach_alternative(html, "text/html")
     if kind in KINDS_WITH_CALENDAR:
         message.attach(calendar_part(appointment))
+    return message
+
+
+def waitlist_message(
+    *, notification: Notification, clinic, now: datetime
+) -> EmailMultiAlternatives:
+    """A waitlist e-mail, or the links of "find my booking": plain text and HTML."""
+    rendered = waitlist_emails.render(notification, clinic, now=now)
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=from_address(clinic),
+        to=[rendered.to],
+        reply_to=[clinic.email] if clinic.email else [],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(rendered.html, "text/html")
     return message
 
 

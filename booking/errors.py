@@ -24,3 +24,11 @@ class AlreadyBookedError(BookingError):
     def __init__(self, message: str, *, appointment):
         super().__init__(message)
         self.appointment = appointment
+
+
+class OfferClosedError(BookingError):
+    """A waitlist offer can no longer be claimed: taken, expired or withdrawn."""
+
+    def __init__(self, message: str, *, offer):
+        super().__init__(message)
+        self.offer = offer

@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 # The patient's .ics and the diary mark each status alike.
-from booking.ics import _EVENT_STATUS, clinic_location
+from booking.formats import clinic_location
+from booking.ics import _EVENT_STATUS
 from booking.links import admin_change_url, site_domain
 from booking.models import (
     AppointmentRequest,

@@ -135,6 +135,44 @@ def fill_token_read(value: str) -> tuple[float | None, bool]:
         return None, False
 
 
+def email_field(help_text: str) -> forms.EmailField:
+    return forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        help_text=help_text,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter an e-mail address like name@example.com.",
+            "max_length": "An e-mail address can be at most 254 characters.",
+        },
+    )
+
+
+def honeypot_field() -> forms.CharField:
+    """A field people never see and bots fill in."""
+    return forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+
+def add_screening_fields(form: forms.Form) -> None:
+    """The safety questions of needle treatments, each a required yes or no."""
+    for key, question in SCREENING_QUESTIONS:
+        form.fields[f"screening_{key}"] = forms.ChoiceField(
+            label=question,
+            choices=YES_NO,
+            widget=forms.RadioSelect,
+            error_messages={"required": "Please answer yes or no."},
+        )
+
+
+def screening_answers(cleaned_data: dict) -> dict[str, bool]:
+    return {key: cleaned_data[f"screening_{key}"] == "yes" for key, _ in SCREENING_QUESTIONS}
+
+
 class DetailsForm(forms.Form):
     name = forms.CharField(
         label="Full name",
@@ -145,16 +183,7 @@ class DetailsForm(forms.Form):
             "max_length": "Your name can be at most 120 characters.",
         },
     )
-    email = forms.EmailField(
-        label="E-mail address",
-        max_length=254,
-        help_text="We send the confirmation and your private link here.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-        error_messages={
-            "required": "Enter your e-mail address.",
-            "invalid": "Enter an e-mail address like name@example.com.",
-        },
-    )
+    email = email_field("We send the confirmation and your private link here.")
     phone = forms.CharField(
         label="Phone number",
         max_length=32,
@@ -181,12 +210,7 @@ class DetailsForm(forms.Form):
         label="I agree that the clinic keeps these details to arrange my care.",
         error_messages={"required": "Please agree to the privacy notice so we can book you in."},
     )
-    # A field people never see and bots fill in.
-    website = forms.CharField(
-        label="Leave this field empty",
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = honeypot_field()
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, needle_based: bool, is_request: bool = False, **kwargs):
@@ -206,13 +230,7 @@ class DetailsForm(forms.Form):
             'Read our <a href="{}">privacy notice</a>.', privacy
         )
         if needle_based:
-            for key, question in SCREENING_QUESTIONS:
-                self.fields[f"screening_{key}"] = forms.ChoiceField(
-                    label=question,
-                    choices=YES_NO,
-                    widget=forms.RadioSelect,
-                    error_messages={"required": "Please answer yes or no."},
-                )
+            add_screening_fields(self)
         # Keep the field order readable: screening before consent.
         order = ["name", "email", "phone", "patient_type", "reason"]
         order += [f"screening_{key}" for key, _ in SCREENING_QUESTIONS if needle_based]
@@ -274,9 +292,7 @@ class DetailsForm(forms.Form):
             phone=" ".join(data["phone"].split()),
             is_new_patient=data["patient_type"] == "new",
             reason=data["reason"].strip(),
-            screening={key: data[f"screening_{key}"] == "yes" for key, _ in SCREENING_QUESTIONS}
-            if self.needle_based
-            else {},
+            screening=screening_answers(data) if self.needle_based else {},
         )
 
 

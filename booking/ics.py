@@ -15,6 +15,7 @@ from datetime import UTC, timedelta
 
 import icalendar
 
+from booking.formats import clinic_location
 from booking.links import manage_url, site_domain
 from booking.models import AppointmentRequest, AppointmentStatus, NotificationKind
 from clinic.identity import get_clinic
@@ -47,11 +48,6 @@ def appointment_sequence(appointment: AppointmentRequest) -> int:
     changes = appointment.status_changes.count()
     moves = appointment.notifications.filter(kind=NotificationKind.RESCHEDULED).count()
     return changes + moves
-
-
-def clinic_location(clinic) -> str:
-    place = " ".join(part for part in [clinic.locality, clinic.postal_code] if part)
-    return ", ".join(part for part in [clinic.name, clinic.street_address, place] if part)
 
 
 def appointment_ics(appointment: AppointmentRequest) -> bytes:

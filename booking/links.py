@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from booking.models import AppointmentRequest
-from booking.tokens import manage_token_for
+from booking.models import AppointmentRequest, WaitlistEntry, WaitlistOffer
+from booking.tokens import OFFER_SALT, WAITLIST_SALT, manage_token_for, private_token_for
 
 
 def absolute_url(path: str) -> str:
@@ -49,6 +49,31 @@ def manage_url(appointment: AppointmentRequest) -> str:
 def ics_url(appointment: AppointmentRequest) -> str:
     """The calendar file, straight from the link: calendar apps carry no session."""
     return _token_url("booking:ics", appointment)
+
+
+def _private_url(name: str, token: str) -> str:
+    if not token:
+        return ""
+    try:
+        return absolute_url(reverse(name, kwargs={"token": token}))
+    except NoReverseMatch:
+        return ""
+
+
+def waitlist_url(entry: WaitlistEntry) -> str:
+    """The patient's private page of their place on the waitlist (see it, leave it)."""
+    token = private_token_for(
+        reference=entry.reference, stored_hash=entry.token_hash, salt=WAITLIST_SALT
+    )
+    return _private_url("booking:waitlist_link", token)
+
+
+def offer_url(offer: WaitlistOffer) -> str:
+    """The private page that claims a freed time (it books only on a POST)."""
+    token = private_token_for(
+        reference=offer.reference, stored_hash=offer.token_hash, salt=OFFER_SALT
+    )
+    return _private_url("booking:offer_link", token)
 
 
 def book_url() -> str:

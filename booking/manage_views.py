@@ -19,6 +19,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from booking import flow, session
+from booking.availability import late_cancellation_from
 from booking.errors import BookingError, LinkExpiredError
 from booking.formats import zone_label
 from booking.links import manage_token
@@ -27,7 +28,6 @@ from booking.selectors import appointment_by_token_hash, time_picker_week
 from booking.services import (
     appointment_cancel_by_patient,
     appointment_reschedule,
-    late_cancellation_from,
 )
 from booking.tokens import digest
 from clinic.identity import get_clinic
@@ -36,7 +36,7 @@ TOKEN = re.compile(r"^[-A-Za-z0-9_]{20,64}$")
 REFERENCE = re.compile(r"^[A-Z0-9][-A-Z0-9]{3,11}$")
 
 
-def _private(response: HttpResponse, *, referrer: str = "no-referrer") -> HttpResponse:
+def private_page(response: HttpResponse, *, referrer: str = "no-referrer") -> HttpResponse:
     """Manage pages: never cached, never indexed, never leaked in a Referer.
 
     Pages with a POST form use "same-origin" instead: with "no-referrer" the
@@ -50,11 +50,11 @@ def _private(response: HttpResponse, *, referrer: str = "no-referrer") -> HttpRe
 
 
 def _expired(request, status=410):
-    return _private(render(request, "booking/link_expired.html", {}, status=status))
+    return private_page(render(request, "booking/link_expired.html", {}, status=status))
 
 
-def _link_needed(request):
-    return _private(render(request, "booking/link_needed.html", {}, status=403))
+def link_needed(request, *, what: str = "appointment"):
+    return private_page(render(request, "booking/link_needed.html", {"what": what}, status=403))
 
 
 def _granted_appointment(request, reference, now):
@@ -101,13 +101,13 @@ class PrivatePageMixin:
         except LinkExpiredError:
             return _expired(request)
         if self.appointment is None:
-            return _link_needed(request)
+            return link_needed(request)
         self.context = _manage_context(self.appointment, self.now)
         return super().dispatch(request, reference)
 
     def page(self, template, context=None, *, referrer=None):
         response = render(self.request, template, {**self.context, **(context or {})})
-        return _private(response, referrer=referrer or self.referrer)
+        return private_page(response, referrer=referrer or self.referrer)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -142,7 +142,7 @@ def manage(request, token):
     except LinkExpiredError:
         return _expired(request)
     session.grant(request, appointment.reference)
-    return _private(redirect("booking:appointment", reference=appointment.reference))
+    return private_page(redirect("booking:appointment", reference=appointment.reference))
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -229,7 +229,7 @@ def _ics_response(appointment) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="appointment-{appointment.reference}.ics"'
     )
-    return _private(response)
+    return private_page(response)
 
 
 @never_cache

@@ -24,6 +24,8 @@ from booking.models import (
     Notification,
     NotificationKind,
     NotificationStatus,
+    WaitlistEntry,
+    WaitlistOffer,
 )
 from booking.tasks import enqueue_send, send_notification
 
@@ -35,15 +37,48 @@ TASK_PATH = "booking.tasks.send_notification"
 STALLED_TASK_AFTER = timedelta(minutes=30)
 
 
-def queue_notification(*, appointment: AppointmentRequest, kind: NotificationKind) -> Notification:
+def queue_notification(
+    *,
+    kind: NotificationKind,
+    appointment: AppointmentRequest | None = None,
+    entry: WaitlistEntry | None = None,
+    offer: WaitlistOffer | None = None,
+    email: str = "",
+) -> Notification:
+    """Record one e-mail with the change it announces; send it after the commit.
+
+    An e-mail is about an appointment, a waitlist entry, an offer, or (the
+    links of "find my booking") an address; the database checks that the
+    kind and what it is about agree.
+    """
+    about = appointment or offer
     notification = Notification.objects.create(
-        appointment=appointment, kind=kind, for_starts_at=appointment.starts_at
+        appointment=appointment,
+        waitlist_entry=entry,
+        offer=offer,
+        email=email,
+        kind=kind,
+        for_starts_at=about.starts_at if about is not None else None,
     )
     pk = notification.pk
     # robust: the booking has committed; if the queue is unreachable the page
     # still succeeds and `retry_notifications` picks the e-mail up later.
     transaction.on_commit(lambda: enqueue_send(notification_id=pk), robust=True)
     return notification
+
+
+def queue_offer_notifications(offers: list[WaitlistOffer]) -> list[Notification]:
+    """One offer e-mail per offer, written in one statement; each sent after the commit."""
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            offer=offer, kind=NotificationKind.WAITLIST_OFFER, for_starts_at=offer.starts_at
+        )
+        for offer in offers
+    )
+    for notification in notifications:
+        pk = notification.pk
+        transaction.on_commit(lambda pk=pk: enqueue_send(notification_id=pk), robust=True)
+    return notifications
 
 
 @transaction.atomic

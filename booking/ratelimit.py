@@ -1,5 +1,8 @@
 """Limits on online booking: attempts per client address, bookings per e-mail address.
 
+"Find my booking" has its own pair (BOOKING_LOOKUP_RATE_LIMITS): requests per
+client address and per e-mail address asked about, counted the same way.
+
 Two rules, each over a fixed window (BOOKING_RATE_LIMITS):
 
 - every booking attempt counts against the client's address (clinic.client:
@@ -144,12 +147,16 @@ class Refusal:
     retry_at: datetime
     retry_after: int  # seconds, for the Retry-After header
 
-    def message(self, zone) -> str:
+    def when(self, zone) -> str:
+        """ "after 14:05 (in about 12 minutes)": when the patient may try again."""
         minutes = max(1, math.ceil(self.retry_after / 60))
-        when = (
+        return (
             f"after {self.retry_at.astimezone(zone):%H:%M} "
             f"(in about {minutes} minute{'s' if minutes != 1 else ''})"
         )
+
+    def message(self, zone) -> str:
+        when = self.when(zone)
         if self.kind == "email":
             return (
                 "This e-mail address has already been used for as many online bookings as we "
@@ -189,6 +196,23 @@ def booking_made(*, email: str, now: datetime) -> None:
     email_limit, email_window = settings.BOOKING_RATE_LIMITS.get("email", (0, 0))
     if email_limit:
         _count("hit", _key("email", email), window=email_window, now=now)
+
+
+def lookup_attempt(*, request, email: str, now: datetime) -> Refusal | None:
+    """Count one "find my booking" request, per client address and per e-mail address.
+
+    A Refusal of kind "ip" means the client asked too often; of kind "email",
+    that the address was asked about too often (its owner's inbox is spared).
+    Every request counts, known address or not, so the limits tell nobody
+    which addresses have bookings.
+    """
+    for kind, value in [("ip", client_ip(request) or "unknown"), ("email", email)]:
+        limit, window = settings.BOOKING_LOOKUP_RATE_LIMITS.get(kind, (0, 0))
+        if limit:
+            count = _count("hit", _key(f"lookup-{kind}", value), window=window, now=now)
+            if count.count > limit:
+                return _refusal(kind, count, now)
+    return None
 
 
 def counters_prune(*, now: datetime) -> int:

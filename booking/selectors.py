@@ -1,28 +1,25 @@
 """Reads for the booking flow: offered start times, in a constant number of queries."""
 
-from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Min
 
+from booking.availability import (
+    booking_window,
+    clinic_zone,
+    late_cancellation_from,
+    open_start_times,
+    request_confirmable_from,
+)
 from booking.models import (
     AppointmentRequest,
     Notification,
     NotificationStatus,
     Practitioner,
-    TimeSlot,
     Treatment,
-)
-from booking.services import (
-    booking_window,
-    late_cancellation_from,
-    request_confirmable_from,
-    start_step,
 )
 from clinic.identity import get_clinic
 
@@ -46,76 +43,8 @@ class OfferedTime:
         return self.starts_at.astimezone(clinic_zone()).strftime("%H:%M")
 
 
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def _round_up(moment: datetime, step: timedelta) -> datetime:
-    """The first start at or after `moment` that is a whole number of steps past the hour."""
-    local = moment.astimezone(clinic_zone())
-    past = timedelta(minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
-    remainder = past % step
-    return moment if not remainder else moment + (step - remainder)
-
-
 def practitioners_offering(*, treatment: Treatment) -> list[Practitioner]:
     return list(Practitioner.objects.active().filter(treatments=treatment))
-
-
-def open_start_times(
-    *,
-    treatment: Treatment,
-    practitioner_ids: Iterable[int],
-    window_start: datetime,
-    window_end: datetime,
-    ignore_appointment_id: int | None = None,
-) -> Iterator[tuple[int, datetime]]:
-    """(practitioner id, start) for every free start in the window: two queries.
-
-    Candidates sit on the treatment's step inside unblocked slots; a candidate
-    is free when the treatment ends inside the slot and the time it holds
-    (buffer included) overlaps no active appointment but `ignore_appointment_id`
-    (the one being moved). The callers decide the window: online, the booking
-    window; staff, from now on.
-    """
-    practitioner_ids = list(practitioner_ids)
-    step = start_step(treatment)
-    duration = timedelta(minutes=treatment.duration_minutes)
-    held = duration + timedelta(minutes=treatment.buffer_after_minutes)
-    slots = TimeSlot.objects.filter(
-        practitioner_id__in=practitioner_ids,
-        is_blocked=False,
-        starts_at__lt=window_end,
-        ends_at__gte=window_start + duration,
-    ).values_list("practitioner_id", "starts_at", "ends_at")
-    busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for practitioner_id, busy_start, busy_end in (
-        AppointmentRequest.objects.active()
-        .filter(
-            practitioner_id__in=practitioner_ids,
-            starts_at__lt=window_end + held,
-            occupied_until__gt=window_start,
-        )
-        .exclude(pk=ignore_appointment_id)
-        .order_by("starts_at")
-        .values_list("practitioner_id", "starts_at", "occupied_until")
-    ):
-        busy[practitioner_id].append((busy_start, busy_end))
-    busy_starts = {pid: [s for s, _ in rows] for pid, rows in busy.items()}
-
-    for practitioner_id, slot_start, slot_end in slots:
-        moment = _round_up(max(slot_start, window_start), step)
-        rows = busy.get(practitioner_id, [])
-        starts = busy_starts.get(practitioner_id, [])
-        while moment + duration <= slot_end and moment < window_end:
-            # Active appointments never overlap each other, so of those starting
-            # before this one would end only the latest can still run past `moment`.
-            index = bisect_left(starts, moment + held)
-            if index and rows[index - 1][1] > moment:
-                moment = _round_up(rows[index - 1][1], step)
-                continue
-            yield practitioner_id, moment
-            moment += step
 
 
 def _window(*, start: date, days: int, now: datetime) -> tuple[datetime, datetime]:
@@ -267,11 +196,16 @@ class PickerWeek:
     late_hours: int
 
 
+def period_of(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    """ "Morning", "Afternoon" or "Evening": where the time picker lists `moment`."""
+    local = moment.astimezone(zone or clinic_zone()).time()
+    return next(name for name, begins in reversed(PERIODS) if local >= begins)
+
+
 def _periods(times: list[OfferedTime], zone: ZoneInfo) -> list[Period]:
     periods: list[Period] = []
     for offered in times:
-        local = offered.starts_at.astimezone(zone).time()
-        name = next(name for name, begins in reversed(PERIODS) if local >= begins)
+        name = period_of(offered.starts_at, zone)
         if not periods or periods[-1].name != name:
             periods.append(Period(name=name, times=[]))
         periods[-1].times.append(offered)

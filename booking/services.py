@@ -10,9 +10,18 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from psycopg.errors import DeadlockDetected
 
+from booking.availability import (
+    booking_window,
+    clinic_zone,
+    closed_days,
+    local_instant,
+    on_step,
+    request_confirmable_from,
+    start_step,
+)
 from booking.caching import availability_changed
 from booking.errors import (
     AlreadyBookedError,
@@ -28,19 +37,24 @@ from booking.models import (
     AppointmentStatus,
     AppointmentStatusChange,
     AvailabilityException,
-    ClinicClosure,
+    Notification,
     NotificationKind,
     Patient,
     Practitioner,
     TimeSlot,
     Treatment,
+    WaitlistEntry,
+    WaitlistEntryStatus,
+    WaitlistOffer,
     WeeklyAvailability,
     email_key,
     phone_key,
 )
 from booking.notifications import queue_notification
 from booking.screening import screening_complete
-from booking.tokens import digest, manage_token_new
+from booking.tokens import digest, manage_token_new, reference_new
+from booking.waitlist.offers import offers_taken, offers_withdraw, waitlist_booked
+from booking.waitlist.tasks import time_freed
 from clinic.identity import get_clinic
 
 S = AppointmentStatus
@@ -54,6 +68,9 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     S.CANCELLED_BY_PATIENT: set(),
     S.CANCELLED_BY_CLINIC: set(),
 }
+
+# Statuses that give the appointment's time back: the waitlist is offered it.
+FREES_TIME = {S.DECLINED, S.CANCELLED_BY_PATIENT, S.CANCELLED_BY_CLINIC}
 
 # The e-mail the patient gets when an appointment reaches a status.
 NOTIFICATION_FOR_STATUS = {
@@ -125,6 +142,12 @@ def appointment_change_status(
     if to_status not in ACTIVE_STATUSES:
         # Declined or cancelled time is free again: offer it at once.
         transaction.on_commit(availability_changed)
+    if to_status in FREES_TIME and appointment.starts_at > now:
+        time_freed(
+            practitioner_id=appointment.practitioner_id,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.occupied_until,
+        )
     kind = NOTIFICATION_FOR_STATUS.get(to_status)
     if notify and kind is not None:
         queue_notification(appointment=appointment, kind=kind)
@@ -137,8 +160,6 @@ def appointment_change_status(
 # treatment's own step past the full hour (Treatment.start_step_minutes).
 GRANULARITY = timedelta(minutes=15)
 
-# Characters that cannot be confused when read aloud or typed from an e-mail.
-REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 DOUBLE_BOOKING_CONSTRAINT = "appointment_no_double_booking"
 BOOKING_KEY_CONSTRAINT = "appointment_booking_key_once"
 
@@ -153,92 +174,22 @@ class PatientDetails:
     screening: dict[str, bool] = field(default_factory=dict)
     date_of_birth: date | None = None
 
-
-def _reference_new() -> str:
-    """A short code a patient can read out on the phone: "K7QM-3XPA"."""
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"{chars[:4]}-{chars[4:]}"
+    @classmethod
+    def of(cls, record) -> "PatientDetails":
+        """The details an appointment or a waitlist entry was made with."""
+        return cls(
+            name=record.patient_name,
+            email=record.email,
+            phone=record.phone,
+            is_new_patient=record.is_new_patient,
+            reason=record.reason,
+            screening=dict(getattr(record, "screening", None) or {}),
+        )
 
 
 def _constraint_name(error: IntegrityError) -> str:
     diag = getattr(error.__cause__, "diag", None)
     return getattr(diag, "constraint_name", "") or ""
-
-
-def _clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def booking_window(*, now: datetime) -> tuple[datetime, datetime]:
-    """The earliest and the latest start a patient may book online right now."""
-    clinic = get_clinic()
-    earliest = now + timedelta(hours=clinic.min_notice_hours)
-    last_day = now.astimezone(_clinic_zone()).date() + timedelta(days=clinic.booking_horizon_days)
-    latest = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=_clinic_zone())
-    return earliest, latest
-
-
-def start_step(treatment: Treatment) -> timedelta:
-    return timedelta(minutes=treatment.start_step_minutes or 15)
-
-
-def on_step(moment: datetime, step: timedelta) -> bool:
-    """True when the local wall-clock time is a whole number of steps past the hour."""
-    local = moment.astimezone(_clinic_zone())
-    past_hour = timedelta(
-        minutes=local.minute, seconds=local.second, microseconds=local.microsecond
-    )
-    return not past_hour % step
-
-
-def late_cancellation_from(*, now: datetime) -> datetime:
-    """Appointments starting before this cannot be changed or cancelled online."""
-    return now + timedelta(hours=get_clinic().late_cancellation_hours)
-
-
-def request_confirmable_from(*, now: datetime) -> datetime:
-    """The earliest start staff can still confirm a request for.
-
-    Staff confirm requests while the clinic is open, so the clinic's
-    `request_notice_hours` are counted in opening hours (closures skipped)
-    from now. Without opening hours on record they are counted on the clock.
-    """
-    clinic = get_clinic()
-    needed = timedelta(hours=clinic.request_notice_hours)
-    if not needed:
-        return now
-    if not clinic.intervals:
-        return now + needed
-    zone = _clinic_zone()
-    today = now.astimezone(zone).date()
-    horizon = today + timedelta(days=clinic.booking_horizon_days + 7)
-    closed = _closed_days(first=today, last=horizon)
-    day = today
-    while day <= horizon:
-        if day not in closed:
-            for interval in clinic.intervals:
-                if interval.weekday != day.weekday():
-                    continue
-                opens = max(_local(day, interval.opens, zone), now)
-                closes = _local(day, interval.closes, zone)
-                if closes <= opens:
-                    continue
-                if closes - opens >= needed:
-                    return opens + needed
-                needed -= closes - opens
-        day += timedelta(days=1)
-    return datetime.combine(horizon, time(0), tzinfo=zone)
-
-
-def _closed_days(*, first: date, last: date) -> set[date]:
-    """The days in [first, last] on which the whole clinic is closed: one query."""
-    closed: set[date] = set()
-    for closure in ClinicClosure.objects.filter(starts_on__lte=last, ends_on__gte=first):
-        day = max(closure.starts_on, first)
-        while day <= min(closure.ends_on, last):
-            closed.add(day)
-            day += timedelta(days=1)
-    return closed
 
 
 def _check_policy(*, starts_at: datetime, now: datetime, treatment: Treatment) -> None:
@@ -357,7 +308,7 @@ def appointment_book(
     for _attempt in range(5):
         try:
             with transaction.atomic():  # a savepoint: a refused insert leaves nothing
-                reference = _reference_new()
+                reference = reference_new()
                 appointment = AppointmentRequest.objects.create(
                     reference=reference,
                     manage_token_hash=digest(manage_token_new(reference)),
@@ -408,6 +359,7 @@ def appointment_book(
         by=by,
         note="Booked online" if source == AppointmentRequest.Source.ONLINE else "Booked by staff",
     )
+    waitlist_booked(appointment=appointment, now=now)
     if source == AppointmentRequest.Source.ONLINE:
         kind = (
             NotificationKind.CONFIRMED
@@ -484,6 +436,7 @@ def _move_locked(
     ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
     _check_fits_in_slot(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
     old_starts_at, old_practitioner = appointment.starts_at, appointment.practitioner
+    old_occupied_until = appointment.occupied_until
     appointment.practitioner = practitioner
     appointment.starts_at = starts_at
     appointment.ends_at = ends_at
@@ -505,7 +458,7 @@ def _move_locked(
                 "Sorry, that time was booked by someone else a moment ago."
             ) from error
         raise
-    zone = _clinic_zone()
+    zone = clinic_zone()
     note = (
         f"Moved from {old_starts_at.astimezone(zone):%a %d %b %Y %H:%M} "
         f"to {starts_at.astimezone(zone):%a %d %b %Y %H:%M}"
@@ -521,6 +474,16 @@ def _move_locked(
         note=note,
     )
     queue_notification(appointment=appointment, kind=NotificationKind.RESCHEDULED)
+    offers_taken(
+        practitioner_id=practitioner.pk,
+        starts_at=starts_at,
+        occupied_until=appointment.occupied_until,
+        now=now,
+    )
+    if old_starts_at > now:
+        time_freed(
+            practitioner_id=old_practitioner.pk, starts_at=old_starts_at, ends_at=old_occupied_until
+        )
     if not getattr(by, "is_authenticated", False):
         # The patient moved it through the private link: the front desk must know.
         queue_notification(appointment=appointment, kind=NotificationKind.CLINIC_MOVED)
@@ -553,22 +516,6 @@ SLOT_GENERATION_LOCK = 4_240_001
 
 
 Interval = tuple[datetime, datetime]
-
-
-def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant of a wall-clock time in the clinic's zone.
-
-    A time inside a spring-forward gap (which never happens on the clock)
-    becomes the end of the gap; an ambiguous autumn time takes its first
-    occurrence. Either way nothing is shifted by an hour or offered twice.
-    """
-    naive = datetime.combine(day, at)
-    for minutes in range(0, 24 * 60, 1):
-        wall = naive + timedelta(minutes=minutes)
-        candidate = wall.replace(tzinfo=zone)
-        if candidate.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
-            return candidate.astimezone(UTC)
-    raise ValueError(f"No valid local time near {naive} in {zone}")
 
 
 def _subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval]:
@@ -612,7 +559,7 @@ def _wanted_intervals(
         practitioner_id__in=practitioner_ids, date__gte=first, date__lte=last
     ):
         exceptions[(row.practitioner_id, row.date)].append(row)
-    closed = _closed_days(first=first, last=last)
+    closed = closed_days(first=first, last=last)
 
     wanted: dict[int, list[Interval]] = {}
     for practitioner_id in practitioner_ids:
@@ -624,7 +571,7 @@ def _wanted_intervals(
                 todays = exceptions.get((practitioner_id, day), [])
                 local.extend((e.starts_at, e.ends_at) for e in todays if e.kind == "extra")
                 day_intervals = _merge(
-                    [(_local(day, s, zone), _local(day, e, zone)) for s, e in local]
+                    [(local_instant(day, s, zone), local_instant(day, e, zone)) for s, e in local]
                 )
                 off = []
                 for exception in todays:
@@ -637,8 +584,8 @@ def _wanted_intervals(
                     else:
                         off.append(
                             (
-                                _local(day, exception.starts_at, zone),
-                                _local(day, exception.ends_at, zone),
+                                local_instant(day, exception.starts_at, zone),
+                                local_instant(day, exception.ends_at, zone),
                             )
                         )
                 intervals.extend(i for i in _subtract(day_intervals, off) if i[1] > i[0])
@@ -660,7 +607,7 @@ def slots_generate(
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SLOT_GENERATION_LOCK])
-    zone = _clinic_zone()
+    zone = clinic_zone()
     first, last = start, start + timedelta(days=days - 1)
     window_start = datetime.combine(first, time(0), tzinfo=zone)
     window_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
@@ -727,6 +674,17 @@ def slots_generate(
     TimeSlot.objects.bulk_create(to_create)
     if to_delete or to_create:
         transaction.on_commit(availability_changed)
+    # New working time (hours added, time off removed, a new day in the horizon)
+    # is free time the waitlist may be waiting for.
+    new_time: dict[int, list[TimeSlot]] = defaultdict(list)
+    for slot in to_create:
+        new_time[slot.practitioner_id].append(slot)
+    for practitioner_id, slots in new_time.items():
+        time_freed(
+            practitioner_id=practitioner_id,
+            starts_at=min(slot.starts_at for slot in slots),
+            ends_at=max(slot.ends_at for slot in slots),
+        )
     return len(to_create)
 
 
@@ -738,6 +696,10 @@ def slot_set_blocked(*, slot_id: int, blocked: bool) -> TimeSlot:
         slot.is_blocked = blocked
         slot.save(update_fields=["is_blocked"])
         transaction.on_commit(availability_changed)
+        if not blocked:
+            time_freed(
+                practitioner_id=slot.practitioner_id, starts_at=slot.starts_at, ends_at=slot.ends_at
+            )
     return slot
 
 
@@ -757,6 +719,7 @@ def slot_add_manual(
                 source=TimeSlot.Source.MANUAL,
             )
         transaction.on_commit(availability_changed)
+        time_freed(practitioner_id=practitioner.pk, starts_at=starts_at, ends_at=ends_at)
         return slot
     except IntegrityError as error:
         if _constraint_name(error) == "time_slot_no_overlap":
@@ -793,8 +756,17 @@ def appointments_anonymise(*, ended_before: datetime, now: datetime) -> int:
     )
     ids = list(due.values_list("pk", flat=True))
     _appointments_erase(ids=ids, now=now)
-    # A patient whose every appointment is now anonymised (or who never
-    # booked, and was added long ago) has nothing left to keep.
+    _waitlist_erase(
+        ids=list(
+            WaitlistEntry.objects.select_for_update()
+            .filter(anonymised_at__isnull=True, last_day__lt=ended_before.date())
+            .exclude(status=WaitlistEntryStatus.WAITING)
+            .values_list("pk", flat=True)
+        ),
+        now=now,
+    )
+    # A patient whose every appointment and waitlist entry is now anonymised
+    # (or who never booked, and was added long ago) has nothing left to keep.
     _patients_erase(
         ids=list(
             Patient.objects.select_for_update()
@@ -805,6 +777,11 @@ def appointments_anonymise(*, ended_before: datetime, now: datetime) -> int:
                     AppointmentRequest.objects.filter(
                         patient=OuterRef("pk"), anonymised_at__isnull=True
                     )
+                )
+            )
+            .exclude(
+                Exists(
+                    WaitlistEntry.objects.filter(patient=OuterRef("pk"), anonymised_at__isnull=True)
                 )
             )
             .values_list("pk", flat=True)
@@ -818,8 +795,6 @@ def _appointments_erase(*, ids: list[int], now: datetime) -> None:
     """Replace the personal details of these appointments; keep what statistics need."""
     from django.db.models import CharField, Value
     from django.db.models.functions import Cast, Concat
-
-    from booking.models import Notification
 
     if not ids:
         return
@@ -838,6 +813,39 @@ def _appointments_erase(*, ids: list[int], now: datetime) -> None:
     Notification.objects.filter(appointment_id__in=ids).update(last_error="")
     # The admin's own history labels each row with str(appointment), which names the patient.
     _erase_admin_log(model=AppointmentRequest, ids=ids)
+
+
+def _waitlist_erase(*, ids: list[int], now: datetime) -> None:
+    """Replace the personal details of these waitlist entries; their links stop working."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    if not ids:
+        return
+    waiting = list(
+        WaitlistEntry.objects.filter(pk__in=ids, status=WaitlistEntryStatus.WAITING).values_list(
+            "pk", flat=True
+        )
+    )
+    WaitlistEntry.objects.filter(pk__in=waiting).update(
+        status=WaitlistEntryStatus.LEFT, closed_at=now
+    )
+    offers_withdraw(entry_ids=ids, now=now)
+    WaitlistEntry.objects.filter(pk__in=ids).update(
+        patient_name=ANONYMISED_NAME,
+        email=ANONYMISED_EMAIL,
+        phone="",
+        reason="",
+        token_hash=Concat(Value("anonymised-"), Cast("pk", CharField())),
+        anonymised_at=now,
+    )
+    WaitlistOffer.objects.filter(entry_id__in=ids).update(
+        token_hash=Concat(Value("anonymised-"), Cast("pk", CharField()))
+    )
+    Notification.objects.filter(Q(waitlist_entry_id__in=ids) | Q(offer__entry_id__in=ids)).update(
+        last_error=""
+    )
+    _erase_admin_log(model=WaitlistEntry, ids=ids)
 
 
 def _erase_admin_log(*, model, ids: list[int]) -> None:
@@ -903,11 +911,11 @@ def arrival_refusal(*, appointment: AppointmentRequest, now: datetime) -> str:
             "so an arrival cannot be recorded."
         )
     if appointment.arrived_at is not None:
-        arrived = appointment.arrived_at.astimezone(_clinic_zone())
+        arrived = appointment.arrived_at.astimezone(clinic_zone())
         return f"The patient of appointment {reference} arrived at {arrived:%H:%M} already."
     early = timedelta(minutes=settings.BOOKING_ARRIVAL_EARLY_MINUTES)
     if now < appointment.starts_at - early:
-        opens = (appointment.starts_at - early).astimezone(_clinic_zone())
+        opens = (appointment.starts_at - early).astimezone(clinic_zone())
         return f"Appointment {reference} is later: arrivals can be recorded from {opens:%H:%M}."
     if now >= appointment.ends_at:
         return f"Appointment {reference} is over: mark it completed or a no-show instead."
@@ -929,7 +937,7 @@ def appointment_mark_arrived(*, appointment_id: int, now: datetime, by=None) -> 
         to_status=appointment.status,
         now=now,
         by=by,
-        note=f"Arrived at {now.astimezone(_clinic_zone()):%H:%M}",
+        note=f"Arrived at {now.astimezone(clinic_zone()):%H:%M}",
     )
     return appointment
 
@@ -1055,6 +1063,14 @@ def patient_save(*, patient: Patient, now: datetime) -> Patient:
     AppointmentRequest.objects.active().filter(patient=patient, starts_at__gt=now).update(
         patient_name=patient.name, email=patient.email, phone=patient.phone
     )
+    for entry in patient.waitlist_entries.filter(status=WaitlistEntryStatus.WAITING):
+        entry.patient_name, entry.email, entry.phone = patient.name, patient.email, patient.phone
+        try:
+            with transaction.atomic():
+                entry.save(update_fields=["patient_name", "email", "phone", "updated_at"])
+        except IntegrityError:
+            # The new address already waits for this treatment: that place is kept.
+            continue
     return patient
 
 
@@ -1078,6 +1094,7 @@ def patients_merge(*, keep_id: int, merge_ids: Iterable[int]) -> Patient:
     others = sorted((rows[pk] for pk in others_ids), key=lambda p: p.updated_at, reverse=True)
 
     AppointmentRequest.objects.filter(patient_id__in=others_ids).update(patient=keep)
+    WaitlistEntry.objects.filter(patient_id__in=others_ids).update(patient=keep)
     notes = [keep.notes.strip()] if keep.notes.strip() else []
     for other in others:
         if not keep.email and other.email:
@@ -1121,6 +1138,18 @@ def patient_anonymise(*, patient_id: int, now: datetime) -> Patient:
         .values_list("pk", flat=True)
     )
     _appointments_erase(ids=ids, now=now)
+    _waitlist_erase(
+        ids=list(
+            patient.waitlist_entries.select_for_update()
+            .filter(anonymised_at__isnull=True)
+            .values_list("pk", flat=True)
+        ),
+        now=now,
+    )
+    if patient.email:
+        Notification.objects.filter(
+            kind=NotificationKind.BOOKING_LINKS, email=patient.email
+        ).delete()
     _patients_erase(ids=[patient.pk], now=now)
     patient.refresh_from_db()
     return patient

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from booking import feeds, manage_views, views
+from booking.waitlist import views as waitlist_views
 
 app_name = "booking"
 
@@ -11,6 +12,8 @@ urlpatterns = [
     path("book/details/", views.details_step, name="details"),
     path("book/review/", views.review_step, name="review"),
     path("book/confirm/", views.confirm, name="confirm"),
+    # "Find my booking": the private links again, by e-mail, to a known address only.
+    path("book/manage/", waitlist_views.find, name="find"),
     # The private link from e-mails: swapped for a session grant and a clean address.
     path("book/manage/<str:token>/", manage_views.manage, name="manage"),
     path("book/manage/<str:token>/appointment.ics", manage_views.ics, name="ics"),
@@ -34,6 +37,21 @@ urlpatterns = [
         manage_views.AppointmentIcsView.as_view(),
         name="appointment_ics",
     ),
+    # The waitlist: joining, then a place and its offers behind private links.
+    path("book/waitlist/", waitlist_views.join, name="waitlist_join"),
+    path("book/waitlist/link/<str:token>/", waitlist_views.waitlist_link, name="waitlist_link"),
+    path(
+        "book/waitlist/<str:reference>/",
+        waitlist_views.WaitlistEntryView.as_view(),
+        name="waitlist_entry",
+    ),
+    path(
+        "book/waitlist/<str:reference>/leave/",
+        waitlist_views.WaitlistLeaveView.as_view(),
+        name="waitlist_leave",
+    ),
+    path("book/offer/link/<str:token>/", waitlist_views.offer_link, name="offer_link"),
+    path("book/offer/<str:reference>/", waitlist_views.OfferView.as_view(), name="offer"),
     # A practitioner's private calendar subscription (token stored hashed).
     path(
         "calendar/<str:token>.ics",

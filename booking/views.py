@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
 from booking import flow, session
+from booking.availability import late_cancellation_from
 from booking.caching import cache_time_picker
 from booking.errors import AlreadyBookedError, BookingError, SlotTakenError
 from booking.formats import zone_label
@@ -47,7 +48,6 @@ from booking.selectors import (
 from booking.services import (
     PatientDetails,
     appointment_book,
-    late_cancellation_from,
 )
 from booking.tokens import digest
 from clinic.identity import get_clinic
@@ -219,7 +219,7 @@ def details_step(request):
         if booked is not None and _same_booking(booked[0], choice):
             # Back to this page after booking this very time: say so, lose nothing.
             appointment = booked[0]
-            form = _details_form(choice, initial=details_initial(_details_of(appointment)))
+            form = _details_form(choice, initial=details_initial(PatientDetails.of(appointment)))
             return _details_page(request, choice, form, booked=appointment)
         return _time_again(
             request, choice, "Sorry, that time is no longer free. Please choose another."
@@ -305,7 +305,7 @@ def review_step(request):
         return _review_page(
             request,
             choice,
-            _details_of(appointment),
+            PatientDetails.of(appointment),
             started=0,
             key=key,
             booked=appointment,
@@ -321,17 +321,6 @@ def _last_booking(request):
     key, reference = last
     appointment = AppointmentRequest.objects.filter(reference=reference).first()
     return (appointment, key) if appointment is not None else None
-
-
-def _details_of(appointment) -> PatientDetails:
-    return PatientDetails(
-        name=appointment.patient_name,
-        email=appointment.email,
-        phone=appointment.phone,
-        is_new_patient=appointment.is_new_patient,
-        reason=appointment.reason,
-        screening=dict(appointment.screening or {}),
-    )
 
 
 def _review_page(

@@ -33,6 +33,16 @@ class ClinicProfileAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            "Waitlist",
+            {
+                "fields": [
+                    "waitlist_offer_count",
+                    "waitlist_offer_minutes",
+                    "waitlist_offer_closes_minutes",
+                ]
+            },
+        ),
         ("Privacy", {"fields": ["privacy_notice", "privacy_notice_version"]}),
     ]
 

@@ -5,10 +5,12 @@
   header, and puts it on every log line written while the request runs; the
   gunicorn access log line (clinic/access_log.py) carries it too.
 - The private links in e-mails (/book/manage/<token>/) let anyone holding
-  them cancel an appointment, and a practitioner's calendar feed
-  (/calendar/<token>.ics) lists their patients. Logs are read by more people
-  than the patient, so the token is replaced by "[redacted]" in every line,
-  whatever wrote it: a path, a Referer, an error message or a traceback.
+  them cancel an appointment, the waitlist's (/book/waitlist/link/<token>/,
+  /book/offer/link/<token>/) leave the list or claim a time, and a
+  practitioner's calendar feed (/calendar/<token>.ics) lists their patients.
+  Logs are read by more people than the patient, so the token is replaced by
+  "[redacted]" in every line, whatever wrote it: a path, a Referer, an error
+  message or a traceback.
 """
 
 import contextvars
@@ -22,7 +24,9 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
-_TOKEN_PATH = re.compile(r"(/book/(?:manage|booked)/|/calendar/)[^/\s?#\"'<>]+")
+_TOKEN_PATH = re.compile(
+    r"(/book/(?:manage|booked)/|/book/(?:waitlist|offer)/link/|/calendar/)[^/\s?#\"'<>]+"
+)
 REDACTED = "[redacted]"
 
 

@@ -24,6 +24,18 @@ def default_request_notice_hours():
     return settings.CLINIC_DEFAULTS["request_notice_hours"]
 
 
+def default_waitlist_offer_count():
+    return settings.CLINIC_DEFAULTS["waitlist_offer_count"]
+
+
+def default_waitlist_offer_minutes():
+    return settings.CLINIC_DEFAULTS["waitlist_offer_minutes"]
+
+
+def default_waitlist_offer_closes_minutes():
+    return settings.CLINIC_DEFAULTS["waitlist_offer_closes_minutes"]
+
+
 class ClinicProfile(models.Model):
     """The clinic's identity and policies: one record, edited by staff in admin."""
 
@@ -98,6 +110,25 @@ class ClinicProfile(models.Model):
         help_text=_("What the time picker does with times we could not confirm before they start."),
     )
 
+    waitlist_offer_count = models.PositiveSmallIntegerField(
+        _("waitlist: people offered a freed time at once"),
+        default=default_waitlist_offer_count,
+        help_text=_(
+            "When a time comes free, this many people on the waitlist (earliest joiners "
+            "first) are e-mailed at once; the first to claim it books it."
+        ),
+    )
+    waitlist_offer_minutes = models.PositiveSmallIntegerField(
+        _("waitlist: offer open for (minutes)"),
+        default=default_waitlist_offer_minutes,
+        help_text=_("How long an offer can be claimed; then the next people in line get it."),
+    )
+    waitlist_offer_closes_minutes = models.PositiveSmallIntegerField(
+        _("waitlist: offers close before the time (minutes)"),
+        default=default_waitlist_offer_closes_minutes,
+        help_text=_("No offer can be claimed later than this before the appointment starts."),
+    )
+
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -114,6 +145,14 @@ class ClinicProfile(models.Model):
             models.CheckConstraint(
                 condition=Q(short_notice_requests__in=["phone", "hide"]),
                 name="clinic_profile_valid_short_notice_requests",
+            ),
+            models.CheckConstraint(
+                condition=Q(waitlist_offer_count__gte=1, waitlist_offer_count__lte=50),
+                name="clinic_profile_waitlist_offer_count_sensible",
+            ),
+            models.CheckConstraint(
+                condition=Q(waitlist_offer_minutes__gte=5),
+                name="clinic_profile_waitlist_offer_minutes_sensible",
             ),
         ]
 

@@ -326,6 +326,9 @@ CLINIC_DEFAULTS = {
     "late_cancellation_hours": env_int("CLINIC_LATE_CANCELLATION_HOURS", 24),
     "booking_horizon_days": env_int("CLINIC_BOOKING_HORIZON_DAYS", 56),
     "request_notice_hours": env_int("CLINIC_REQUEST_NOTICE_HOURS", 2),
+    "waitlist_offer_count": env_int("CLINIC_WAITLIST_OFFER_COUNT", 3),
+    "waitlist_offer_minutes": env_int("CLINIC_WAITLIST_OFFER_MINUTES", 120),
+    "waitlist_offer_closes_minutes": env_int("CLINIC_WAITLIST_OFFER_CLOSES_MINUTES", 60),
 }
 CLINIC_CACHE_SECONDS = env_int("CLINIC_CACHE_SECONDS", 60 * 60)
 
@@ -370,6 +373,12 @@ if BOOKING_RATE_LIMIT_STORE not in {"redis", "database"} or (
         "BOOKING_RATE_LIMIT_STORE must be 'database', or 'redis' with REDIS_URL set, "
         f"not {BOOKING_RATE_LIMIT_STORE!r}."
     )
+# "Find my booking" (/book/manage/): requests per client address, and e-mails
+# sent per address asked about, in an hour.
+BOOKING_LOOKUP_RATE_LIMITS = {
+    "ip": (env_int("BOOKING_LOOKUP_RATE_LIMIT_PER_IP", 10), 60 * 60),
+    "email": (env_int("BOOKING_LOOKUP_RATE_LIMIT_PER_EMAIL", 3), 60 * 60),
+}
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 # A private manage link, once opened, is swapped for a session grant and a clean
 # address (no token in history or logs); the grant lasts this long after last use.

@@ -11,6 +11,7 @@ from booking.admin.emails import NotificationAdmin
 from booking.admin.patients import PatientAdmin
 from booking.admin.practitioners import ClinicClosureAdmin, PractitionerAdmin, TreatmentAdmin
 from booking.admin.slots import TimeSlotAdmin
+from booking.admin.waitlist import WaitlistEntryAdmin, WaitlistOfferAdmin
 from booking.models import (
     AppointmentRequest,
     AppointmentStatusChange,
@@ -20,6 +21,8 @@ from booking.models import (
     Practitioner,
     TimeSlot,
     Treatment,
+    WaitlistEntry,
+    WaitlistOffer,
 )
 
 admin.site.register(AppointmentRequest, AppointmentRequestAdmin)
@@ -30,3 +33,5 @@ admin.site.register(Practitioner, PractitionerAdmin)
 admin.site.register(Treatment, TreatmentAdmin)
 admin.site.register(ClinicClosure, ClinicClosureAdmin)
 admin.site.register(TimeSlot, TimeSlotAdmin)
+admin.site.register(WaitlistEntry, WaitlistEntryAdmin)
+admin.site.register(WaitlistOffer, WaitlistOfferAdmin)

@@ -1,4 +1,4 @@
-"""The e-mail list: every e-mail about an appointment, so staff notice the ones that failed."""
+"""The e-mail list: every e-mail the clinic sends, so staff notice the ones that failed."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -17,18 +17,31 @@ class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
     list_display = [
         "created_at",
         "kind",
-        "appointment",
+        "about",
         "status",
         "attempts",
         "sent_at",
         "short_error",
     ]
     list_filter = ["status", "kind"]
-    list_select_related = ["appointment__treatment"]
-    search_fields = ["=appointment__reference", "appointment__email"]
+    list_select_related = [
+        "appointment__treatment",
+        "waitlist_entry__treatment",
+        "offer__practitioner",
+    ]
+    search_fields = [
+        "=appointment__reference",
+        "appointment__email",
+        "waitlist_entry__email",
+        "offer__entry__email",
+        "email",
+    ]
     date_hierarchy = "created_at"
     readonly_fields = [
         "appointment",
+        "waitlist_entry",
+        "offer",
+        "email",
         "kind",
         "for_starts_at",
         "status",
@@ -38,6 +51,10 @@ class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
         "sent_at",
     ]
     fields = readonly_fields
+
+    @admin.display(description=_("about"))
+    def about(self, obj):
+        return obj.subject_label
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):

@@ -11,7 +11,7 @@ and object page of the ModelAdmins built on it.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +79,20 @@ def scope_patients(queryset: QuerySet, user) -> QuerySet:
         return queryset.none()
     treated = AppointmentRequest.objects.filter(patient=OuterRef("pk"), practitioner__user=user)
     return queryset.filter(Exists(treated))
+
+
+def scope_waitlist(queryset: QuerySet, user) -> QuerySet:
+    """Limit waitlist entries to what `user` may see: a practitioner's are those
+    waiting for them, or for any practitioner and a treatment they offer."""
+    if sees_everything(user):
+        return queryset
+    own = practitioner_for(user)
+    if own is None:
+        return queryset.none()
+    return queryset.filter(
+        Q(practitioner=own)
+        | Q(practitioner__isnull=True, treatment__in=own.treatments.values("pk"))
+    )
 
 
 def can_see_practitioner(user, practitioner_id: int | None) -> bool:

@@ -2,7 +2,8 @@
 
 Today's appointments per practitioner with one-click arrived / completed /
 no-show (offered only when the time makes sense), then the requests waiting,
-the e-mails that could not be sent and tomorrow's first appointments. A
+the people on the waitlist, the e-mails that could not be sent and tomorrow's
+first appointments. A
 practitioner sees only their own. A constant handful of queries.
 """
 
@@ -20,7 +21,7 @@ from django.views import View
 
 from booking import services
 from booking.admin.schedule import SHOWN_STATUSES, clinic_zone, local_midnight
-from booking.admin.scoping import scope_to_user
+from booking.admin.scoping import scope_to_user, scope_waitlist
 from booking.errors import BookingError
 from booking.models import (
     ACTIVE_STATUSES,
@@ -29,6 +30,8 @@ from booking.models import (
     Notification,
     NotificationStatus,
     Practitioner,
+    WaitlistEntry,
+    WaitlistOffer,
 )
 
 S = AppointmentStatus
@@ -66,6 +69,10 @@ class TodayBoard:
     tomorrow: list[AppointmentRequest]
     can_change: bool
     can_book: bool
+    # People on the waitlist (None: the user does not see the waitlist), and open offers.
+    waitlist_count: int | None = None
+    offers_open: int = 0
+    can_offer: bool = False
 
 
 def today_board(*, user, now: datetime) -> TodayBoard | None:
@@ -98,7 +105,7 @@ def today_board(*, user, now: datetime) -> TodayBoard | None:
     waiting = appointments.filter(status=S.REQUESTED, starts_at__gt=now).order_by("created_at")
     failed = scope_to_user(
         Notification.objects.filter(status=NotificationStatus.GAVE_UP).select_related(
-            "appointment"
+            "appointment", "waitlist_entry__treatment", "offer__practitioner"
         ),
         user,
         practitioner_path="appointment__practitioner",
@@ -114,6 +121,12 @@ def today_board(*, user, now: datetime) -> TodayBoard | None:
         .distinct("practitioner_id"),
         key=lambda a: (a.starts_at, a.practitioner.sort_order, a.practitioner.name),
     )
+    waitlist_count, offers_open = None, 0
+    if user.has_perm("booking.view_waitlistentry"):
+        waitlist_count = scope_waitlist(WaitlistEntry.objects.waiting(today=day), user).count()
+        offers_open = scope_to_user(
+            WaitlistOffer.objects.open(now=now), user, practitioner_path="practitioner"
+        ).count()
     return TodayBoard(
         day=day,
         columns=list(columns.values()),
@@ -124,6 +137,9 @@ def today_board(*, user, now: datetime) -> TodayBoard | None:
         tomorrow=tomorrow,
         can_change=user.has_perm("booking.change_appointmentrequest"),
         can_book=user.has_perm("booking.add_appointmentrequest"),
+        waitlist_count=waitlist_count,
+        offers_open=offers_open,
+        can_offer=user.has_perm("booking.add_waitlistoffer"),
     )
 
 

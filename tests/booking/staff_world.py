@@ -20,7 +20,11 @@ from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, 
 
 LONDON = ZoneInfo("Europe/London")
 PASSWORD = "correct horse battery staple 42"
-ROLE_MIGRATIONS = ["clinic.migrations.0002_staff_roles", "booking.migrations.0007_patient_roles"]
+ROLE_MIGRATIONS = [
+    "clinic.migrations.0002_staff_roles",
+    "booking.migrations.0007_patient_roles",
+    "booking.migrations.0009_waitlist_roles",
+]
 
 _numbers = itertools.count(1)
 _password_hash = None

@@ -1,4 +1,5 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -34,6 +35,12 @@ def test_demo_has_the_team_and_treatments_the_service_pages_link_to(demo_clinic)
     assert list(acupuncture.practitioners.values_list("slug", flat=True)) == ["tom-lindqvist"]
 
 
+def test_the_demo_loaded_for_tests_has_no_appointments(demo_clinic):
+    from booking.models import AppointmentRequest
+
+    assert not AppointmentRequest.objects.exists()
+
+
 def test_demo_is_bookable_the_moment_it_loads(demo_clinic):
     now = timezone.now()
     times = available_start_times(
@@ -56,6 +63,32 @@ def test_loading_the_demo_twice_changes_nothing(demo_clinic):
     after = (Practitioner.objects.count(), Treatment.objects.count(), TimeSlot.objects.count())
     assert before == after
     assert Practitioner.objects.get(slug="maya-okafor").bio == "Edited by staff"
+
+
+def test_demo_books_one_of_toms_days_full_so_a_visitor_can_join_the_waitlist(client, clinic):
+    from booking.models import AppointmentRequest
+
+    call_command("load_demo", stdout=io.StringIO())
+
+    tom = Practitioner.objects.get(slug="tom-lindqvist")
+    day = timezone.localtime(
+        AppointmentRequest.objects.filter(practitioner=tom).earliest("starts_at").starts_at
+    ).date()
+    assert day >= timezone.localdate() + timedelta(days=2)
+    for treatment in tom.treatments.all():
+        times = available_start_times(
+            treatment=treatment, practitioner=tom, start=day, days=1, now=timezone.now()
+        )
+        assert times == {}, treatment
+    booked = AppointmentRequest.objects.count()
+    call_command("load_demo", stdout=io.StringIO())
+    assert AppointmentRequest.objects.count() == booked
+
+    page = client.get(
+        reverse("booking:time")
+        + f"?treatment=physiotherapy&practitioner=tom-lindqvist&week={day.isoformat()}"
+    )
+    assert "Join the waitlist" in page.content.decode()
 
 
 def test_team_page_links_to_profiles_and_booking(client, demo_clinic):

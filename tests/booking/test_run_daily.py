@@ -121,3 +121,35 @@ def test_run_daily_deletes_expired_sessions_and_keeps_live_ones(clinic):
 
     assert "sessions: expired sessions deleted." in out.getvalue()
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+
+
+def test_run_daily_expires_waitlist_offers_and_forgets_old_find_my_booking_addresses(
+    clinic, settings
+):
+    from booking.models import WaitlistOffer
+    from booking.models import WaitlistOfferStatus as Offer
+    from tests.booking.booking_world import make_world
+    from tests.booking.waitlist_world import join, offer_time
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    world = make_world()
+    world.slot(world.tom, 9, 13)
+    two_hours_ago = timezone.now() - timedelta(hours=2, minutes=1)
+    join(world, "Ann One", now=two_hours_ago)
+    offer_time(world, two_hours_ago, 10)
+    Notification.objects.create(kind=NotificationKind.BOOKING_LINKS, email="old@example.com")
+    Notification.objects.filter(email="old@example.com").update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    Notification.objects.create(kind=NotificationKind.BOOKING_LINKS, email="new@example.com")
+
+    out = StringIO()
+    call_command("run_daily", "--only", "waitlist", stdout=out)
+
+    assert WaitlistOffer.objects.get().status == Offer.EXPIRED
+    assert "waitlist: 1 offers expired" in out.getvalue()
+    assert list(
+        Notification.objects.filter(kind=NotificationKind.BOOKING_LINKS).values_list(
+            "email", flat=True
+        )
+    ) == ["new@example.com"]

@@ -21,6 +21,9 @@ TOKEN = secrets.token_urlsafe(32)
         f"referer=https://clinic.example/book/booked/{TOKEN}/?x=1",
         f'"path": "/book/manage/{TOKEN}"',
         f"GET /calendar/{TOKEN}.ics HTTP/1.1",
+        f"GET /book/waitlist/link/{TOKEN}/ HTTP/1.1",
+        f"referer=https://clinic.example/book/offer/link/{TOKEN}/",
+        f"Not Found: /book/offer/link/{TOKEN}",
     ],
 )
 def test_redact_removes_the_token_of_private_links(text):
@@ -30,6 +33,13 @@ def test_redact_removes_the_token_of_private_links(text):
 
 def test_redact_leaves_other_booking_paths_alone():
     assert redact("/book/time/?treatment=x") == "/book/time/?treatment=x"
+
+
+@pytest.mark.parametrize(
+    "path", ["/book/manage/", "/book/manage/?sent=1", "/book/waitlist/", "/book/offer/K7QM-3XPA/"]
+)
+def test_redact_leaves_find_my_booking_and_the_waitlists_clean_addresses_alone(path):
+    assert redact(f"GET {path} HTTP/1.1") == f"GET {path} HTTP/1.1"
 
 
 def _record(message, *args, exc_info=None, **extra):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from booking.notifications import notifications_requeue, reminders_queue
 from booking.ratelimit import counters_prune
 from booking.services import appointments_anonymise, slots_generate
+from booking.waitlist.tasks import waitlist_refresh
 from clinic.identity import get_clinic
 
 logger = logging.getLogger("booking.run_daily")
@@ -45,6 +46,14 @@ def _email_retries(now):
     )
 
 
+def _waitlist(now):
+    done = waitlist_refresh(now=now)
+    return (
+        f"{done['expired']} offers expired, {done['offered']} times offered to the next in line, "
+        f"{done['ended']} waitlist places ended, {done['pruned']} old link e-mails deleted"
+    )
+
+
 def _rate_limits(now):
     return f"{counters_prune(now=now)} ended rate-limit windows deleted"
 
@@ -67,6 +76,7 @@ JOBS = {
     "slots": _slots,
     "reminders": _reminders,
     "email-retries": _email_retries,
+    "waitlist": _waitlist,
     "rate-limits": _rate_limits,
     "anonymise": _anonymise,
     "sessions": _sessions,
@@ -75,9 +85,10 @@ JOBS = {
 
 class Command(BaseCommand):
     help = (
-        "Run every scheduled job: slot generation, reminders, e-mail retries, rate-limit "
-        "pruning, anonymisation and expired sessions. Idempotent; one run at a time across "
-        "all machines (PostgreSQL advisory lock). Run it at start-up and then hourly."
+        "Run every scheduled job: slot generation, reminders, e-mail retries, waitlist offers "
+        "and places past their time, rate-limit pruning, anonymisation and expired sessions. "
+        "Idempotent; one run at a time across all machines (PostgreSQL advisory lock). Run it "
+        "at start-up and then hourly."
     )
 
     def add_arguments(self, parser):
