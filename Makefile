@@ -75,6 +75,8 @@ postgres:
 # the address from), so `make run PORT=8123` sends links to port 8123.
 # An explicit SITE_URL (a tunnel, a LAN name) wins.
 run dev: export SITE_URL ?= http://$(HOST):$(PORT)
+# A person reads `make run` in a terminal; servers behind a log collector keep JSON.
+run dev: export LOG_FORMAT ?= plain
 
 run: install $(SECRET_FILE)
 	@$(WITH_SECRET) $(MANAGE) ensure_database
