@@ -55,6 +55,54 @@ def _window(*, start: date, days: int, now: datetime) -> tuple[datetime, datetim
     return window_start, window_end
 
 
+def _free_starts(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner | None,
+    start: date,
+    days: int,
+    now: datetime,
+) -> tuple[dict[int, Practitioner], dict[datetime, int]]:
+    """Who may see the patient, and each free start once with the first of them free then.
+
+    Two queries for the practitioners' slots and appointments, plus one for the
+    practitioners themselves.
+    """
+    window_start, window_end = _window(start=start, days=days, now=now)
+    if window_end <= window_start or not treatment.is_active:
+        return {}, {}
+    candidates = Practitioner.objects.active().filter(treatments=treatment)
+    if practitioner is not None:
+        candidates = candidates.filter(pk=practitioner.pk)
+    practitioners = {p.pk: p for p in candidates}
+    if not practitioners:
+        return {}, {}
+    # The team's order decides who is offered when several are free at once.
+    order = {pk: index for index, pk in enumerate(practitioners)}
+    starts: dict[datetime, int] = {}
+    for practitioner_id, moment in open_start_times(
+        treatment=treatment,
+        practitioner_ids=practitioners,
+        window_start=window_start,
+        window_end=window_end,
+    ):
+        current = starts.get(moment)
+        if current is None or order[practitioner_id] < order[current]:
+            starts[moment] = practitioner_id
+    return practitioners, starts
+
+
+def _offered(
+    moment: datetime, practitioner: Practitioner, treatment: Treatment, late_before: datetime
+) -> OfferedTime:
+    return OfferedTime(
+        starts_at=moment,
+        practitioner=practitioner,
+        ends_at=moment + timedelta(minutes=treatment.duration_minutes),
+        late=moment < late_before,
+    )
+
+
 def available_start_times(
     *,
     treatment: Treatment,
@@ -70,38 +118,15 @@ def available_start_times(
     in the team's order. Three queries whatever the data size.
     """
     zone = clinic_zone()
-    window_start, window_end = _window(start=start, days=days, now=now)
-    if window_end <= window_start or not treatment.is_active:
-        return {}
-    candidates = Practitioner.objects.active().filter(treatments=treatment)
-    if practitioner is not None:
-        candidates = candidates.filter(pk=practitioner.pk)
-    practitioners = {p.pk: p for p in candidates}
-    if not practitioners:
-        return {}
-
-    duration = timedelta(minutes=treatment.duration_minutes)
+    practitioners, starts = _free_starts(
+        treatment=treatment, practitioner=practitioner, start=start, days=days, now=now
+    )
     late_before = late_cancellation_from(now=now)
-    order = {pk: index for index, pk in enumerate(practitioners)}
-    offered: dict[datetime, OfferedTime] = {}
-    for practitioner_id, moment in open_start_times(
-        treatment=treatment,
-        practitioner_ids=practitioners,
-        window_start=window_start,
-        window_end=window_end,
-    ):
-        current = offered.get(moment)
-        if current is None or order[practitioner_id] < order[current.practitioner.pk]:
-            offered[moment] = OfferedTime(
-                starts_at=moment,
-                practitioner=practitioners[practitioner_id],
-                ends_at=moment + duration,
-                late=moment < late_before,
-            )
-
     by_day: dict[date, list[OfferedTime]] = defaultdict(list)
-    for moment in sorted(offered):
-        by_day[moment.astimezone(zone).date()].append(offered[moment])
+    for moment in sorted(starts):
+        by_day[moment.astimezone(zone).date()].append(
+            _offered(moment, practitioners[starts[moment]], treatment, late_before)
+        )
     return dict(by_day)
 
 
@@ -232,7 +257,7 @@ def time_picker_week(
     today = now.astimezone(zone).date()
     _earliest, latest = booking_window(now=now)
     last_day = (latest - timedelta(seconds=1)).astimezone(zone).date()
-    everything = available_start_times(
+    practitioners, starts = _free_starts(
         treatment=treatment,
         practitioner=practitioner,
         start=today,
@@ -242,27 +267,35 @@ def time_picker_week(
     confirmable = _confirmable_from(
         treatment=treatment, needs_confirmation=needs_confirmation, now=now
     )
+    phone_held_back = confirmable > now and clinic.short_notice_requests == "phone"
+    # The whole horizon decides where "Earlier" and "Later" lead, but only the
+    # week shown needs its times as OfferedTime: they are built below, per day.
+    starts_by_day: dict[date, list[datetime]] = defaultdict(list)
     phone_days: set[date] = set()
-    if confirmable > now:
-        for day, times in list(everything.items()):
-            kept = [offered for offered in times if offered.starts_at >= confirmable]
-            if len(kept) < len(times) and clinic.short_notice_requests == "phone":
-                phone_days.add(day)
-            if kept:
-                everything[day] = kept
-            else:
-                del everything[day]
-    offered_days = sorted(everything.keys() | phone_days)
+    for moment in sorted(starts):
+        day = moment.astimezone(zone).date()
+        if moment >= confirmable:
+            starts_by_day[day].append(moment)
+        elif phone_held_back:
+            phone_days.add(day)
+    offered_days = sorted(starts_by_day.keys() | phone_days)
 
     if week is None:
         first = offered_days[0] if offered_days else today
     else:
         first = min(max(week, today), last_day)
     end = first + timedelta(WEEK)
+    late_before = late_cancellation_from(now=now)
     days = [
         PickerDay(
             day=day,
-            periods=_periods(everything.get(day, []), zone),
+            periods=_periods(
+                [
+                    _offered(moment, practitioners[starts[moment]], treatment, late_before)
+                    for moment in starts_by_day.get(day, [])
+                ],
+                zone,
+            ),
             phone_only=day in phone_days,
         )
         for day in offered_days
