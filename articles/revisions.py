@@ -13,6 +13,8 @@ from articles.models import Revision
 
 # A page's history shows its newest revisions; older ones stay in the table.
 REVISIONS_SHOWN = 50
+# Shared runs this short between two changes are shown inside the change.
+SHORT_RUN_WORDS = 3
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
 
@@ -34,25 +36,46 @@ class RevisionRow:
         return any(diff.changed for diff in self.diffs)
 
 
-def diff_html(old: str, new: str) -> SafeString:
-    """``old`` → ``new`` word by word: removed words in <del>, added ones in <ins>."""
-    before, after = _TOKENS.findall(old or ""), _TOKENS.findall(new or "")
-    parts = []
+def _chunks(before: list[str], after: list[str]) -> list[tuple[str, str, str]]:
+    """(op, old text, new text) runs; a few shared words between two changes join them,
+    so a rewritten sentence reads as one change rather than confetti."""
+    chunks: list[list] = []
     matcher = SequenceMatcher(a=before, b=after, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
-        if op == "equal":
-            parts.append(escape("".join(before[a1:a2])))
+        old, new = "".join(before[a1:a2]), "".join(after[b1:b2])
+        kind = "equal" if op == "equal" else "change"
+        if chunks and chunks[-1][0] == kind == "change":
+            chunks[-1][1] += old
+            chunks[-1][2] += new
+        else:
+            chunks.append([kind, old, new])
+    merged: list[list] = []
+    for index, (kind, old, new) in enumerate(chunks):
+        between_changes = 0 < index < len(chunks) - 1
+        if kind == "equal" and between_changes and len(old.split()) <= SHORT_RUN_WORDS:
+            kind = "change"
+            new = old
+        if kind == "change" and merged and merged[-1][0] == "change":
+            merged[-1][1] += old
+            merged[-1][2] += new
+        else:
+            merged.append([kind, old, new])
+    return [tuple(chunk) for chunk in merged]
+
+
+def diff_html(old: str, new: str) -> SafeString:
+    """``old`` → ``new`` word by word: removed words in <del>, added ones in <ins>."""
+    parts = []
+    for kind, removed, added in _chunks(_TOKENS.findall(old or ""), _TOKENS.findall(new or "")):
+        if kind == "equal":
+            parts.append(escape(removed))
             continue
-        if a2 > a1:
+        if removed:
             parts.append(
-                '<del><span class="visually-hidden">removed: </span>'
-                f"{escape(''.join(before[a1:a2]))}</del>"
+                f'<del><span class="visually-hidden">removed: </span>{escape(removed)}</del>'
             )
-        if b2 > b1:
-            parts.append(
-                '<ins><span class="visually-hidden">added: </span>'
-                f"{escape(''.join(after[b1:b2]))}</ins>"
-            )
+        if added:
+            parts.append(f'<ins><span class="visually-hidden">added: </span>{escape(added)}</ins>')
     return mark_safe("".join(parts))  # noqa: S308 - every piece is escaped above
 
 

@@ -166,3 +166,14 @@ def test_staff_without_change_permission_cannot_restore(client, clinic, editor):
     assert client.post(url).status_code == 403
     article.refresh_from_db()
     assert article.body == "Changed."
+
+
+def test_diff_shows_a_rewritten_sentence_as_one_change_and_keeps_long_shared_text():
+    html = diff_html(
+        "Intro stays the same here. Warm up the calf for five minutes before a run.",
+        "Intro stays the same here. Rest the calf completely for a week.",
+    )
+    assert html.startswith("Intro stays the same here. <del>")
+    assert html.count("<del>") == 1 and html.count("<ins>") == 1
+    assert "Warm up the calf for five minutes before a run.</del>" in html
+    assert "Rest the calf completely for a week.</ins>" in html

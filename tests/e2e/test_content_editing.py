@@ -1,0 +1,87 @@
+"""Staff edit content in Chromium: revisions with a diff, restore, the live preview."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from articles.demo import load as load_content
+from tests.articles.conftest import ensure_demo_people
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "a long editor password 81"
+ARTICLE = "Dry needling explained: trigger points, techniques and what to expect"
+PUBLIC_PATH = "/articles/dry-needling-explained/"
+
+
+@pytest.fixture
+def site(clinic):
+    ensure_demo_people()
+    load_content(stdout=StringIO())
+    get_user_model().objects.create_superuser("editor", "editor@example.com", PASSWORD)
+
+
+def log_in(page, live_server):
+    page.goto(live_server.url + "/admin/login/?next=/admin/articles/article/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Select article to change")
+
+
+def body_field(page):
+    return page.get_by_role("textbox", name=re.compile(r"^Body:?$"))
+
+
+def save_body(page, text):
+    body_field(page).fill(text)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
+
+
+def test_staff_edit_twice_compare_revisions_restore_the_first_and_the_public_sees_it(
+    live_server, page, browser, site, axe
+):
+    log_in(page, live_server)
+    page.get_by_role("link", name=ARTICLE).click()
+    original = body_field(page).input_value()
+    first = original + "\n\nWarm up the calf for five minutes before a run."
+    second = original + "\n\nRest the calf completely for a week."
+    save_body(page, first)
+    save_body(page, second)
+
+    page.get_by_role("link", name="Revisions").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Revisions of")
+    axe(page)
+    revisions = page.get_by_role("list").filter(has=page.get_by_text("Restore this revision"))
+    edits = revisions.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name=re.compile(r"^Edited"))
+    )
+    expect(edits).to_have_count(2)
+    expect(edits.nth(0).get_by_text("Changed: body")).to_be_visible()
+    expect(
+        revisions.get_by_role("heading", name=re.compile(r"^Text before the first"))
+    ).to_be_visible()
+
+    first_edit = edits.nth(1)  # newest first: the second edit, then the first
+    first_edit.get_by_text("Compare with the current text").click()
+    diff = first_edit.locator(".revision-diff")
+    expect(diff.locator("del")).to_contain_text("Warm up the calf")
+    expect(diff.locator("ins")).to_contain_text("Rest the calf completely")
+    axe(page)
+
+    first_edit.get_by_role("button", name="Restore this revision").click()
+    expect(page.get_by_text("Restored the revision of")).to_be_visible()
+    restored = page.get_by_role("heading", name=re.compile(r"^Restored an earlier revision"))
+    expect(restored).to_have_count(1)
+
+    visitor = browser.new_context()  # no session: the page cache's own copy
+    public = visitor.new_page()
+    public.goto(live_server.url + PUBLIC_PATH)
+    article = public.get_by_role("article")
+    expect(article.get_by_text("Warm up the calf for five minutes before a run.")).to_be_visible()
+    expect(article.get_by_text("Rest the calf completely")).to_have_count(0)
+    visitor.close()
