@@ -87,15 +87,13 @@ def markdown_preview_view(model_admin, request):
             status=400,
         )
     report = markdown_report(text)
-    response = JsonResponse(
+    return JsonResponse(
         {
             "html": str(report.html),
             "reading_minutes": report.reading_minutes,
             "warnings": report.warnings,
         }
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def broken_links_view(model_admin, request):

@@ -85,3 +85,34 @@ def test_staff_edit_twice_compare_revisions_restore_the_first_and_the_public_see
     expect(article.get_by_text("Warm up the calf for five minutes before a run.")).to_be_visible()
     expect(article.get_by_text("Rest the calf completely")).to_have_count(0)
     visitor.close()
+
+
+def test_live_preview_renders_beside_the_body_with_reading_time_and_warnings(
+    live_server, page, site, axe
+):
+    log_in(page, live_server)
+    page.get_by_role("link", name=ARTICLE).click()
+    preview = page.get_by_role("region", name="Live preview: Body")
+    expect(preview.get_by_text(re.compile(r"^Reading time: about \d+ minutes?\.$"))).to_be_visible()
+    expect(preview.get_by_role("heading", name="Side effects and safety")).to_be_visible()
+    axe(page)
+
+    body_field(page).fill("## Warm-up\n\n#### Too deep\n\nA **brisk** walk.<script>x()</script>")
+    expect(preview.get_by_role("heading", name="Warm-up")).to_be_visible()
+    expect(preview.locator("strong")).to_have_text("brisk")
+    expect(preview.get_by_role("listitem")).to_contain_text("level-4 heading follows a level-2")
+    expect(preview.locator("script")).to_have_count(0)
+    axe(page)
+
+
+def test_without_javascript_the_preview_link_still_works(live_server, browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, live_server)
+    page.get_by_role("link", name=ARTICLE).click()
+    expect(page.get_by_role("region", name="Live preview: Body")).to_have_count(0)
+    link = page.get_by_role("link", name="Preview exactly as patients will see it")
+    preview_url = link.get_attribute("href")
+    page.goto(live_server.url + preview_url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dry needling explained")
+    context.close()
