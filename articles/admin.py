@@ -109,6 +109,11 @@ class ContentAdmin(admin.ModelAdmin):
                 name=self._url_name("restore"),
             ),
             path(
+                "image-choices/",
+                wrap(admin_views.image_choices_view),
+                name=self._url_name("image_choices"),
+            ),
+            path(
                 "markdown-preview/",
                 wrap(admin_views.markdown_preview_view),
                 name=self._url_name("markdown_preview"),
@@ -122,6 +127,17 @@ class ContentAdmin(admin.ModelAdmin):
             # static/js/admin-markdown-preview.js previews the text beside the field.
             field.widget.attrs["data-markdown-preview"] = reverse(
                 f"admin:{self._url_name('markdown_preview')}"
+            )
+            field.widget.attrs["data-image-choices"] = reverse(
+                f"admin:{self._url_name('image_choices')}"
+            )
+            field.help_text = format_html(
+                "{} {}",
+                field.help_text,
+                _(
+                    "Images from the image library: ![what it shows](image:42), "
+                    "where 42 is the image's number in the library."
+                ),
             )
         return field
 

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles import links, services
-from articles.markdown import markdown_report
+from articles.markdown import image_reference, markdown_report
 from articles.models import MAX_BODY_CHARS, Revision
 from articles.revisions import page_history
+from images.models import Image
 
 
 def _admin_context(model_admin, request, **extra):
@@ -92,6 +93,32 @@ def markdown_preview_view(model_admin, request):
             "html": str(report.html),
             "reading_minutes": report.reading_minutes,
             "warnings": report.warnings,
+        }
+    )
+
+
+# The image picker beside a Markdown field offers the newest library images.
+IMAGE_CHOICES = 200
+
+
+def image_choices_view(model_admin, request):
+    """GET: the newest library images and the reference that puts each in the text."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    can_edit = model_admin.has_add_permission(request) or model_admin.has_change_permission(request)
+    if not (can_edit and request.user.has_perm("images.view_image")):
+        raise PermissionDenied
+    images = Image.objects.only("pk", "alt_text", "decorative", "caption", "file")[:IMAGE_CHOICES]
+    return JsonResponse(
+        {
+            "images": [
+                {
+                    "id": image.pk,
+                    "label": f"{image} (#{image.pk})",
+                    "reference": image_reference(image),
+                }
+                for image in images
+            ]
         }
     )
 

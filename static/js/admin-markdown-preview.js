@@ -4,7 +4,54 @@
 // field's data-markdown-preview attribute), so what staff see is what
 // patients will see. Without JavaScript the "Preview exactly as patients will
 // see it" link on the page still works.
+//
+// Beside it, a picker writes a library image's reference, ![alt](image:42),
+// at the cursor (the field's help text tells how to write one by hand).
 const PREVIEW_DELAY_MS = 400;
+let imageChoices = null;
+
+function loadImageChoices(url) {
+  if (!imageChoices) {
+    imageChoices = fetch(url, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : { images: [] }))
+      .then((result) => result.images)
+      .catch(() => []);
+  }
+  return imageChoices;
+}
+
+async function buildImagePicker(textarea, panel) {
+  const images = await loadImageChoices(textarea.dataset.imageChoices);
+  if (images.length === 0) {
+    return;
+  }
+  const picker = document.createElement("div");
+  picker.className = "markdown-image-picker";
+  const label = document.createElement("label");
+  label.htmlFor = `${textarea.id}-image`;
+  label.textContent = "Image from the library";
+  const select = document.createElement("select");
+  select.id = label.htmlFor;
+  select.append(new Option("Choose an image", ""));
+  images.forEach((image) => select.append(new Option(image.label, image.reference)));
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button";
+  button.textContent = "Insert image";
+  button.addEventListener("click", () => {
+    if (!select.value) {
+      select.focus();
+      return;
+    }
+    const start = textarea.selectionStart;
+    const text = `\n\n${select.value}\n\n`;
+    textarea.setRangeText(text, start, textarea.selectionEnd, "end");
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    textarea.focus();
+  });
+  picker.append(label, select, button);
+  panel.before(picker);
+}
 
 function csrfToken(form) {
   const input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -33,7 +80,7 @@ function buildPanel(textarea) {
   panel.append(heading, status, body);
   const row = textarea.closest(".flex-container") || textarea;
   row.after(panel);
-  return { minutes, warnings, body };
+  return { element: panel, minutes, warnings, body };
 }
 
 function showWarnings(list, warnings) {
@@ -49,6 +96,9 @@ function showWarnings(list, warnings) {
 
 function attachPreview(textarea) {
   const panel = buildPanel(textarea);
+  if (textarea.dataset.imageChoices) {
+    buildImagePicker(textarea, panel.element);
+  }
   let timer = null;
   let latest = 0;
 

@@ -5,9 +5,11 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from articles.demo import load as load_content
+from images.models import Image
 from tests.articles.conftest import ensure_demo_people
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,3 +118,53 @@ def test_without_javascript_the_preview_link_still_works(live_server, browser, s
     page.goto(live_server.url + preview_url)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Dry needling explained")
     context.close()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMAGE_RENDITION_WIDTHS = [160, 320, 640]
+
+
+def test_staff_upload_an_image_insert_it_and_the_public_page_shows_a_responsive_picture(
+    live_server, page, site, media_root, tmp_path, axe
+):
+    photo = tmp_path / "knee-test.png"
+    PILImage.new("RGB", (900, 600), (13, 92, 85)).save(photo)
+    log_in(page, live_server)
+    page.goto(live_server.url + "/admin/images/image/add/")
+    # Admin puts a file input in a fieldset named "File" (the images app's page).
+    file_group = page.get_by_role("group", name=re.compile(r"^File"))
+    file_group.locator("input[type=file]").set_input_files(photo)
+    page.get_by_label("Text alternative").fill("A physiotherapist testing a runner's knee")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("was added successfully")).to_be_visible()
+
+    page.goto(live_server.url + "/admin/articles/article/")
+    page.get_by_role("link", name=ARTICLE).click()
+    body_field(page).press("Control+End")
+    uploaded = Image.objects.get()
+    page.get_by_label("Image from the library").first.select_option(
+        label=f"A physiotherapist testing a runner's knee (#{uploaded.pk})"
+    )
+    page.get_by_role("button", name="Insert image").first.click()
+    expect(body_field(page)).to_have_value(
+        re.compile(rf"!\[A physiotherapist testing a runner's knee\]\(image:{uploaded.pk}\)\s*$")
+    )
+    preview = page.get_by_role("region", name="Live preview: Body")
+    expect(preview.locator("picture img")).to_have_count(1)
+    axe(page)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
+    axe(page)
+
+    page.goto(live_server.url + PUBLIC_PATH)
+    picture = page.get_by_role("article").locator("picture")
+    expect(picture).to_have_count(1)
+    image = picture.get_by_role("img", name="A physiotherapist testing a runner's knee")
+    expect(image).to_have_attribute("width", "900")
+    expect(image).to_have_attribute("height", "600")
+    expect(image).to_have_attribute("loading", "lazy")
+    expect(image).to_have_attribute("srcset", re.compile(r" 160w, .+ 320w, .+ 640w$"))
+    expect(picture.locator("source[type='image/avif']")).to_have_count(1)
+    axe(page)
