@@ -177,3 +177,18 @@ def test_diff_shows_a_rewritten_sentence_as_one_change_and_keeps_long_shared_tex
     assert html.count("<del>") == 1 and html.count("<ins>") == 1
     assert "Warm up the calf for five minutes before a run.</del>" in html
     assert "Rest the calf completely for a week.</ins>" in html
+
+
+def test_restoring_an_address_another_page_now_uses_is_refused_with_a_message(
+    admin_client, clinic, editor
+):
+    article = make_article(slug="first-address")
+    _edit(article, editor, slug="second-address")
+    make_article(slug="first-address")  # someone took the old address
+    original = page_history(item=article)[-1].revision
+    restore = reverse("admin:articles_article_restore", args=[article.pk, original.pk])
+    response = admin_client.post(restore, follow=True)
+    assert response.status_code == 200
+    assert "Another page now uses the address “first-address”" in response.content.decode()
+    article.refresh_from_db()
+    assert article.slug == "second-address"

@@ -168,3 +168,27 @@ def test_staff_upload_an_image_insert_it_and_the_public_page_shows_a_responsive_
     expect(image).to_have_attribute("srcset", re.compile(r" 160w, .+ 320w, .+ 640w$"))
     expect(picture.locator("source[type='image/avif']")).to_have_count(1)
     axe(page)
+
+
+ADMIN_PAGES = {
+    "article list with its publication column": "/admin/articles/article/",
+    "broken internal links": "/admin/articles/article/links/",
+    "service page editing": "/admin/articles/servicepage/{service}/change/",
+    "condition page editing": "/admin/articles/conditionpage/{condition}/change/",
+    "service page revisions": "/admin/articles/servicepage/{service}/revisions/",
+    "old addresses": "/admin/articles/contentredirect/",
+}
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES.values(), ids=ADMIN_PAGES.keys())
+def test_content_admin_pages_have_no_axe_violations(live_server, page, site, axe, path):
+    from articles.models import ConditionPage, ServicePage
+
+    log_in(page, live_server)
+    ids = {
+        "service": ServicePage.objects.get(slug="dry-needling").pk,
+        "condition": ConditionPage.objects.get(slug="heel-pain").pk,
+    }
+    page.goto(live_server.url + path.format(**ids))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    axe(page)
