@@ -1,17 +1,20 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from articles import services
+from articles import admin_views, services
 from articles.models import (
     MAX_BODY_CHARS,
     REVIEW_INTERVAL,
     Article,
     ConditionPage,
+    ContentRedirect,
     ServicePage,
     Status,
     Topic,
@@ -30,7 +33,21 @@ class PublishableForm(forms.ModelForm):
         return cleaned
 
 
+class LabelledFileInput(forms.ClearableFileInput):
+    """Admin's file input, labelled by the field's own <label>.
+
+    Django groups a clearable file input in a <fieldset> whose <legend> names
+    the group but not the file input itself, which axe reports as an
+    unlabelled control; without the fieldset the label points at the input.
+    """
+
+    use_fieldset = False
+
+
 class ArticleForm(PublishableForm):
+    class Meta:
+        widgets = {"hero_image": LabelledFileInput}
+
     def clean_body(self):
         body = self.cleaned_data["body"]
         if len(body) > MAX_BODY_CHARS:
@@ -48,9 +65,11 @@ class ArticleForm(PublishableForm):
 
 
 class ContentAdmin(admin.ModelAdmin):
-    """Every content change makes cached pages stale once it commits."""
+    """Every change goes through articles.services: it keeps a revision, keeps a
+    published page's old address working and makes cached pages stale once it
+    commits."""
 
-    list_display = ["title", "status", "published_at", "updated_at"]
+    list_display = ["title", "status", "publication", "updated_at"]
     list_filter = ["status"]
     search_fields = ["title", "summary"]
     prepopulated_fields = {"slug": ["title"]}
@@ -59,6 +78,77 @@ class ContentAdmin(admin.ModelAdmin):
     readonly_fields = ["preview_link"]
     preview_kind = ""
     form = PublishableForm
+    # A few topics, services and conditions: plain checkboxes in a named group,
+    # which screen readers handle better than admin's two-box selector.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+    change_form_template = "admin/articles/change_form.html"
+
+    class Media:
+        css = {"all": ["css/admin-content.css"]}
+        js = ["js/admin-markdown-preview.js"]
+
+    def _url_name(self, view: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self):
+        def wrap(view):
+            def page(request, *args, **kwargs):
+                return view(self, request, *args, **kwargs)
+
+            return self.admin_site.admin_view(page)
+
+        return [
+            path(
+                "<int:object_id>/revisions/",
+                wrap(admin_views.revisions_view),
+                name=self._url_name("revisions"),
+            ),
+            path(
+                "<int:object_id>/revisions/<int:revision_id>/restore/",
+                wrap(admin_views.restore_view),
+                name=self._url_name("restore"),
+            ),
+            path(
+                "image-choices/",
+                wrap(admin_views.image_choices_view),
+                name=self._url_name("image_choices"),
+            ),
+            path(
+                "markdown-preview/",
+                wrap(admin_views.markdown_preview_view),
+                name=self._url_name("markdown_preview"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.model.markdown_fields:
+            # static/js/admin-markdown-preview.js previews the text beside the field.
+            field.widget.attrs["data-markdown-preview"] = reverse(
+                f"admin:{self._url_name('markdown_preview')}"
+            )
+            field.widget.attrs["data-image-choices"] = reverse(
+                f"admin:{self._url_name('image_choices')}"
+            )
+            field.help_text = format_html(
+                "{} {}",
+                field.help_text,
+                _(
+                    "Images from the image library: ![what it shows](image:42), "
+                    "where 42 is the image's number in the library."
+                ),
+            )
+        return field
+
+    @admin.display(description=_("publication"), ordering="published_at")
+    def publication(self, obj):
+        if obj.status != Status.PUBLISHED or obj.published_at is None:
+            return _("Draft")
+        when = date_format(timezone.localtime(obj.published_at), "DATETIME_FORMAT")
+        if obj.is_scheduled():
+            return _("Scheduled for %(when)s") % {"when": when}
+        return _("Published %(when)s") % {"when": when}
 
     def view_on_site(self, obj):
         # Drafts have no public address yet: open the staff preview instead.
@@ -78,8 +168,7 @@ class ContentAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.content_changed()
+        services.content_save(item=obj, user=request.user, now=timezone.now())
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -97,13 +186,14 @@ class ContentAdmin(admin.ModelAdmin):
     def publish_selected(self, request, queryset):
         now = timezone.now()
         for item in queryset:
-            services.content_publish(item=item, now=now)
+            services.content_publish(item=item, now=now, user=request.user)
         self.message_user(request, _("Published."), messages.SUCCESS)
 
     @admin.action(description=_("Unpublish selected pages (back to draft)"))
     def unpublish_selected(self, request, queryset):
+        now = timezone.now()
         for item in queryset.filter(status=Status.PUBLISHED):
-            services.content_unpublish(item=item)
+            services.content_unpublish(item=item, now=now, user=request.user)
         self.message_user(request, _("Moved back to draft."), messages.SUCCESS)
 
 
@@ -131,10 +221,11 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
 class ArticleAdmin(ContentAdmin):
     form = ArticleForm
     preview_kind = "article"
+    change_list_template = "admin/articles/article/change_list.html"
     list_display = [
         "title",
         "status",
-        "published_at",
+        "publication",
         "author",
         "reviewer",
         "last_reviewed",
@@ -143,7 +234,6 @@ class ArticleAdmin(ContentAdmin):
     list_filter = ["status", ReviewOverdueFilter, "topics", "author"]
     list_select_related = ["author", "reviewer"]
     search_fields = ["title", "summary", "body"]
-    filter_horizontal = ["topics", "services", "conditions"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body", "preview_link"]}),
         (_("Image"), {"fields": ["hero_image", "hero_alt"]}),
@@ -153,6 +243,18 @@ class ArticleAdmin(ContentAdmin):
         (_("Search engines"), {"fields": ["seo_title", "seo_description"]}),
     ]
 
+    def get_urls(self):
+        return [
+            path(
+                "links/",
+                self.admin_site.admin_view(
+                    lambda request: admin_views.broken_links_view(self, request)
+                ),
+                name="articles_broken_links",
+            ),
+            *super().get_urls(),
+        ]
+
     @admin.display(boolean=True, description=_("review overdue"))
     def review_overdue(self, obj):
         return obj.review_is_overdue()
@@ -161,7 +263,7 @@ class ArticleAdmin(ContentAdmin):
 @admin.register(ServicePage)
 class ServicePageAdmin(ContentAdmin):
     preview_kind = "service"
-    list_display = ["title", "status", "published_at", "treatment", "sort_order"]
+    list_display = ["title", "status", "publication", "treatment", "sort_order"]
     list_editable = ["sort_order"]
     list_select_related = ["treatment"]
     search_fields = ["title", "summary", "what_it_is"]
@@ -180,10 +282,9 @@ class ServicePageAdmin(ContentAdmin):
 @admin.register(ConditionPage)
 class ConditionPageAdmin(ContentAdmin):
     preview_kind = "condition"
-    list_display = ["title", "status", "published_at", "sort_order"]
+    list_display = ["title", "status", "publication", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["title", "summary", "overview"]
-    filter_horizontal = ["services"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "overview", "services", "preview_link"]}),
         (_("Publishing"), {"fields": ["status", "published_at", "sort_order"]}),
@@ -204,3 +305,18 @@ class TopicAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         services.content_changed()
+
+
+@admin.register(ContentRedirect)
+class ContentRedirectAdmin(admin.ModelAdmin):
+    """Old addresses are written by articles.services when a published slug changes."""
+
+    list_display = ["old_path", "content_type", "object_id", "created_at"]
+    search_fields = ["old_path"]
+    list_select_related = ["content_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -71,7 +71,9 @@ class PublicPageCacheMiddleware:
             and not response.cookies
             and not (messages is not None and messages.used)
         ):
-            headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
-            cache.set(key, (headers, response.content), seconds)
-            response["X-Page-Cache"] = "miss"
+            keep = policy.store_seconds(seconds)
+            if keep > 0:
+                headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
+                cache.set(key, (headers, response.content), keep)
+                response["X-Page-Cache"] = "miss"
         return response

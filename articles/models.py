@@ -7,6 +7,9 @@ future are never public: every public read goes through ``.published(now=...)``.
 import math
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxLengthValidator
@@ -24,6 +27,11 @@ MAX_BODY_CHARS = 60_000
 WORDS_PER_MINUTE = 200
 REVIEW_INTERVAL = timedelta(days=365)
 SEARCH_CONFIG = "english"
+
+
+def reading_minutes(text: str) -> int:
+    """Whole minutes to read ``text`` at an unhurried pace; at least one."""
+    return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
 
 
 def weighted_search_vector(*weighted_fields):
@@ -48,6 +56,13 @@ class PublishableQuerySet(models.QuerySet):
 
 class Publishable(models.Model):
     """Fields every public page shares: address, search-engine text and status."""
+
+    # The Markdown fields of the page, rendered through articles/markdown.py.
+    markdown_fields: tuple[str, ...] = ()
+    # The other fields a revision keeps; restoring one brings back all but
+    # the publishing fields (status and publish date are changed on purpose).
+    text_fields: tuple[str, ...] = ("title", "slug", "summary", "seo_title", "seo_description")
+    publishing_fields: tuple[str, ...] = ("status", "published_at")
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -86,6 +101,23 @@ class Publishable(models.Model):
     @property
     def page_title(self) -> str:
         return self.seo_title or self.title
+
+    @classmethod
+    def revision_fields(cls) -> tuple[str, ...]:
+        return (*cls.text_fields, *cls.markdown_fields, *cls.publishing_fields)
+
+    @classmethod
+    def restorable_fields(cls) -> tuple[str, ...]:
+        return (*cls.text_fields, *cls.markdown_fields)
+
+    def is_scheduled(self, *, now=None) -> bool:
+        """Published with a publish date still ahead: public once the date comes."""
+        now = now or timezone.now()
+        return (
+            self.status == Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > now
+        )
 
     def is_public(self, *, now=None) -> bool:
         now = now or timezone.now()
@@ -126,6 +158,9 @@ class Topic(models.Model):
 
 class ServicePage(Publishable):
     """A treatment the clinic offers, with a link that books exactly that treatment."""
+
+    markdown_fields = ("what_it_is", "who_it_helps", "what_to_expect")
+    text_fields = (*Publishable.text_fields, "duration_and_price")
 
     treatment = models.ForeignKey(
         "booking.Treatment",
@@ -179,6 +214,8 @@ class ServicePage(Publishable):
 class ConditionPage(Publishable):
     """A painful area patients search for: shoulder, neck, back, heel, hip."""
 
+    markdown_fields = ("overview",)
+
     summary = models.CharField(_("summary"), max_length=300)
     overview = models.TextField(_("overview"), help_text=_("Markdown."))
     services = models.ManyToManyField(
@@ -207,6 +244,8 @@ class ConditionPage(Publishable):
 
 
 class Article(Publishable):
+    markdown_fields = ("body",)
+
     summary = models.CharField(
         _("summary"), max_length=300, help_text=_("Shown in lists, feeds and search results.")
     )
@@ -290,9 +329,98 @@ class Article(Publishable):
 
     @property
     def reading_minutes(self) -> int:
-        words = len(self.body.split())
-        return max(1, math.ceil(words / WORDS_PER_MINUTE))
+        return reading_minutes(self.body)
 
     def review_is_overdue(self, *, today=None) -> bool:
         today = today or timezone.localdate()
         return self.last_reviewed is None or self.last_reviewed < today - REVIEW_INTERVAL
+
+
+class RevisionKind(models.TextChoices):
+    ORIGINAL = "original", _("Text before the first recorded change")
+    CREATED = "created", _("Created")
+    EDITED = "edited", _("Edited")
+    PUBLISHED = "published", _("Published")
+    UNPUBLISHED = "unpublished", _("Unpublished")
+    RESTORED = "restored", _("Restored an earlier revision")
+
+
+class Revision(models.Model):
+    """A page's text as it stood after one change: who, when and which fields changed.
+
+    Written only by articles/services.py, for articles, service pages and
+    condition pages alike.
+    """
+
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, verbose_name=_("kind of page")
+    )
+    object_id = models.PositiveBigIntegerField(_("page id"))
+    item = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(_("change"), max_length=12, choices=RevisionKind.choices)
+    created_at = models.DateTimeField(_("when"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # The revision fields (Publishable.revision_fields) after the change.
+    data = models.JSONField(_("text"))
+    changed = models.JSONField(_("fields changed"), default=list, blank=True)
+    restored_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("restored from"),
+    )
+
+    class Meta:
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=RevisionKind.values), name="revision_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "-created_at"], name="revision_by_page"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ContentRedirect(models.Model):
+    """An address a published page had before its slug changed.
+
+    It points at the page itself, not at a path, so a page renamed twice
+    sends both old addresses straight to its current one (no chains), and an
+    old address answers only while its page is public (never to a draft).
+    """
+
+    old_path = models.CharField(_("old address"), max_length=300, unique=True)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, verbose_name=_("kind of page")
+    )
+    object_id = models.PositiveBigIntegerField(_("page id"))
+    item = GenericForeignKey("content_type", "object_id")
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("redirect from an old address")
+        verbose_name_plural = _("redirects from old addresses")
+        ordering = ["old_path"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="redirect_by_page"),
+        ]
+
+    def __str__(self):
+        return self.old_path

@@ -9,7 +9,15 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.models import SEARCH_CONFIG, Article, ConditionPage, ServicePage, Topic
+from articles.models import (
+    SEARCH_CONFIG,
+    Article,
+    ConditionPage,
+    ContentRedirect,
+    ServicePage,
+    Status,
+    Topic,
+)
 
 MAX_QUERY_CHARS = 200
 SEARCH_RESULTS_PER_KIND = 30
@@ -198,3 +206,27 @@ def search(*, query: str, now: datetime) -> list[SearchResult]:
             )
     results.sort(key=lambda result: result.rank, reverse=True)
     return results
+
+
+def redirect_target(*, path: str, now: datetime) -> str | None:
+    """The current address of the page that used to live at ``path``, while it is public."""
+    redirect = ContentRedirect.objects.filter(old_path=path).select_related("content_type").first()
+    if redirect is None:
+        return None
+    model = redirect.content_type.model_class()
+    if model not in (Article, ServicePage, ConditionPage):
+        return None
+    page = model.objects.published(now=now).only("slug").filter(pk=redirect.object_id).first()
+    return page.get_absolute_url() if page is not None else None
+
+
+def next_scheduled_publish(*, now: datetime) -> datetime | None:
+    """The soonest moment a published-but-future page becomes public, if any (one query)."""
+    upcoming = [
+        model.objects.filter(status=Status.PUBLISHED, published_at__gt=now)
+        .order_by()
+        .values_list("published_at", flat=True)
+        for model in (Article, ServicePage, ConditionPage)
+    ]
+    first = upcoming[0].union(*upcoming[1:]).order_by("published_at")[:1]
+    return next(iter(first), None)

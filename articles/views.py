@@ -2,7 +2,7 @@
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -92,6 +92,18 @@ class _DetailView(PublicPageCacheMixin, TemplateView):
     """Looks the item up by slug; drafts and unknown slugs give the branded 404."""
 
     public = True
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A published page's old address (its slug changed) leads to its new one.
+            target = self.public and selectors.redirect_target(
+                path=request.path, now=timezone.now()
+            )
+            if target:
+                return HttpResponsePermanentRedirect(target)
+            raise
 
     def load(self, *, slug, now):
         raise NotImplementedError

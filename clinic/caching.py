@@ -15,6 +15,7 @@ sessions, CSRF, auth and the view run.
 """
 
 import hashlib
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,9 +80,19 @@ class PageCachePolicy:
     generation_keys: tuple[str, ...] = (GENERATION_KEY,)
     # The clock changes the page too (offered times): a new key every period.
     per_period: bool = False
+    # When the page will change at a known moment (content scheduled to be
+    # published), the epoch second by which every stored copy must be gone.
+    expires_by: Callable[[], float | None] | None = None
 
     def timeout(self) -> int:
         return self.seconds() if callable(self.seconds) else self.seconds
+
+    def store_seconds(self, seconds: int) -> int:
+        """How long to keep a copy made now: ``seconds``, cut short by ``expires_by``."""
+        deadline = self.expires_by() if self.expires_by is not None else None
+        if deadline is None:
+            return seconds
+        return max(0, min(seconds, math.ceil(deadline - time.time())))
 
     def key(self, request, seconds: int) -> str:
         """Raises DisallowedHost for a host the site does not serve."""

@@ -30,6 +30,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "clinic",
+    "images",
     "booking",
     "articles",
     "django.contrib.admin",
@@ -207,7 +208,11 @@ STORAGES = {
     },
 }
 MEDIA_URL = "media/"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
+# Widths (pixels) of each library image's renditions, in AVIF, WebP and JPEG.
+IMAGE_RENDITION_WIDTHS = [
+    int(width) for width in env_list("IMAGE_RENDITION_WIDTHS", "480,800,1200,1600")
+]
 # Tests and runserver have no collected files yet; do not warn about it.
 WHITENOISE_AUTOREFRESH = not HASHED_STATIC_FILES
 WHITENOISE_MAX_AGE = 60 * 60  # unhashed files (favicon, robots); hashed ones are forever

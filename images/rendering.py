@@ -1,0 +1,83 @@
+"""The one way the site shows a library image: a ``<picture>`` element.
+
+``picture_html()`` is called by the ``{% picture %}`` template tag and by any
+Python code that needs the same markup (Markdown, e-mails).
+"""
+
+from django.core.files.storage import default_storage
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from images.renditions import rendition_name, social_name
+
+# The fallback <img src> is the rendition closest to this width.
+FALLBACK_WIDTH = 960
+
+
+def _srcset(key: str, widths: list[int], fmt: str) -> str:
+    return ", ".join(
+        f"{default_storage.url(rendition_name(key, width, fmt))} {width}w" for width in widths
+    )
+
+
+def picture_html(
+    image,
+    *,
+    sizes: str = "100vw",
+    priority: bool = False,
+    css_class: str = "",
+) -> SafeString:
+    """``<picture>`` with AVIF and WebP sources and a JPEG ``<img>``.
+
+    ``priority`` marks the page's largest image (LCP): fetched early with
+    ``fetchpriority=high`` and never lazily. Every other image loads lazily.
+    """
+    if image is None:
+        return SafeString("")
+    loading = mark_safe(  # noqa: S308 - constant markup
+        'fetchpriority="high" decoding="async"' if priority else 'loading="lazy" decoding="async"'
+    )
+    class_attr = format_html(' class="{}"', css_class) if css_class else ""
+    renditions = image.renditions or {}
+    key, widths = renditions.get("key"), renditions.get("widths") or []
+    if not key or not widths:
+        # Not processed yet (an upload from before the library): the original.
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="{}"{} {}>',
+            image.file.url,
+            image.width,
+            image.height,
+            image.alt,
+            class_attr,
+            loading,
+        )
+    fallback = min(widths, key=lambda width: abs(width - FALLBACK_WIDTH))
+    sources = format_html_join(
+        "",
+        '<source type="{}" srcset="{}" sizes="{}">',
+        (
+            (mime, _srcset(key, widths, fmt), sizes)
+            for mime, fmt in (("image/avif", "avif"), ("image/webp", "webp"))
+        ),
+    )
+    return format_html(
+        '<picture>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}"{} {}>'
+        "</picture>",
+        sources,
+        default_storage.url(rendition_name(key, fallback, "jpeg")),
+        _srcset(key, widths, "jpeg"),
+        sizes,
+        image.width,
+        image.height,
+        image.alt,
+        class_attr,
+        loading,
+    )
+
+
+def social_image_path(image) -> str | None:
+    """The storage URL of the image's 1200×630 crop for sharing, if made."""
+    renditions = (image.renditions or {}) if image is not None else {}
+    if not renditions.get("social"):
+        return None
+    return default_storage.url(social_name(renditions["key"]))

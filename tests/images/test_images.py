@@ -1,0 +1,145 @@
+import re
+
+import pytest
+from django.core.files.storage import default_storage
+from django.db import IntegrityError
+from django.template import Context, Template
+from PIL import Image as PILImage
+
+from images.forms import ImageForm
+from images.models import Image
+from images.rendering import picture_html, social_image_path
+from images.services import ImageError, image_create, image_save
+from tests.images.conftest import make_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(url: str) -> PILImage.Image:
+    name = url.removeprefix("/media/")
+    with default_storage.open(name) as handle:
+        picture = PILImage.open(handle)
+        picture.load()
+    return picture
+
+
+def test_database_refuses_an_image_without_alt_text_unless_decorative():
+    with pytest.raises(IntegrityError):
+        Image.objects.create(file="images/x.png", alt_text="", decorative=False, width=10, height=5)
+
+
+def test_a_decorative_image_needs_no_alt_text_and_has_an_empty_alt():
+    image = image_create(file=make_upload(), decorative=True)
+    assert image.alt == ""
+    assert 'alt=""' in picture_html(image)
+
+
+def test_form_asks_for_alt_text_next_to_the_field():
+    form = ImageForm(data={"alt_text": "  ", "decorative": False}, files={"file": make_upload()})
+    assert not form.is_valid()
+    assert "mark it decorative" in form.errors["alt_text"][0]
+
+
+def test_form_accepts_a_decorative_image_without_alt_text():
+    form = ImageForm(data={"alt_text": "", "decorative": True}, files={"file": make_upload()})
+    assert form.is_valid(), form.errors
+
+
+def test_service_refuses_missing_alt_text_before_storing_anything(media_root):
+    with pytest.raises(ImageError):
+        image_create(file=make_upload(), alt_text="")
+    assert not Image.objects.exists()
+    assert not (media_root / "images").exists()
+
+
+def test_renditions_are_made_once_at_each_width_in_three_formats():
+    image = image_create(file=make_upload(size=(500, 300)), alt_text="A treatment room")
+    assert image.width == 500 and image.height == 300
+    # 640 is wider than the original: the original's own width instead, no upscale.
+    assert image.renditions["widths"] == [160, 320, 500]
+    html = picture_html(image, sizes="50vw")
+    for fmt, mime in (("avif", "image/avif"), ("webp", "image/webp")):
+        source = re.search(rf'<source type="{mime}" srcset="([^"]+)" sizes="50vw">', html)
+        assert source, html
+        urls = [part.strip().split(" ")[0] for part in source.group(1).split(",")]
+        assert [url.rsplit("-", 1)[1] for url in urls] == [f"160.{fmt}", f"320.{fmt}", f"500.{fmt}"]
+        assert _open(urls[0]).format == fmt.upper()
+        assert _open(urls[1]).size == (320, 192)
+    img = re.search(r'<img src="([^"]+\.jpg)" srcset="([^"]+)" sizes="50vw"', html)
+    assert img, html
+    assert _open(img.group(1)).format == "JPEG"
+
+
+def test_saving_again_without_a_new_file_does_not_redo_the_renditions(monkeypatch):
+    image = image_create(file=make_upload(), alt_text="A treatment room")
+    calls = []
+    monkeypatch.setattr("images.services.make_renditions", lambda img: calls.append(img))
+    image.caption = "Room one"
+    image_save(image=image)
+    assert calls == []
+
+
+def test_a_replaced_file_gets_new_renditions_and_the_old_ones_go(
+    django_capture_on_commit_callbacks,
+):
+    image = image_create(file=make_upload(name="one.png"), alt_text="A treatment room")
+    old_name = image.renditions["key"] + "-160.webp"
+    assert default_storage.exists(old_name)
+    image.file.save("two.png", make_upload(name="two.png", colour=(200, 10, 10)), save=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        image_save(image=image)
+    assert image.renditions["key"] + "-160.webp" != old_name
+    assert default_storage.exists(image.renditions["key"] + "-160.webp")
+    assert not default_storage.exists(old_name)
+
+
+def test_the_lcp_image_is_fetched_early_and_the_others_lazily():
+    image = image_create(file=make_upload(), alt_text="A treatment room")
+    lcp = picture_html(image, priority=True)
+    assert 'fetchpriority="high"' in lcp and 'loading="lazy"' not in lcp
+    other = picture_html(image)
+    assert 'loading="lazy"' in other and "fetchpriority" not in other
+    assert 'decoding="async"' in other
+    assert 'width="500" height="300" alt="A treatment room"' in other
+
+
+def test_template_tag_renders_what_the_function_renders():
+    image = image_create(file=make_upload(), alt_text="A <treatment> room")
+    html = Template('{% load images_tags %}{% picture image sizes="20rem" priority=True %}').render(
+        Context({"image": image})
+    )
+    assert html == picture_html(image, sizes="20rem", priority=True)
+    assert "A &lt;treatment&gt; room" in html
+
+
+def test_social_crop_is_1200_by_630():
+    image = image_create(file=make_upload(size=(900, 900)), alt_text="A treatment room")
+    assert _open(social_image_path(image)).size == (1200, 630)
+
+
+def test_an_image_without_renditions_falls_back_to_the_original():
+    image = Image.objects.create(file="images/old.png", alt_text="Old", width=10, height=5)
+    html = picture_html(image)
+    assert html.startswith('<img src="/media/images/old.png" width="10" height="5" alt="Old"')
+    assert social_image_path(image) is None
+
+
+def test_admin_requires_alt_text_or_decorative(admin_client):
+    response = admin_client.post(
+        "/admin/images/image/add/",
+        {"file": make_upload(), "alt_text": "", "caption": "", "credit": ""},
+    )
+    assert response.status_code == 200
+    assert "mark it decorative" in response.content.decode()
+    assert not Image.objects.exists()
+
+
+def test_admin_upload_makes_the_renditions(admin_client):
+    response = admin_client.post(
+        "/admin/images/image/add/",
+        {"file": make_upload(), "alt_text": "The waiting room", "caption": "", "credit": ""},
+    )
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert image.renditions["widths"] == [160, 320, 500]
+    assert default_storage.exists(image.renditions["key"] + "-500.avif")
