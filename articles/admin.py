@@ -40,12 +40,6 @@ class ArticleForm(PublishableForm):
             )
         return body
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("hero_image") and not cleaned.get("hero_alt"):
-            self.add_error("hero_alt", _("Describe the image for people who cannot see it."))
-        return cleaned
-
 
 class ContentAdmin(admin.ModelAdmin):
     """Every content change makes cached pages stale once it commits."""
@@ -146,7 +140,7 @@ class ArticleAdmin(ContentAdmin):
     filter_horizontal = ["topics", "services", "conditions"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body", "preview_link"]}),
-        (_("Image"), {"fields": ["hero_image", "hero_alt"]}),
+        (_("Image"), {"fields": ["lead_image"]}),
         (_("Publishing"), {"fields": ["status", "published_at"]}),
         (_("Medical review"), {"fields": ["author", "reviewer", "last_reviewed"]}),
         (_("Links"), {"fields": ["topics", "services", "conditions"]}),
@@ -171,6 +165,7 @@ class ServicePageAdmin(ContentAdmin):
             _("Page"),
             {"fields": ["what_it_is", "who_it_helps", "what_to_expect", "duration_and_price"]},
         ),
+        (_("Image"), {"fields": ["lead_image"]}),
         (_("Booking"), {"fields": ["treatment", "sort_order"]}),
         (_("Publishing"), {"fields": ["status", "published_at"]}),
         (_("Search engines"), {"fields": ["seo_title", "seo_description"]}),
@@ -186,6 +181,7 @@ class ConditionPageAdmin(ContentAdmin):
     filter_horizontal = ["services"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "overview", "services", "preview_link"]}),
+        (_("Image"), {"fields": ["lead_image"]}),
         (_("Publishing"), {"fields": ["status", "published_at", "sort_order"]}),
         (_("Search engines"), {"fields": ["seo_title", "seo_description"]}),
     ]

@@ -120,8 +120,8 @@ def article_page(request, clinic, article, crumbs) -> dict:
         ],
         "breadcrumb": breadcrumb_list(request, crumbs),
     }
-    if article.hero_image:
-        data["image"] = absolute(request, article.hero_image.url)
+    if article.lead_image:
+        data["image"] = absolute(request, article.lead_image.file.url)
     return {key: value for key, value in data.items() if value not in ("", None, [])}
 
 

@@ -28,6 +28,7 @@ from booking.models import (
 from booking.services import PatientDetails, patient_for_details, slots_generate
 from booking.tokens import digest, manage_token_new, reference_new
 from clinic.identity import get_clinic
+from images import demo_pictures as demo_images
 
 # The practitioner whose day the demo books full, and how far ahead that day is at least.
 FULL_DAY_PRACTITIONER = "tom-lindqvist"
@@ -213,6 +214,8 @@ def load(stdout) -> None:
         practitioner, created = Practitioner.objects.get_or_create(slug=data["slug"], defaults=data)
         practitioners[practitioner.slug] = practitioner
         if created:
+            practitioner.photo = demo_images.portrait(practitioner.slug, practitioner.name)
+            practitioner.save(update_fields=["photo"])
             WeeklyAvailability.objects.bulk_create(
                 WeeklyAvailability(practitioner=practitioner, weekday=day, starts_at=s, ends_at=e)
                 for day, intervals in week.items()

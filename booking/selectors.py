@@ -44,7 +44,7 @@ class OfferedTime:
 
 
 def practitioners_offering(*, treatment: Treatment) -> list[Practitioner]:
-    return list(Practitioner.objects.active().filter(treatments=treatment))
+    return list(Practitioner.objects.active().filter(treatments=treatment).select_related("photo"))
 
 
 def _window(*, start: date, days: int, now: datetime) -> tuple[datetime, datetime]:

@@ -562,7 +562,7 @@ class PractitionerListView(ListView):
     context_object_name = "practitioners"
 
     def get_queryset(self):
-        return Practitioner.objects.active().prefetch_related("treatments")
+        return Practitioner.objects.active().select_related("photo").prefetch_related("treatments")
 
 
 class PractitionerDetailView(DetailView):
@@ -570,7 +570,7 @@ class PractitionerDetailView(DetailView):
     context_object_name = "practitioner"
 
     def get_queryset(self):
-        return Practitioner.objects.active().prefetch_related("treatments")
+        return Practitioner.objects.active().select_related("photo").prefetch_related("treatments")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

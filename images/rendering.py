@@ -26,12 +26,15 @@ def picture_html(
     sizes: str = "100vw",
     priority: bool = False,
     css_class: str = "",
+    alt: str | None = None,
 ) -> SafeString:
     """``<picture>`` with AVIF and WebP sources and a JPEG ``<img>``.
 
     ``priority`` marks the page's largest image (LCP): fetched early with
     ``fetchpriority=high`` and never lazily. Every other image loads lazily.
+    ``alt=""`` makes the picture decorative where text beside it says the same.
     """
+    alt = image.alt if image is not None and alt is None else alt
     if image is None:
         return SafeString("")
     loading = mark_safe(  # noqa: S308 - constant markup
@@ -47,7 +50,7 @@ def picture_html(
             image.file.url,
             image.width,
             image.height,
-            image.alt,
+            alt,
             class_attr,
             loading,
         )
@@ -69,7 +72,7 @@ def picture_html(
         sizes,
         image.width,
         image.height,
-        image.alt,
+        alt,
         class_attr,
         loading,
     )

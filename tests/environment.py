@@ -11,3 +11,12 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # in tests/conftest.py allows it for them alone. A value left in the shell
 # would hide async-safety errors in every other test, so it goes.
 os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+# Uploads, renditions and social cards go to a folder of this run, never the
+# project's media/. The demo's drawn images are made only by the tests that ask
+# for them (tests/images/test_demo_images.py): drawing them for every test that
+# loads the demo would take minutes.
+if "MEDIA_ROOT" not in os.environ:
+    import tempfile
+
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="clinic-test-media-")
+os.environ.setdefault("DEMO_IMAGES", "false")
