@@ -230,3 +230,24 @@ def _motif(draw, motif: str, x: float, y: float) -> None:
             draw.ellipse(
                 _s(x + dx - 12, y + dy - 12, x + dx + 12, y + dy + 12), fill=COLOURS["brand-dark"]
             )
+
+
+def logo_mark(size: int) -> Image.Image:
+    """The logo's mark (static/img/logo-mark.svg) as a transparent PNG image."""
+    scale = size * 4 / 64
+    mark = Image.new("RGBA", (size * 4, size * 4), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(mark)
+    draw.ellipse([0, 0, mark.width - 1, mark.height - 1], fill=COLOURS["brand"])
+    white = "#ffffff"
+    draw.ellipse([27 * scale, 13 * scale, 37 * scale, 41 * scale], fill=white)
+    for cx, angle in ((21.5, 50), (42.5, -50)):
+        leaf = Image.new("RGBA", (round(9 * scale), round(22 * scale)), (0, 0, 0, 0))
+        ImageDraw.Draw(leaf).ellipse([0, 0, leaf.width - 1, leaf.height - 1], fill=white)
+        leaf = leaf.rotate(angle, expand=True, resample=Image.Resampling.BICUBIC)
+        mark.alpha_composite(
+            leaf, (round(cx * scale - leaf.width / 2), round(35 * scale - leaf.height / 2))
+        )
+    draw.rounded_rectangle(
+        [30.5 * scale, 40 * scale, 33.5 * scale, 54 * scale], radius=1.5 * scale, fill=white
+    )
+    return mark.resize((size, size), Image.Resampling.LANCZOS)
