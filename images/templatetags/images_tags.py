@@ -1,6 +1,6 @@
 from django import template
 
-from images.rendering import picture_html
+from images.rendering import picture_html, share_image_html
 
 register = template.Library()
 
@@ -9,3 +9,11 @@ register = template.Library()
 def picture(image, sizes="100vw", priority=False, css_class=""):
     """``{% picture image sizes="(min-width: 60em) 40rem, 100vw" priority=True %}``"""
     return picture_html(image, sizes=sizes, priority=bool(priority), css_class=css_class)
+
+
+@register.simple_tag(takes_context=True)
+def share_image(context, title, image=None):
+    """og:image (1200×630, absolute from SITE_URL) with its size and alt, and
+    the Twitter card: the lead image's crop, or a card drawn with ``title``."""
+    site_name = getattr(context.get("clinic"), "name", "") or ""
+    return share_image_html(title=str(title), image=image, site_name=site_name)
