@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
-from booking import flow, session
+from booking import flow, seo, session
 from booking.availability import late_cancellation_from
 from booking.caching import cache_time_picker
 from booking.errors import AlreadyBookedError, BookingError, SlotTakenError
@@ -64,11 +64,13 @@ def _is_request(choice) -> bool:
 
 def _render_step(request, template, step, context, status=200):
     choice = context.get("choice")
+    steps = _steps(choice)
     context = {
-        "steps": _steps(choice),
+        "steps": steps,
         "step": step,
         "zone_label": zone_label(),
         "is_request": _is_request(choice),
+        "jsonld": seo.booking_page(request, get_clinic(), name=steps[min(step, len(steps) - 1)]),
         **context,
     }
     return render(request, template, context, status=status)
@@ -564,6 +566,11 @@ class PractitionerListView(ListView):
     def get_queryset(self):
         return Practitioner.objects.active().select_related("photo").prefetch_related("treatments")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jsonld"] = seo.team_page(self.request, get_clinic(), context["practitioners"])
+        return context
+
 
 class PractitionerDetailView(DetailView):
     template_name = "booking/practitioner_detail.html"
@@ -578,4 +585,7 @@ class PractitionerDetailView(DetailView):
             ("Our team", reverse("booking:practitioner_list")),
             (self.object.name, self.object.get_absolute_url()),
         ]
+        context["jsonld"] = seo.practitioner_page(
+            self.request, get_clinic(), self.object, context["crumbs"]
+        )
         return context

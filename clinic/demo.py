@@ -1,11 +1,13 @@
 """The demo clinic's identity. Created once; staff edits are never overwritten."""
 
 from datetime import time
+from decimal import Decimal
 
 from django.db import transaction
 
 from clinic.identity import forget_clinic
 from clinic.models import ClinicProfile, OpeningHours
+from images import demo_pictures
 
 PRIVACY_NOTICE = """\
 Willow Lane Physiotherapy keeps the details you give us when you book (your name, \
@@ -27,6 +29,16 @@ CANCELLATION_POLICY = """\
 Plans change, and that is fine. You can cancel or move an appointment online until \
 24 hours before it starts, using the link in your confirmation e-mail. Inside those \
 24 hours please phone us, so that we can offer the time to someone else who is in pain."""
+
+DIRECTIONS = """\
+On foot: Willow Lane is the second left off the High Street after the library. \
+We are at number 14, the green door beside the bakery, five minutes from the station.
+
+By bus: lines 3 and 12 stop at Library Corner, a two-minute walk away.
+
+By car: there is no parking on Willow Lane itself. The Market Street car park is \
+three minutes away, and two spaces in front of the clinic are kept for blue-badge holders. \
+The entrance and treatment rooms are on the ground floor, with no steps."""
 
 # Monday to Friday with a lunch break, Saturday mornings.
 HOURS = [
@@ -54,6 +66,13 @@ def load(stdout) -> None:
         locality="Exampleton",
         postal_code="EX1 4WL",
         country="GB",
+        # A made-up address in a made-up town: the coordinates are only an example.
+        latitude=Decimal("51.752021"),
+        longitude=Decimal("-1.257726"),
+        directions=DIRECTIONS,
+        photo=demo_pictures.illustration("room"),
+        price_range="£45–£65",
+        medical_specialty="Physiotherapy",
         cancellation_policy=CANCELLATION_POLICY,
         privacy_notice=PRIVACY_NOTICE,
         privacy_notice_version="2026-11",

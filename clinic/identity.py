@@ -51,7 +51,11 @@ def _load_clinic() -> ClinicProfile:
         .order_by("weekday", "opens")
         .values(json=JSONObject(weekday="weekday", opens="opens", closes="closes"))
     )
-    clinic = ClinicProfile.objects.annotate(hours_json=ArraySubquery(intervals)).first()
+    clinic = (
+        ClinicProfile.objects.select_related("photo")
+        .annotate(hours_json=ArraySubquery(intervals))
+        .first()
+    )
     if clinic is None:
         # A fresh database before the demo content or staff fill it in.
         clinic = ClinicProfile(
