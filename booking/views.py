@@ -43,6 +43,7 @@ from booking.selectors import (
     nearest_start_times,
     next_free_starts,
     practitioners_offering,
+    team_next_free,
     time_picker_week,
 )
 from booking.services import (
@@ -568,7 +569,12 @@ class PractitionerListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["jsonld"] = seo.team_page(self.request, get_clinic(), context["practitioners"])
+        practitioners = list(context["practitioners"])
+        next_free = team_next_free(practitioners=practitioners, now=timezone.now())
+        for practitioner in practitioners:
+            practitioner.next_free = next_free.get(practitioner.pk)
+        context["practitioners"] = practitioners
+        context["jsonld"] = seo.team_page(self.request, get_clinic(), practitioners)
         return context
 
 
@@ -585,6 +591,9 @@ class PractitionerDetailView(DetailView):
             ("Our team", reverse("booking:practitioner_list")),
             (self.object.name, self.object.get_absolute_url()),
         ]
+        context["next_free"] = team_next_free(practitioners=[self.object], now=timezone.now()).get(
+            self.object.pk
+        )
         context["jsonld"] = seo.practitioner_page(
             self.request, get_clinic(), self.object, context["crumbs"]
         )

@@ -35,7 +35,7 @@ class ClinicProfileAdmin(admin.ModelAdmin):
     form = ClinicProfileForm
     inlines = [OpeningHoursInline]
     fieldsets = [
-        (None, {"fields": ["name", "tagline", "description"]}),
+        (None, {"fields": ["name", "tagline", "headline", "description"]}),
         ("Contact", {"fields": ["phone", "email", "bookings_inbox"]}),
         ("Address", {"fields": ["street_address", "locality", "postal_code", "country"]}),
         (

@@ -56,6 +56,7 @@ def load(stdout) -> None:
     clinic = ClinicProfile.objects.create(
         name="Willow Lane Physiotherapy",
         tagline="Physiotherapy and dry needling",
+        headline="Move with less pain",
         description=(
             "A small physiotherapy clinic for people in pain: hands-on treatment, "
             "dry needling and exercise plans, booked online in a minute."

@@ -30,6 +30,11 @@ class HoursRow:
     days: str
     hours: str
 
+    @property
+    def intervals(self) -> list[str]:
+        """["08:00–13:00", "14:00–19:00"]: each kept whole on one line."""
+        return self.hours.split(", ")
+
 
 def get_clinic() -> ClinicProfile:
     clinic = cache.get(CACHE_KEY)

@@ -49,6 +49,12 @@ class ClinicProfile(models.Model):
         _("name"), max_length=120, help_text=_("Also the sender's name on booking e-mails.")
     )
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    headline = models.CharField(
+        _("home page heading"),
+        max_length=120,
+        blank=True,
+        help_text=_("The home page's main heading, in a few words. Empty: the clinic's name."),
+    )
     description = models.TextField(
         _("short description"),
         blank=True,

@@ -6,9 +6,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def picture(image, sizes="100vw", priority=False, css_class=""):
-    """``{% picture image sizes="(min-width: 60em) 40rem, 100vw" priority=True %}``"""
-    return picture_html(image, sizes=sizes, priority=bool(priority), css_class=css_class)
+def picture(image, sizes="100vw", priority=False, css_class="", alt=None):
+    """``{% picture image sizes="(min-width: 60em) 40rem, 100vw" priority=True %}``
+
+    ``alt=""`` where text beside the picture already says what it shows.
+    """
+    return picture_html(image, sizes=sizes, priority=bool(priority), css_class=css_class, alt=alt)
 
 
 @register.simple_tag(takes_context=True)
