@@ -258,8 +258,11 @@ def load_showcase(stdout) -> None:
         )
 
 
-def book_a_day_full(*, practitioner: Practitioner, now) -> tuple[date, int] | None:
-    """Fill the practitioner's first working day after FULL_DAY_AFTER with appointments.
+def book_a_day_full(
+    *, practitioner: Practitioner, now, after: timedelta = FULL_DAY_AFTER, limit: int = 0
+) -> tuple[date, int] | None:
+    """Fill the practitioner's first working day after ``after`` with appointments
+    (at most ``limit`` of them when it is set: `make screenshots` books a few today).
 
     The shortest treatment they offer is booked back to back until no
     treatment fits anywhere that day. Written straight to the database as
@@ -272,7 +275,7 @@ def book_a_day_full(*, practitioner: Practitioner, now) -> tuple[date, int] | No
     zone = clinic_zone()
     first_slot = (
         TimeSlot.objects.filter(
-            practitioner=practitioner, is_blocked=False, starts_at__gte=now + FULL_DAY_AFTER
+            practitioner=practitioner, is_blocked=False, starts_at__gte=now + after
         )
         .order_by("starts_at")
         .first()
@@ -297,7 +300,7 @@ def book_a_day_full(*, practitioner: Practitioner, now) -> tuple[date, int] | No
             ),
             None,
         )
-        if free is None:
+        if free is None or (limit and booked >= limit):
             return day, booked
         starts_at = free[1]
         name = DEMO_PATIENTS[booked % len(DEMO_PATIENTS)]
