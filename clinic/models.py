@@ -117,8 +117,9 @@ class ClinicProfile(models.Model):
     medical_specialty = models.CharField(
         _("medical specialty"),
         max_length=60,
+        blank=True,
         default="Physiotherapy",
-        help_text=_("A schema.org MedicalSpecialty, for search engines."),
+        help_text=_("A schema.org MedicalSpecialty, for search engines. Empty: not published."),
     )
 
     cancellation_policy = models.TextField(

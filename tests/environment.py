@@ -16,7 +16,10 @@ os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 # for them (tests/images/test_demo_images.py): drawing them for every test that
 # loads the demo would take minutes.
 if "MEDIA_ROOT" not in os.environ:
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="clinic-test-media-")
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 os.environ.setdefault("DEMO_IMAGES", "false")

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='clinicprofile',
             name='medical_specialty',
-            field=models.CharField(default='Physiotherapy', help_text='A schema.org MedicalSpecialty, for search engines.', max_length=60, verbose_name='medical specialty'),
+            field=models.CharField(blank=True, default='Physiotherapy', help_text='A schema.org MedicalSpecialty, for search engines. Empty: not published.', max_length=60, verbose_name='medical specialty'),
         ),
         migrations.AddField(
             model_name='clinicprofile',
