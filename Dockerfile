@@ -8,7 +8,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_COMPILE_BYTECODE=1 \
     PATH="/app/.venv/bin:$PATH"
 
+# DejaVu Sans draws the titles on generated social cards (SOCIAL_CARD_FONT);
+# Debian's package follows the base image's release, so it is not pinned.
+# hadolint ignore=DL3008
 RUN useradd --create-home --uid 10001 clinic \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/* \
     && pip install --no-cache-dir uv==0.13.9
 
 WORKDIR /app
@@ -20,7 +26,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY --chown=clinic:clinic . .
 
 # Static files are collected and hashed at build time; a throwaway key is enough.
-RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput -v0
+RUN SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput -v0 \
+    && mkdir -p /app/media && chown clinic:clinic /app/media
 
 USER 10001
 EXPOSE 8000

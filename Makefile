@@ -22,7 +22,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test lint format deploy-check bench backup restore mutate install install-dev chromium postgres
+.PHONY: help run dev test lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
@@ -34,6 +34,7 @@ help:
 	@echo "make backup        a compressed, dated pg_dump of DATABASE_URL in backups/"
 	@echo "make restore FILE=backups/....dump   rebuild an empty DATABASE_URL from a backup"
 	@echo "make mutate        mutation testing of the booking rules (slow; docs/testing.md)"
+	@echo "make screenshots   Chromium's pictures of the demo clinic into docs/screenshots/"
 
 # --- installing ------------------------------------------------------------
 
@@ -140,6 +141,12 @@ deploy-check: install postgres
 mutate: install-dev postgres
 	@$(UV) sync --frozen --quiet --inexact --group mutate --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	$(BIN)/python scripts/mutate.py $(ARGS)
+
+# The demo clinic photographed by Chromium (home, article, booking on a phone,
+# staff Today) into docs/screenshots/, served by gunicorn on SCREENSHOTS_PORT.
+SCREENSHOTS_PORT ?= 8124
+screenshots: install-dev chromium postgres $(SECRET_FILE)
+	@$(WITH_SECRET) SCREENSHOTS_PORT=$(SCREENSHOTS_PORT) $(BIN)/python scripts/screenshots.py
 
 # --- backups -------------------------------------------------------------------
 

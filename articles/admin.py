@@ -33,21 +33,7 @@ class PublishableForm(forms.ModelForm):
         return cleaned
 
 
-class LabelledFileInput(forms.ClearableFileInput):
-    """Admin's file input, labelled by the field's own <label>.
-
-    Django groups a clearable file input in a <fieldset> whose <legend> names
-    the group but not the file input itself, which axe reports as an
-    unlabelled control; without the fieldset the label points at the input.
-    """
-
-    use_fieldset = False
-
-
 class ArticleForm(PublishableForm):
-    class Meta:
-        widgets = {"hero_image": LabelledFileInput}
-
     def clean_body(self):
         body = self.cleaned_data["body"]
         if len(body) > MAX_BODY_CHARS:
@@ -56,12 +42,6 @@ class ArticleForm(PublishableForm):
                 params={"count": len(body), "max": MAX_BODY_CHARS},
             )
         return body
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("hero_image") and not cleaned.get("hero_alt"):
-            self.add_error("hero_alt", _("Describe the image for people who cannot see it."))
-        return cleaned
 
 
 class ContentAdmin(admin.ModelAdmin):
@@ -236,7 +216,7 @@ class ArticleAdmin(ContentAdmin):
     search_fields = ["title", "summary", "body"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body", "preview_link"]}),
-        (_("Image"), {"fields": ["hero_image", "hero_alt"]}),
+        (_("Image"), {"fields": ["lead_image"]}),
         (_("Publishing"), {"fields": ["status", "published_at"]}),
         (_("Medical review"), {"fields": ["author", "reviewer", "last_reviewed"]}),
         (_("Links"), {"fields": ["topics", "services", "conditions"]}),
@@ -273,6 +253,7 @@ class ServicePageAdmin(ContentAdmin):
             _("Page"),
             {"fields": ["what_it_is", "who_it_helps", "what_to_expect", "duration_and_price"]},
         ),
+        (_("Image"), {"fields": ["lead_image"]}),
         (_("Booking"), {"fields": ["treatment", "sort_order"]}),
         (_("Publishing"), {"fields": ["status", "published_at"]}),
         (_("Search engines"), {"fields": ["seo_title", "seo_description"]}),
@@ -287,6 +268,7 @@ class ConditionPageAdmin(ContentAdmin):
     search_fields = ["title", "summary", "overview"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "overview", "services", "preview_link"]}),
+        (_("Image"), {"fields": ["lead_image"]}),
         (_("Publishing"), {"fields": ["status", "published_at", "sort_order"]}),
         (_("Search engines"), {"fields": ["seo_title", "seo_description"]}),
     ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from articles.models import Article, ConditionPage, ServicePage, Status, Topic
 from articles.services import content_changed
 from booking.models import Practitioner, Treatment
+from images import demo_pictures as demo_images
 
 
 def _book(treatment: str) -> str:
@@ -452,6 +453,22 @@ ARTICLES = [
 ]
 
 
+# Each article's drawn lead image, shared with the page it is closest to.
+ARTICLE_IMAGES = {
+    "dry-needling-explained": "dry-needling",
+    "your-first-physiotherapy-visit": "room",
+    "stretching-after-dry-needling": "physiotherapy",
+    "dry-needling-vs-acupuncture": "acupuncture",
+    "morning-heel-pain": "heel-pain",
+}
+
+
+def _illustrate(page, slug: str) -> None:
+    page.lead_image = demo_images.illustration(slug)
+    if page.lead_image is not None:
+        page.save(update_fields=["lead_image"])
+
+
 def _practitioner(slug: str) -> Practitioner | None:
     return Practitioner.objects.filter(slug=slug).first()
 
@@ -481,6 +498,7 @@ def load(stdout) -> None:
         )
         services[service.slug] = service
         if was_created:
+            _illustrate(service, service.slug)
             created.append(service)
 
     conditions = {}
@@ -497,6 +515,7 @@ def load(stdout) -> None:
         )
         conditions[condition.slug] = condition
         if was_created:
+            _illustrate(condition, condition.slug)
             condition.services.set(services[slug] for slug in data["services"])
             created.append(condition)
 
@@ -517,6 +536,7 @@ def load(stdout) -> None:
             },
         )
         if was_created:
+            _illustrate(article, ARTICLE_IMAGES[article.slug])
             article.topics.set(topics[slug] for slug in data["topics"])
             article.services.set(services[slug] for slug in data["services"])
             article.conditions.set(conditions[slug] for slug in data["conditions"])

@@ -55,7 +55,7 @@ class PublishableQuerySet(models.QuerySet):
 
 
 class Publishable(models.Model):
-    """Fields every public page shares: address, search-engine text and status."""
+    """Fields every public page shares: address, search-engine text, lead image and status."""
 
     # The Markdown fields of the page, rendered through articles/markdown.py.
     markdown_fields: tuple[str, ...] = ()
@@ -77,6 +77,18 @@ class Publishable(models.Model):
         max_length=200,
         blank=True,
         help_text=_("One or two sentences for search results. Empty: the summary."),
+    )
+    lead_image = models.ForeignKey(
+        "images.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lead image"),
+        help_text=_(
+            "From the image library, with its text alternative. Shown at the top of the "
+            "page, on cards and when the page is shared. Empty: a card with the title."
+        ),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
@@ -257,13 +269,6 @@ class Article(Publishable):
             "Scripts and raw HTML event handlers are removed."
         ),
     )
-    hero_image = models.ImageField(_("hero image"), upload_to="articles/", blank=True)
-    hero_alt = models.CharField(
-        _("hero image description"),
-        max_length=200,
-        blank=True,
-        help_text=_("Describes the image for people who cannot see it. Required with an image."),
-    )
     topics = models.ManyToManyField(
         Topic, blank=True, related_name="articles", verbose_name=_("topics")
     )
@@ -307,9 +312,6 @@ class Article(Publishable):
         ordering = ["-published_at", "-pk"]
         constraints = [
             *_status_constraints("article"),
-            models.CheckConstraint(
-                condition=Q(hero_image="") | ~Q(hero_alt=""), name="article_hero_has_alt"
-            ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("body"), MAX_BODY_CHARS),
                 name="article_body_not_huge",

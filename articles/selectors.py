@@ -26,18 +26,18 @@ _WORD = re.compile(r"\w", re.UNICODE)
 
 
 def published_services(*, now: datetime) -> QuerySet[ServicePage]:
-    return ServicePage.objects.published(now=now).select_related("treatment")
+    return ServicePage.objects.published(now=now).select_related("treatment", "lead_image")
 
 
 def published_conditions(*, now: datetime) -> QuerySet[ConditionPage]:
-    return ConditionPage.objects.published(now=now)
+    return ConditionPage.objects.published(now=now).select_related("lead_image")
 
 
 def article_cards(*, now: datetime) -> QuerySet[Article]:
     """Published articles with what a list card shows: author and topics."""
     return (
         Article.objects.published(now=now)
-        .select_related("author")
+        .select_related("author", "lead_image")
         .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("name")))
         .defer("search_vector")
     )
@@ -56,14 +56,11 @@ def article_for_page(*, slug: str, now: datetime | None, public: bool = True) ->
     """One article with everything its page shows; drafts only when ``public`` is off."""
     queryset = Article.objects.all() if not public else Article.objects.published(now=now)
     return (
-        queryset.select_related("author", "reviewer")
+        queryset.select_related("author", "reviewer", "lead_image")
         .prefetch_related(
             Prefetch("topics", queryset=Topic.objects.order_by("name")),
-            Prefetch(
-                "services",
-                queryset=ServicePage.objects.published(now=now).select_related("treatment"),
-            ),
-            Prefetch("conditions", queryset=ConditionPage.objects.published(now=now)),
+            Prefetch("services", queryset=published_services(now=now)),
+            Prefetch("conditions", queryset=published_conditions(now=now)),
         )
         .get(slug=slug)
     )
@@ -94,9 +91,9 @@ def related_articles(*, article: Article, now: datetime, limit: int = 3) -> list
 def service_for_page(*, slug: str, now: datetime | None, public: bool = True) -> ServicePage:
     queryset = ServicePage.objects.all() if not public else ServicePage.objects.published(now=now)
     return (
-        queryset.select_related("treatment")
+        queryset.select_related("treatment", "lead_image")
         .prefetch_related(
-            Prefetch("conditions", queryset=ConditionPage.objects.published(now=now)),
+            Prefetch("conditions", queryset=published_conditions(now=now)),
             Prefetch(
                 "articles",
                 queryset=article_cards(now=now).order_by("-published_at")[:6],
@@ -111,14 +108,18 @@ def condition_for_page(*, slug: str, now: datetime | None, public: bool = True) 
     queryset = (
         ConditionPage.objects.all() if not public else ConditionPage.objects.published(now=now)
     )
-    return queryset.prefetch_related(
-        Prefetch("services", queryset=published_services(now=now)),
-        Prefetch(
-            "articles",
-            queryset=article_cards(now=now).order_by("-published_at")[:6],
-            to_attr="latest_articles",
-        ),
-    ).get(slug=slug)
+    return (
+        queryset.select_related("lead_image")
+        .prefetch_related(
+            Prefetch("services", queryset=published_services(now=now)),
+            Prefetch(
+                "articles",
+                queryset=article_cards(now=now).order_by("-published_at")[:6],
+                to_attr="latest_articles",
+            ),
+        )
+        .get(slug=slug)
+    )
 
 
 # Search --------------------------------------------------------------------------

@@ -1,62 +1,33 @@
-"""schema.org data for the JSON-LD block of each public page."""
+"""schema.org data for the JSON-LD block of each content page.
+
+The shared pieces (the clinic, people, breadcrumbs, web pages) live in
+clinic/structured_data.py, so the team and booking pages build theirs the
+same way.
+"""
 
 from django.urls import reverse
 
-from clinic.identity import opening_hours_schema
+from clinic.structured_data import (
+    absolute,
+    breadcrumb_list,
+    clinic_entity,
+    clinic_reference,
+    image_url,
+    person,
+    web_page,
+)
 
-
-def absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path)
-
-
-def breadcrumb_list(request, crumbs: list[tuple[str, str]]) -> dict:
-    return {
-        "@type": "BreadcrumbList",
-        "itemListElement": [
-            {"@type": "ListItem", "position": index, "name": label, "item": absolute(request, url)}
-            for index, (label, url) in enumerate(crumbs, start=1)
-        ],
-    }
-
-
-def clinic_entity(request, clinic) -> dict:
-    data = {
-        "@type": "MedicalClinic",
-        "@id": absolute(request, reverse("home")) + "#clinic",
-        "name": clinic.name,
-        "url": absolute(request, reverse("home")),
-        "description": clinic.description or clinic.tagline,
-        "telephone": clinic.phone,
-        "email": clinic.email,
-        "address": {
-            "@type": "PostalAddress",
-            "streetAddress": clinic.street_address,
-            "addressLocality": clinic.locality,
-            "postalCode": clinic.postal_code,
-            "addressCountry": clinic.country,
-        },
-        "openingHoursSpecification": opening_hours_schema(clinic),
-    }
-    return {key: value for key, value in data.items() if value not in ("", None, [])}
-
-
-def _publisher(request, clinic) -> dict:
-    return {"@type": "MedicalClinic", "name": clinic.name, "url": absolute(request, "/")}
-
-
-def person(request, practitioner) -> dict | None:
-    if practitioner is None:
-        return None
-    data = {
-        "@type": "Person",
-        "name": practitioner.name,
-        "url": absolute(request, practitioner.get_absolute_url()),
-    }
-    if practitioner.credentials:
-        data["honorificSuffix"] = practitioner.credentials
-    if practitioner.role:
-        data["jobTitle"] = practitioner.role
-    return data
+__all__ = [
+    "absolute",
+    "article_page",
+    "breadcrumb_list",
+    "clinic_entity",
+    "condition_page",
+    "home_graph",
+    "person",
+    "service_page",
+    "web_page",
+]
 
 
 def home_graph(request, clinic) -> dict:
@@ -69,6 +40,7 @@ def home_graph(request, clinic) -> dict:
                 "@type": "WebSite",
                 "name": clinic.name,
                 "url": home,
+                "publisher": clinic_reference(request, clinic),
                 "potentialAction": {
                     "@type": "SearchAction",
                     "target": absolute(request, reverse("articles:search"))
@@ -77,18 +49,6 @@ def home_graph(request, clinic) -> dict:
                 },
             },
         ],
-    }
-
-
-def web_page(request, clinic, *, page_type: str, name: str, description: str, crumbs) -> dict:
-    return {
-        "@context": "https://schema.org",
-        "@type": page_type,
-        "name": name,
-        "description": description,
-        "url": absolute(request, request.path),
-        "isPartOf": {"@type": "WebSite", "name": clinic.name, "url": absolute(request, "/")},
-        "breadcrumb": breadcrumb_list(request, crumbs),
     }
 
 
@@ -102,12 +62,15 @@ def article_page(request, clinic, article, crumbs) -> dict:
         "name": article.title,
         "headline": article.title[:110],
         "description": article.description,
+        "image": image_url(
+            request, article.lead_image, title=article.page_title, site_name=clinic.name
+        ),
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated_at.isoformat() if article.updated_at else None,
         "lastReviewed": article.last_reviewed.isoformat() if article.last_reviewed else None,
         "author": person(request, article.author),
         "reviewedBy": person(request, article.reviewer),
-        "publisher": _publisher(request, clinic),
+        "publisher": clinic_reference(request, clinic),
         "inLanguage": "en-GB",
         "keywords": ", ".join(topic.name for topic in article.topics.all()),
         "about": [
@@ -120,34 +83,28 @@ def article_page(request, clinic, article, crumbs) -> dict:
         ],
         "breadcrumb": breadcrumb_list(request, crumbs),
     }
-    if article.hero_image:
-        data["image"] = absolute(request, article.hero_image.url)
     return {key: value for key, value in data.items() if value not in ("", None, [])}
 
 
-def service_page(request, clinic, service, crumbs) -> dict:
+def _content_page(request, clinic, page, crumbs, *, about_type: str) -> dict:
     data = web_page(
         request,
         clinic,
         page_type="MedicalWebPage",
-        name=service.title,
-        description=service.description,
+        name=page.title,
+        description=page.description,
         crumbs=crumbs,
     )
-    data["about"] = {"@type": "MedicalTherapy", "name": service.title}
-    data["publisher"] = _publisher(request, clinic)
+    data["about"] = {"@type": about_type, "name": page.title}
+    data["image"] = image_url(
+        request, page.lead_image, title=page.page_title, site_name=clinic.name
+    )
     return data
+
+
+def service_page(request, clinic, service, crumbs) -> dict:
+    return _content_page(request, clinic, service, crumbs, about_type="MedicalTherapy")
 
 
 def condition_page(request, clinic, condition, crumbs) -> dict:
-    data = web_page(
-        request,
-        clinic,
-        page_type="MedicalWebPage",
-        name=condition.title,
-        description=condition.description,
-        crumbs=crumbs,
-    )
-    data["about"] = {"@type": "MedicalCondition", "name": condition.title}
-    data["publisher"] = _publisher(request, clinic)
-    return data
+    return _content_page(request, clinic, condition, crumbs, about_type="MedicalCondition")

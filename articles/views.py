@@ -13,10 +13,14 @@ from django.views.generic import ListView, TemplateView
 
 from articles import selectors, seo
 from articles.caching import PublicPageCacheMixin
+from articles.contents import with_contents
+from articles.markdown import render_markdown
 from articles.models import Article, ConditionPage, ServicePage, Topic
+from booking.models import Practitioner
 from clinic.identity import get_clinic
 
 ARTICLES_PER_PAGE = 9
+HOME_TEAM_SIZE = 6
 
 
 def _crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
@@ -33,6 +37,7 @@ class HomeView(PublicPageCacheMixin, TemplateView):
             services=list(selectors.published_services(now=now)),
             conditions=list(selectors.published_conditions(now=now)),
             latest_articles=list(selectors.article_cards(now=now)[:3]),
+            team=list(Practitioner.objects.active().select_related("photo")[:HOME_TEAM_SIZE]),
             jsonld=seo.home_graph(self.request, clinic),
             **kwargs,
         )
@@ -128,8 +133,11 @@ class ArticleDetailView(_DetailView):
             ("Articles", reverse("articles:article_list")),
             (article.title, article.get_absolute_url()),
         )
+        body, contents = with_contents(render_markdown(article.body))
         return {
             "article": article,
+            "body": body,
+            "contents": contents,
             "related": selectors.related_articles(article=article, now=now),
             "crumbs": crumbs,
             "jsonld": seo.article_page(self.request, get_clinic(), article, crumbs),

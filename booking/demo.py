@@ -28,6 +28,7 @@ from booking.models import (
 from booking.services import PatientDetails, patient_for_details, slots_generate
 from booking.tokens import digest, manage_token_new, reference_new
 from clinic.identity import get_clinic
+from images import demo_pictures as demo_images
 
 # The practitioner whose day the demo books full, and how far ahead that day is at least.
 FULL_DAY_PRACTITIONER = "tom-lindqvist"
@@ -213,6 +214,8 @@ def load(stdout) -> None:
         practitioner, created = Practitioner.objects.get_or_create(slug=data["slug"], defaults=data)
         practitioners[practitioner.slug] = practitioner
         if created:
+            practitioner.photo = demo_images.portrait(practitioner.slug, practitioner.name)
+            practitioner.save(update_fields=["photo"])
             WeeklyAvailability.objects.bulk_create(
                 WeeklyAvailability(practitioner=practitioner, weekday=day, starts_at=s, ends_at=e)
                 for day, intervals in week.items()
@@ -255,8 +258,11 @@ def load_showcase(stdout) -> None:
         )
 
 
-def book_a_day_full(*, practitioner: Practitioner, now) -> tuple[date, int] | None:
-    """Fill the practitioner's first working day after FULL_DAY_AFTER with appointments.
+def book_a_day_full(
+    *, practitioner: Practitioner, now, after: timedelta = FULL_DAY_AFTER, limit: int = 0
+) -> tuple[date, int] | None:
+    """Fill the practitioner's first working day after ``after`` with appointments
+    (at most ``limit`` of them when it is set: `make screenshots` books a few today).
 
     The shortest treatment they offer is booked back to back until no
     treatment fits anywhere that day. Written straight to the database as
@@ -269,7 +275,7 @@ def book_a_day_full(*, practitioner: Practitioner, now) -> tuple[date, int] | No
     zone = clinic_zone()
     first_slot = (
         TimeSlot.objects.filter(
-            practitioner=practitioner, is_blocked=False, starts_at__gte=now + FULL_DAY_AFTER
+            practitioner=practitioner, is_blocked=False, starts_at__gte=now + after
         )
         .order_by("starts_at")
         .first()
@@ -294,7 +300,7 @@ def book_a_day_full(*, practitioner: Practitioner, now) -> tuple[date, int] | No
             ),
             None,
         )
-        if free is None:
+        if free is None or (limit and booked >= limit):
             return day, booked
         starts_at = free[1]
         name = DEMO_PATIENTS[booked % len(DEMO_PATIENTS)]

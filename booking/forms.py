@@ -17,6 +17,7 @@ from booking.models import Practitioner, Treatment
 from booking.screening import SCREENING_QUESTIONS
 from booking.services import PatientDetails
 from clinic.validators import tidy_name, validate_has_letter, validate_single_line
+from images.rendering import picture_html
 
 ANY_PRACTITIONER = "any"
 
@@ -103,12 +104,12 @@ def _practitioner_label(name: str, next_free, photo: Practitioner | None = None)
     else:
         local = timezone.localtime(next_free)
         when = f"Next free: {dateformat.format(local, 'D j M, H:i')}"
-    if photo is not None and photo.photo:
+    if photo is not None and photo.photo_id:
+        # The name beside it says who it is: the photo is decorative here.
         return format_html(
-            '<img class="booking-choice__photo" src="{}" alt="" width="48" height="48">'
-            '<span class="booking-choice__text">{}<span class="booking-choice__note">{}</span>'
+            '{}<span class="booking-choice__text">{}<span class="booking-choice__note">{}</span>'
             "</span>",
-            photo.photo.url,
+            picture_html(photo.photo, sizes="3rem", css_class="booking-choice__photo", alt=""),
             name,
             when,
         )

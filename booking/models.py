@@ -96,12 +96,14 @@ class Practitioner(models.Model):
     )
     role = models.CharField(_("role"), max_length=120, blank=True)
     bio = models.TextField(_("biography"), blank=True)
-    photo = models.ImageField(_("photo"), upload_to="practitioners/", blank=True)
-    photo_alt = models.CharField(
-        _("photo description"),
-        max_length=200,
+    photo = models.ForeignKey(
+        "images.Image",
+        on_delete=models.SET_NULL,
+        null=True,
         blank=True,
-        help_text=_("Describes the photo for people who cannot see it. Required with a photo."),
+        related_name="+",
+        verbose_name=_("photo"),
+        help_text=_("From the image library, with its text alternative. Square works best."),
     )
     treatments = models.ManyToManyField(
         Treatment, related_name="practitioners", blank=True, verbose_name=_("treatments offered")
@@ -130,9 +132,6 @@ class Practitioner(models.Model):
         verbose_name_plural = _("practitioners")
         ordering = ["sort_order", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(photo="") | ~Q(photo_alt=""), name="practitioner_photo_has_alt"
-            ),
             models.UniqueConstraint(
                 fields=["calendar_token_hash"],
                 condition=~Q(calendar_token_hash=""),

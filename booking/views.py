@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
-from booking import flow, session
+from booking import flow, seo, session
 from booking.availability import late_cancellation_from
 from booking.caching import cache_time_picker
 from booking.errors import AlreadyBookedError, BookingError, SlotTakenError
@@ -43,6 +43,7 @@ from booking.selectors import (
     nearest_start_times,
     next_free_starts,
     practitioners_offering,
+    team_next_free,
     time_picker_week,
 )
 from booking.services import (
@@ -64,11 +65,13 @@ def _is_request(choice) -> bool:
 
 def _render_step(request, template, step, context, status=200):
     choice = context.get("choice")
+    steps = _steps(choice)
     context = {
-        "steps": _steps(choice),
+        "steps": steps,
         "step": step,
         "zone_label": zone_label(),
         "is_request": _is_request(choice),
+        "jsonld": seo.booking_page(request, get_clinic(), name=steps[min(step, len(steps) - 1)]),
         **context,
     }
     return render(request, template, context, status=status)
@@ -562,7 +565,17 @@ class PractitionerListView(ListView):
     context_object_name = "practitioners"
 
     def get_queryset(self):
-        return Practitioner.objects.active().prefetch_related("treatments")
+        return Practitioner.objects.active().select_related("photo").prefetch_related("treatments")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        practitioners = list(context["practitioners"])
+        next_free = team_next_free(practitioners=practitioners, now=timezone.now())
+        for practitioner in practitioners:
+            practitioner.next_free = next_free.get(practitioner.pk)
+        context["practitioners"] = practitioners
+        context["jsonld"] = seo.team_page(self.request, get_clinic(), practitioners)
+        return context
 
 
 class PractitionerDetailView(DetailView):
@@ -570,7 +583,7 @@ class PractitionerDetailView(DetailView):
     context_object_name = "practitioner"
 
     def get_queryset(self):
-        return Practitioner.objects.active().prefetch_related("treatments")
+        return Practitioner.objects.active().select_related("photo").prefetch_related("treatments")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -578,4 +591,10 @@ class PractitionerDetailView(DetailView):
             ("Our team", reverse("booking:practitioner_list")),
             (self.object.name, self.object.get_absolute_url()),
         ]
+        context["next_free"] = team_next_free(practitioners=[self.object], now=timezone.now()).get(
+            self.object.pk
+        )
+        context["jsonld"] = seo.practitioner_page(
+            self.request, get_clinic(), self.object, context["crumbs"]
+        )
         return context

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 
@@ -13,13 +14,43 @@ class OpeningHoursInline(admin.TabularInline):
     extra = 0
 
 
+class ClinicProfileForm(forms.ModelForm):
+    """Mirrors the geo constraint with errors next to the fields (admin sets Meta)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None) and not self.errors.get("latitude"):
+            missing = "longitude" if longitude is None else "latitude"
+            self.add_error(missing, "Give both latitude and longitude, or neither.")
+        if latitude is not None and not -90 <= latitude <= 90:
+            self.add_error("latitude", "A latitude lies between -90 and 90.")
+        if longitude is not None and not -180 <= longitude <= 180:
+            self.add_error("longitude", "A longitude lies between -180 and 180.")
+        return cleaned
+
+
 @admin.register(ClinicProfile)
 class ClinicProfileAdmin(admin.ModelAdmin):
+    form = ClinicProfileForm
     inlines = [OpeningHoursInline]
     fieldsets = [
-        (None, {"fields": ["name", "tagline", "description"]}),
+        (None, {"fields": ["name", "tagline", "headline", "description"]}),
         ("Contact", {"fields": ["phone", "email", "bookings_inbox"]}),
         ("Address", {"fields": ["street_address", "locality", "postal_code", "country"]}),
+        (
+            "Finding us and search engines",
+            {
+                "fields": [
+                    "directions",
+                    "latitude",
+                    "longitude",
+                    "photo",
+                    "price_range",
+                    "medical_specialty",
+                ]
+            },
+        ),
         (
             "Booking policy",
             {

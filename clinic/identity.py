@@ -30,6 +30,11 @@ class HoursRow:
     days: str
     hours: str
 
+    @property
+    def intervals(self) -> list[str]:
+        """["08:00–13:00", "14:00–19:00"]: each kept whole on one line."""
+        return self.hours.split(", ")
+
 
 def get_clinic() -> ClinicProfile:
     clinic = cache.get(CACHE_KEY)
@@ -51,7 +56,11 @@ def _load_clinic() -> ClinicProfile:
         .order_by("weekday", "opens")
         .values(json=JSONObject(weekday="weekday", opens="opens", closes="closes"))
     )
-    clinic = ClinicProfile.objects.annotate(hours_json=ArraySubquery(intervals)).first()
+    clinic = (
+        ClinicProfile.objects.select_related("photo")
+        .annotate(hours_json=ArraySubquery(intervals))
+        .first()
+    )
     if clinic is None:
         # A fresh database before the demo content or staff fill it in.
         clinic = ClinicProfile(

@@ -49,6 +49,12 @@ class ClinicProfile(models.Model):
         _("name"), max_length=120, help_text=_("Also the sender's name on booking e-mails.")
     )
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    headline = models.CharField(
+        _("home page heading"),
+        max_length=120,
+        blank=True,
+        help_text=_("The home page's main heading, in a few words. Empty: the clinic's name."),
+    )
     description = models.TextField(
         _("short description"),
         blank=True,
@@ -65,6 +71,56 @@ class ClinicProfile(models.Model):
     locality = models.CharField(_("town or city"), max_length=100)
     postal_code = models.CharField(_("postcode"), max_length=20)
     country = models.CharField(_("country code"), max_length=2, default="GB")
+
+    # Where the clinic is, for search engines (schema.org geo) and for people
+    # finding their way: text directions on the home page, no third-party map.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("For example 51.507351. Empty: not published."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("For example -0.127758."),
+    )
+    directions = models.TextField(
+        _("directions"),
+        blank=True,
+        help_text=_(
+            "How to reach the clinic on foot, by bus or by car. Blank lines separate paragraphs."
+        ),
+    )
+    photo = models.ForeignKey(
+        "images.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("home page picture"),
+        help_text=_(
+            "From the image library: the clinic or its treatment room, shown on the home page."
+        ),
+    )
+    price_range = models.CharField(
+        _("price range"),
+        max_length=40,
+        blank=True,
+        help_text=_("For search engines, e.g. £45–£80."),
+    )
+    medical_specialty = models.CharField(
+        _("medical specialty"),
+        max_length=60,
+        blank=True,
+        default="Physiotherapy",
+        help_text=_("A schema.org MedicalSpecialty, for search engines. Empty: not published."),
+    )
 
     cancellation_policy = models.TextField(
         _("cancellation policy"),
@@ -154,6 +210,14 @@ class ClinicProfile(models.Model):
                 condition=Q(waitlist_offer_minutes__gte=5),
                 name="clinic_profile_waitlist_offer_minutes_sensible",
             ),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (
+                    Q(latitude__gte=-90, latitude__lte=90)
+                    & Q(longitude__gte=-180, longitude__lte=180)
+                ),
+                name="clinic_profile_geo_both_and_on_earth",
+            ),
         ]
 
     def __str__(self):
@@ -165,6 +229,14 @@ class ClinicProfile(models.Model):
     @property
     def inbox(self) -> str:
         return self.bookings_inbox or self.email
+
+    @property
+    def has_geo(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def directions_paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.directions.split("\n\n") if p.strip()]
 
     @property
     def privacy_paragraphs(self) -> list[str]:

@@ -209,6 +209,16 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
+# Uploaded images are served by the app itself (images/views.py) unless a web
+# server or object storage serves MEDIA_URL in front of it (docs/deployment.md).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
+# Titles on generated social cards (images/social.py): Debian's DejaVu Sans
+# (fonts-dejavu-core) when present, otherwise Pillow's built-in font.
+SOCIAL_CARD_FONT = env_str(
+    "SOCIAL_CARD_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+)
+# The demo loader draws its own illustrations and portraits (images/artwork.py).
+DEMO_IMAGES = env_bool("DEMO_IMAGES", default=True)
 # Widths (pixels) of each library image's renditions, in AVIF, WebP and JPEG.
 IMAGE_RENDITION_WIDTHS = [
     int(width) for width in env_list("IMAGE_RENDITION_WIDTHS", "480,800,1200,1600")

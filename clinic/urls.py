@@ -1,5 +1,6 @@
 """The one module that knows every app."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -15,6 +16,7 @@ from booking.selectors import email_queue_report
 from booking.sitemaps import BookingPagesSitemap, PractitionerSitemap
 from clinic import views
 from clinic.sitemaps import StaticPagesSitemap
+from images.views import media
 
 sitemaps = {
     "pages": StaticPagesSitemap,
@@ -39,3 +41,8 @@ urlpatterns = [
     path("", include("booking.urls")),
     path("", include("articles.urls")),
 ]
+
+if settings.SERVE_MEDIA:
+    # Uploaded images from the app itself (make run); production serves
+    # MEDIA_URL from the web server or object storage (docs/deployment.md).
+    urlpatterns.insert(0, path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media, name="media"))

@@ -10,7 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
+from clinic import structured_data
 from clinic.health import health
+from clinic.identity import get_clinic
 
 
 @never_cache
@@ -53,6 +55,20 @@ def robots_txt(request):
 
 class PrivacyNoticeView(TemplateView):
     template_name = "clinic/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        clinic = get_clinic()
+        return super().get_context_data(
+            jsonld=structured_data.web_page(
+                self.request,
+                clinic,
+                page_type="WebPage",
+                name="Privacy notice",
+                description=f"How {clinic.name} looks after the personal details you give us.",
+                crumbs=[("Home", reverse("home")), ("Privacy notice", reverse("privacy"))],
+            ),
+            **kwargs,
+        )
 
 
 @require_GET

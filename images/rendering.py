@@ -4,11 +4,17 @@
 Python code that needs the same markup (Markdown, e-mails).
 """
 
+import logging
+
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from images.renditions import rendition_name, social_name
+from images.renditions import SOCIAL_SIZE, rendition_name, social_name
+from images.social import social_card_url
+
+logger = logging.getLogger(__name__)
 
 # The fallback <img src> is the rendition closest to this width.
 FALLBACK_WIDTH = 960
@@ -26,12 +32,15 @@ def picture_html(
     sizes: str = "100vw",
     priority: bool = False,
     css_class: str = "",
+    alt: str | None = None,
 ) -> SafeString:
     """``<picture>`` with AVIF and WebP sources and a JPEG ``<img>``.
 
     ``priority`` marks the page's largest image (LCP): fetched early with
     ``fetchpriority=high`` and never lazily. Every other image loads lazily.
+    ``alt=""`` makes the picture decorative where text beside it says the same.
     """
+    alt = image.alt if image is not None and alt is None else alt
     if image is None:
         return SafeString("")
     loading = mark_safe(  # noqa: S308 - constant markup
@@ -47,7 +56,7 @@ def picture_html(
             image.file.url,
             image.width,
             image.height,
-            image.alt,
+            alt,
             class_attr,
             loading,
         )
@@ -69,7 +78,7 @@ def picture_html(
         sizes,
         image.width,
         image.height,
-        image.alt,
+        alt,
         class_attr,
         loading,
     )
@@ -81,3 +90,38 @@ def social_image_path(image) -> str | None:
     if not renditions.get("social"):
         return None
     return default_storage.url(social_name(renditions["key"]))
+
+
+def _absolute(url: str) -> str:
+    return url if url.startswith(("https://", "http://")) else settings.SITE_URL + url
+
+
+def share_image_html(*, title: str, image=None, site_name: str) -> SafeString:
+    """The page's sharing picture as Open Graph and Twitter card tags."""
+    url = social_image_path(image)
+    if url is not None:
+        alt = image.alt or title
+    else:
+        try:
+            url = social_card_url(title=title, site_name=site_name)
+        except OSError:
+            # Storage refused the new card: the page still renders, unshared.
+            logger.warning("Could not store the social card for %r.", title, exc_info=True)
+            return SafeString("")
+        alt = f"{title} · {site_name}" if site_name else title
+    width, height = SOCIAL_SIZE
+    return format_html(
+        '<meta property="og:image" content="{url}">'
+        '<meta property="og:image:type" content="{type}">'
+        '<meta property="og:image:width" content="{width}">'
+        '<meta property="og:image:height" content="{height}">'
+        '<meta property="og:image:alt" content="{alt}">'
+        '<meta name="twitter:card" content="summary_large_image">'
+        '<meta name="twitter:image" content="{url}">'
+        '<meta name="twitter:image:alt" content="{alt}">',
+        url=_absolute(url),
+        type="image/png" if url.endswith(".png") else "image/jpeg",
+        width=width,
+        height=height,
+        alt=alt,
+    )

@@ -75,7 +75,8 @@ def make_renditions(image) -> dict:
         resized = original.resize((width, height), PILImage.Resampling.LANCZOS)
         for fmt in FORMATS:
             _save(rendition_name(key, width, fmt), _encode(resized, fmt))
-    social = ImageOps.fit(original, SOCIAL_SIZE, PILImage.Resampling.LANCZOS)
+    # Faces and subjects sit high more often than low: keep the upper part.
+    social = ImageOps.fit(original, SOCIAL_SIZE, PILImage.Resampling.LANCZOS, centering=(0.5, 0.35))
     _save(social_name(key), _encode(social, "jpeg"))
     return {"key": key, "widths": widths, "social": True}
 

@@ -11,3 +11,15 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # in tests/conftest.py allows it for them alone. A value left in the shell
 # would hide async-safety errors in every other test, so it goes.
 os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+# Uploads, renditions and social cards go to a folder of this run, never the
+# project's media/. The demo's drawn images are made only by the tests that ask
+# for them (tests/images/test_demo_images.py): drawing them for every test that
+# loads the demo would take minutes.
+if "MEDIA_ROOT" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="clinic-test-media-")
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
+os.environ.setdefault("DEMO_IMAGES", "false")

@@ -1,17 +1,9 @@
-import json
-
 from django import template
-from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from articles.markdown import render_markdown
+from clinic.templatetags.clinic_tags import jsonld
 
 register = template.Library()
-
-# The same escapes as Django's json_script: "<", ">" and "&" can never close
-# the script element or open a comment, whatever the data says.
-_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 @register.filter
@@ -19,12 +11,5 @@ def markdown(text):
     return render_markdown(text)
 
 
-@register.filter
-def jsonld(data):
-    """A ``<script type="application/ld+json">`` block, escaped like |json_script.
-
-    It carries no CSP nonce on purpose: the browser never executes a data
-    block, and a nonce inside a cached page would be served to many visitors.
-    """
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+# The JSON-LD block lives with the site-wide tags; still loadable from here.
+register.filter("jsonld", jsonld)

@@ -45,7 +45,7 @@ class PractitionerAdmin(PractitionerScopedAdmin):
             None,
             {"fields": ["name", "slug", "role", "credentials", "user", "is_active", "sort_order"]},
         ),
-        (_("Profile"), {"fields": ["bio", "photo", "photo_alt", "treatments"]}),
+        (_("Profile"), {"fields": ["bio", "photo", "treatments"]}),
     ]
 
     change_form_template = "admin/booking/practitioner/change_form.html"

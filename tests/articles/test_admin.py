@@ -17,7 +17,6 @@ def _article_form_data(**overrides):
         "slug": "new-article",
         "summary": "A summary.",
         "body": "Some **bold** words.",
-        "hero_alt": "",
         "status": Status.DRAFT,
         "published_at_0": "",
         "published_at_1": "",

@@ -29,11 +29,6 @@ def test_database_refuses_an_unknown_status():
         make_article(status="archived")
 
 
-def test_database_refuses_a_hero_image_without_alt_text():
-    with pytest.raises(IntegrityError):
-        make_article(hero_image="articles/hero.jpg", hero_alt="")
-
-
 def test_database_refuses_a_body_over_the_limit():
     with pytest.raises(IntegrityError):
         make_article(body="x" * (MAX_BODY_CHARS + 1))

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 # Each budget counts a cold page cache (the cached path costs no query at all).
 BUDGETS = {
-    "home": 4,  # services, conditions, latest articles, their topics
+    "home": 5,  # services, conditions, latest articles, their topics, the team
     "article_list": 4,  # count, page of articles (+ authors), their topics, topic filter
     "article_list_topic": 5,  # + the topic itself
     "article_detail": 6,  # article (+ people), topics, services, conditions, related, topics

@@ -9,6 +9,8 @@ from django.utils import timezone
 from booking import demo
 from booking.models import Practitioner, TimeSlot, Treatment
 from booking.selectors import available_start_times
+from images.services import image_create
+from tests.images.conftest import make_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +124,29 @@ def test_sitemap_lists_the_team_pages_and_the_booking_start(client, demo_clinic)
     assert "/team/maya-okafor/</loc>" in content
     assert "/book/</loc>" in content
     assert "/book/manage/" not in content
+
+
+def test_the_team_page_costs_the_same_queries_for_three_or_thirty_practitioners(
+    client, django_assert_max_num_queries
+):
+    demo.load(stdout=io.StringIO())
+    client.get("/team/")  # the clinic's identity is cached after the first page
+    # practitioners (+ photos), their treatments, the reference treatment,
+    # everyone's slots, everyone's appointments
+    budget = 5
+    with django_assert_max_num_queries(budget):
+        assert client.get("/team/").status_code == 200
+    treatment = Treatment.objects.first()
+    photo = image_create(file=make_upload(), alt_text="A practitioner")
+    for number in range(27):
+        extra = Practitioner.objects.create(
+            name=f"Extra Person {number}", slug=f"extra-{number}", photo=photo
+        )
+        extra.treatments.add(treatment)
+    with django_assert_max_num_queries(budget):
+        response = client.get("/team/")
+    assert (
+        response.content.decode().count("Next free time online")
+        + response.content.decode().count("No free time online")
+        == 30
+    )

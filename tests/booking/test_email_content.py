@@ -192,3 +192,12 @@ def test_a_move_by_staff_sends_the_clinic_no_email(booked, mailoutbox, clinic, d
 
     assert not inbox_mail(mailoutbox, clinic)
     assert timezone.localtime(appointment.starts_at).hour == 10
+
+
+def test_emails_show_the_logo_as_a_png_from_the_sites_address(make, mailoutbox, settings):
+    settings.SITE_URL = "https://clinic.example"
+
+    send(make(), Kind.REQUEST_RECEIVED)
+
+    html = html_of(mailoutbox[0])
+    assert '<img src="https://clinic.example/static/img/logo-mail.png" width="40"' in html
