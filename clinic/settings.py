@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "axes",
     "crispy_forms",
     "crispy_bootstrap5",
-    "bootstrap",
 ]
 
 MIDDLEWARE = [
