@@ -1,6 +1,8 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from clinic import brand
+
 register = template.Library()
 
 
@@ -14,3 +16,9 @@ def aria_current(context, url: str):
     if path == url or (url != "/" and path.startswith(url)):
         return mark_safe('aria-current="page"')
     return ""
+
+
+@register.simple_tag
+def brand_colour(name: str) -> str:
+    """One of the clinic's colours (clinic/brand.py), for e-mails' inline styles."""
+    return brand.colour(name)
