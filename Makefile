@@ -23,7 +23,7 @@ SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
 .PHONY: help run dev test lint format deploy-check bench backup restore mutate install install-dev chromium postgres \
-	tools css css-check
+	tools css css-check java
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
@@ -62,6 +62,16 @@ chromium:
 			apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; \
 		else \
 			echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
+		fi; }
+
+# The HTML checker (vnu.jar from npm, `make tools`) runs on Java 17+.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's Java runtime for the HTML checker..."; \
+			apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless >/dev/null; \
+		else \
+			echo "The HTML checker needs Java 17+: sudo apt-get install default-jre-headless"; exit 1; \
 		fi; }
 
 postgres:
@@ -147,7 +157,7 @@ dev: install-dev
 	@DEBUG=true $(MANAGE) run_daily
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
-test: install-dev chromium postgres
+test: install-dev chromium java tools postgres
 	$(BIN)/pytest
 
 # --- checks --------------------------------------------------------------------
