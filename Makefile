@@ -23,7 +23,7 @@ SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
 .PHONY: help run dev test lint format deploy-check bench backup restore mutate install install-dev chromium postgres \
-	tools css css-check java
+	tools css css-check java lighthouse page-weight
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
@@ -37,6 +37,8 @@ help:
 	@echo "make mutate        mutation testing of the booking rules (slow; docs/testing.md)"
 	@echo "make css           rebuild static/css/clinic.css (Sass, Node) from assets/ and clinic/brand.py"
 	@echo "make css-check     fail when the committed stylesheet, font or brand files are stale"
+	@echo "make lighthouse    Lighthouse scores of a running make run (BASE=http://127.0.0.1:8000)"
+	@echo "make page-weight   bytes and requests of a first visit to home and the article"
 
 # --- installing ------------------------------------------------------------
 
@@ -190,6 +192,23 @@ deploy-check: install postgres
 mutate: install-dev postgres
 	@$(UV) sync --frozen --quiet --inexact --group mutate --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	$(BIN)/python scripts/mutate.py $(ARGS)
+
+# --- front-end figures (docs/benchmarks.md) --------------------------------------
+
+# Against a running `make run` (BASE, default http://$(HOST):$(PORT)): Lighthouse's
+# four scores, mobile and desktop, with Debian's Chromium; and the bytes and
+# requests of a first visit. Figures, not tests.
+BASE ?= http://$(HOST):$(PORT)
+LIGHTHOUSE_TOOLS := tools/lighthouse/node_modules/.installed
+$(LIGHTHOUSE_TOOLS): tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	@cd tools/lighthouse && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lighthouse: $(LIGHTHOUSE_TOOLS) chromium
+	CHROME_PATH=/usr/bin/chromium $(PYTHON) scripts/lighthouse.py --base $(BASE)
+
+page-weight: install-dev chromium
+	$(BIN)/python scripts/page_weight.py --base $(BASE)
 
 # --- backups -------------------------------------------------------------------
 
