@@ -22,7 +22,8 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres
+.PHONY: help run dev test lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres \
+	tools css css-check java lighthouse page-weight
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
@@ -35,6 +36,10 @@ help:
 	@echo "make restore FILE=backups/....dump   rebuild an empty DATABASE_URL from a backup"
 	@echo "make mutate        mutation testing of the booking rules (slow; docs/testing.md)"
 	@echo "make screenshots   Chromium's pictures of the demo clinic into docs/screenshots/"
+	@echo "make css           rebuild static/css/clinic.css (Sass, Node) from assets/ and clinic/brand.py"
+	@echo "make css-check     fail when the committed stylesheet, font or brand files are stale"
+	@echo "make lighthouse    Lighthouse scores of a running make run (BASE=http://127.0.0.1:8000)"
+	@echo "make page-weight   bytes and requests of a first visit to home and the article"
 
 # --- installing ------------------------------------------------------------
 
@@ -62,6 +67,16 @@ chromium:
 			echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; \
 		fi; }
 
+# The HTML checker (vnu.jar from npm, `make tools`) runs on Java 17+.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian's Java runtime for the HTML checker..."; \
+			apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q default-jre-headless >/dev/null; \
+		else \
+			echo "The HTML checker needs Java 17+: sudo apt-get install default-jre-headless"; exit 1; \
+		fi; }
+
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { \
 		command -v pg_ctlcluster >/dev/null 2>&1 && \
@@ -69,6 +84,45 @@ postgres:
 			pg_ctlcluster --skip-systemctl-redirect $$cluster main start 2>/dev/null || true; \
 		done; \
 		sleep 1; }
+
+# The build tools from npm (tools/package.json): Sass and Bootstrap's sources
+# for the stylesheet, the typeface, and the HTML checker for the tests. Their
+# output is committed, so `make run` needs no Node.
+TOOLS := tools/node_modules/.installed
+$(TOOLS): tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "Building needs Node 20+ and npm"; exit 1; }
+	@cd tools && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+tools: $(TOOLS)
+
+# --- the stylesheet ------------------------------------------------------------
+
+# One stylesheet from an explicit list of partials (assets/scss/clinic.scss);
+# the brand tokens come from clinic/brand.py, the typeface from Fontsource.
+CSS_OUT ?= .
+FONT_PKG := tools/node_modules/@fontsource/source-sans-3
+SASS := tools/node_modules/.bin/sass --style=compressed --no-source-map --quiet-deps \
+	--silence-deprecation=import,global-builtin,color-functions,if-function --load-path=tools/node_modules
+
+css: $(TOOLS)
+	@$(PYTHON) scripts/brand_tokens.py --root $(CSS_OUT)
+	@mkdir -p $(CSS_OUT)/static/css $(CSS_OUT)/static/fonts
+	@cp $(FONT_PKG)/files/source-sans-3-latin-600-normal.woff2 $(CSS_OUT)/static/fonts/
+	@cp $(FONT_PKG)/LICENSE $(CSS_OUT)/static/fonts/OFL.txt
+	@if [ "$(CSS_OUT)" != . ]; then mkdir -p $(CSS_OUT)/assets && cp -r assets/. $(CSS_OUT)/assets/ \
+		&& $(PYTHON) scripts/brand_tokens.py --root $(CSS_OUT); fi
+	@$(SASS) $(CSS_OUT)/assets/scss/clinic.scss $(CSS_OUT)/static/css/clinic.css
+	@echo "static/css/clinic.css: $$(wc -c < $(CSS_OUT)/static/css/clinic.css) bytes, $$(gzip -9c $(CSS_OUT)/static/css/clinic.css | wc -c) gzipped"
+
+# CI: rebuild into a scratch folder and compare with what is committed.
+css-check: $(TOOLS)
+	@out=$$(mktemp -d); trap 'rm -rf "$$out"' EXIT; \
+	$(MAKE) --no-print-directory css CSS_OUT="$$out" >/dev/null && \
+	for f in static/css/clinic.css static/css/admin-brand.css assets/scss/_tokens.scss \
+		static/fonts/source-sans-3-latin-600-normal.woff2 static/fonts/OFL.txt; do \
+		cmp -s "$$out/$$f" "$$f" || { echo "$$f is stale: run make css and commit it"; exit 1; }; \
+	done; echo "The committed stylesheet is up to date."
 
 # --- the two commands --------------------------------------------------------
 
@@ -108,7 +162,7 @@ dev: install-dev
 	@DEBUG=true $(MANAGE) run_daily
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
-test: install-dev chromium postgres
+test: install-dev chromium java tools postgres
 	$(BIN)/pytest
 
 # --- checks --------------------------------------------------------------------
@@ -147,6 +201,23 @@ mutate: install-dev postgres
 SCREENSHOTS_PORT ?= 8124
 screenshots: install-dev chromium postgres $(SECRET_FILE)
 	@$(WITH_SECRET) SCREENSHOTS_PORT=$(SCREENSHOTS_PORT) $(BIN)/python scripts/screenshots.py
+
+# --- front-end figures (docs/benchmarks.md) --------------------------------------
+
+# Against a running `make run` (BASE, default http://$(HOST):$(PORT)): Lighthouse's
+# four scores, mobile and desktop, with Debian's Chromium; and the bytes and
+# requests of a first visit. Figures, not tests.
+BASE ?= http://$(HOST):$(PORT)
+LIGHTHOUSE_TOOLS := tools/lighthouse/node_modules/.installed
+$(LIGHTHOUSE_TOOLS): tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	@cd tools/lighthouse && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lighthouse: $(LIGHTHOUSE_TOOLS) chromium
+	CHROME_PATH=/usr/bin/chromium $(PYTHON) scripts/lighthouse.py --base $(BASE)
+
+page-weight: install-dev chromium
+	$(BIN)/python scripts/page_weight.py --base $(BASE)
 
 # --- backups -------------------------------------------------------------------
 

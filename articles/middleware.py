@@ -20,16 +20,46 @@ query parameters the view reads, and its generation numbers, so a content
 edit (or, for the time picker, any booking) makes every stored copy stale at
 once. With the cache down, pages are rendered as if nothing were stored
 (clinic/cache.py).
+
+Pages are stored gzip-compressed, once, when they are rendered: a repeat
+visit from a browser (they all accept gzip) is sent the stored bytes as they
+are, with no compression work per request. The rare client that does not
+accept gzip gets them decompressed. Stored pages are anonymous and carry no
+cookie, so no secret of a visitor's is in them and compressing them leaks
+nothing (BREACH needs a secret and the attacker's text in one compressed
+response; see clinic/settings.py and docs/deployment.md).
 """
+
+import gzip
+import re
 
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
 
 from clinic.caching import cacheable_request
 
-_NOT_STORED = {"x-page-cache", "set-cookie", "date"}
+_NOT_STORED = {"x-page-cache", "set-cookie", "date", "content-length"}
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+def _accepts_gzip(request) -> bool:
+    return bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
+def _answer(request, headers, compressed: bytes, cache_state: str) -> HttpResponse:
+    if _accepts_gzip(request):
+        response = HttpResponse(compressed)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(gzip.decompress(compressed))
+    for name, value in headers:
+        response[name] = value
+    response["Content-Length"] = str(len(response.content))
+    response["X-Page-Cache"] = cache_state
+    return response
 
 
 def _policy(request):
@@ -57,12 +87,8 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)  # the stack answers 400
         stored = cache.get(key)
         if stored is not None:
-            headers, content = stored
-            response = HttpResponse(content)
-            for name, value in headers:
-                response[name] = value
-            response["X-Page-Cache"] = "hit"
-            return response
+            headers, compressed = stored
+            return _answer(request, headers, compressed, "hit")
         response = self.get_response(request)
         messages = getattr(request, "_messages", None)
         if (
@@ -70,10 +96,13 @@ class PublicPageCacheMiddleware:
             and not response.streaming
             and not response.cookies
             and not (messages is not None and messages.used)
+            and not response.has_header("Content-Encoding")
         ):
             keep = policy.store_seconds(seconds)
             if keep > 0:
+                patch_vary_headers(response, ("Accept-Encoding",))
                 headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
-                cache.set(key, (headers, response.content), keep)
-                response["X-Page-Cache"] = "miss"
+                compressed = gzip.compress(response.content, compresslevel=9, mtime=0)
+                cache.set(key, (headers, compressed), keep)
+                return _answer(request, headers, compressed, "miss")
         return response

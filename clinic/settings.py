@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "axes",
     "crispy_forms",
     "crispy_bootstrap5",
-    "bootstrap",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +54,22 @@ MIDDLEWARE = [
     "clinic.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML (and feeds, calendars, exports) gzip-compressed when the client
+    # accepts it, with Vary: Accept-Encoding; static files are whitenoise's,
+    # precompressed at collectstatic. Below it, cached pages are stored
+    # compressed and arrive here already encoded, so nothing is done twice.
+    #
+    # BREACH: compression leaks a secret in a response when the attacker can
+    # also put text of their own in that response and watch its size over
+    # many requests. Our pages' one such secret is the CSRF token in forms
+    # (booking steps, manage pages, staff admin). Django masks that token with
+    # fresh random bytes in every response, so there is no fixed string to
+    # guess byte by byte; and this middleware pads each compressed response
+    # with 0-99 random bytes ("Heal the Breach"), which hides the length
+    # differences such guessing reads. The session cookie travels in headers,
+    # which are not compressed here. Pages from the page cache are anonymous
+    # and have no secret. docs/deployment.md says the same for operators.
+    "django.middleware.gzip.GZipMiddleware",
     # Repeat anonymous visits to public pages are answered here, headers and
     # all, as cheaply as a static file (docs/benchmarks.md).
     "articles.middleware.PublicPageCacheMiddleware",

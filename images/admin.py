@@ -31,4 +31,4 @@ class ImageAdmin(admin.ModelAdmin):
             messages.error(request, str(error))
 
     class Media:
-        css = {"all": ["css/pictures.css"]}
+        css = {"all": ["css/admin-content.css"]}

@@ -11,16 +11,19 @@ What it does, all on 127.0.0.1 and bounded in time:
 2. collects static files into a temporary STATIC_ROOT with the production
    settings (DEBUG off, hashed static files);
 3. starts gunicorn on 127.0.0.1:8101, fetches each case once to learn its size,
-   writes a static file of exactly that many bytes, and restarts gunicorn so
-   whitenoise serves it;
+   writes a static file of exactly those bytes, and its gzip-compressed copy
+   beside it as collectstatic would, and restarts gunicorn so whitenoise
+   serves them;
 4. loads each case and its static twin with ``wrk`` (or a bounded Python loop
-   when wrk is missing), alternating them for ``--rounds`` rounds, and prints
+   when wrk is missing), as browsers ask (``Accept-Encoding: gzip``, so both
+   are sent compressed), alternating them for ``--rounds`` rounds, and prints
    requests per second, median and p99 latency and the page/static ratio.
 
 Add a page by appending a Case to CASES: a path, or a callable that returns one.
 """
 
 import argparse
+import gzip
 import os
 import re
 import secrets
@@ -41,8 +44,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-HOST, PORT = "127.0.0.1", 8101
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8101"))
 BASE = f"http://{HOST}:{PORT}"
+# What every browser sends: pages and static files alike are answered compressed.
+ACCEPT = ("Accept-Encoding", "gzip, deflate, br")
+HEADER = f"{ACCEPT[0]}: {ACCEPT[1]}"
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic_bench"
 )
@@ -202,8 +208,9 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def fetch(path: str) -> tuple[bytes, dict]:
-    with urllib.request.urlopen(BASE + path, timeout=10) as response:  # noqa: S310
+def fetch(path: str, headers: dict | None = None) -> tuple[bytes, dict]:
+    request = urllib.request.Request(BASE + path, headers=headers or {})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         if response.status != 200:
             raise SystemExit(f"{path} answered {response.status}")
         return response.read(), dict(response.headers)
@@ -216,7 +223,16 @@ def _ms(text: str) -> float:
 
 def load_with_wrk(url: str, duration: int, connections: int, threads: int) -> Result:
     output = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-H",
+            HEADER,
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -240,7 +256,8 @@ def load_with_python(url: str, duration: int, connections: int, threads: int) ->
         mine = []
         while time.monotonic() < stop_at:
             started = time.perf_counter()
-            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+            request = urllib.request.Request(url, headers=dict([ACCEPT]))  # noqa: S310
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 response.read()
             mine.append((time.perf_counter() - started) * 1000)
         with lock:
@@ -296,6 +313,7 @@ def main() -> int:
             twin = static_root / "bench" / f"{re.sub(r'[^a-z0-9]+', '-', case.name)}.html"
             twin.parent.mkdir(exist_ok=True)
             twin.write_bytes(body)
+            twin.with_name(twin.name + ".gz").write_bytes(gzip.compress(body, 9, mtime=0))
             twins.append((case, paths[case.path], len(body), twin))
         stop_server(server)
         server = None
@@ -310,10 +328,13 @@ def main() -> int:
                 cache_state = "-"
                 if case.warm:
                     for _ in range(2 * args.workers):  # each worker has its own memory cache
-                        _, headers = fetch(path)
+                        _, headers = fetch(path, dict([ACCEPT]))
                     cache_state = headers.get("X-Page-Cache", "-")
+                wire = len(fetch(path, dict([ACCEPT]))[0])
                 static_path = "/static/" + twin.relative_to(static_root).as_posix()
                 assert len(fetch(static_path)[0]) == size
+                static_body, static_headers = fetch(static_path, dict([ACCEPT]))
+                assert static_headers.get("Content-Encoding") == "gzip", static_headers
                 page_runs, static_runs = [], []
                 for _ in range(args.rounds):
                     page_runs.append(
@@ -322,7 +343,8 @@ def main() -> int:
                     static_runs.append(
                         load(BASE + static_path, args.duration, args.connections, args.threads)
                     )
-                rows.append((case, path, size, cache_state, page_runs, static_runs))
+                sizes = f"{size} ({wire} / {len(static_body)})"
+                rows.append((case, path, sizes, cache_state, page_runs, static_runs))
             stop_server(server)
             server = None
     finally:
@@ -341,8 +363,8 @@ def main() -> int:
         f"{'view cache only' if args.view_cache_only else 'settings as committed'}\n"
     )
     print(
-        "| case | bytes | req/s | median ms | p99 ms | static req/s | static median ms "
-        "| static p99 ms | ratio | target |"
+        "| case | bytes (gzip: page / static) | req/s | median ms | p99 ms | static req/s "
+        "| static median ms | static p99 ms | ratio | target |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     failed = False

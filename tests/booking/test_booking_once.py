@@ -57,7 +57,8 @@ def review(client, world, **kwargs) -> dict:
     response = client.post(details_url(world, **kwargs), DETAILS, follow=True)
     assert response.status_code == 200
     content = response.content.decode()
-    form = content[content.index('action="/book/confirm/"') : content.index("</form>")]
+    start = content.index('action="/book/confirm/"')
+    form = content[start : content.index("</form>", start)]  # the header's search form is first
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
     fields.pop("csrfmiddlewaretoken", None)
     return fields

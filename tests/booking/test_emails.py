@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -328,3 +329,15 @@ def test_notification_str_names_kind_and_reference(make):
     notification = queue_notification(appointment=appointment, kind=Kind.CONFIRMED)
 
     assert str(notification) == f"Confirmed · {appointment.reference}"
+
+
+@pytest.mark.parametrize("kind", [*PATIENT_KINDS, Kind.CLINIC_NEW_REQUEST])
+def test_html_emails_take_every_colour_from_the_brand_module(make, mailoutbox, kind):
+    from clinic.brand import COLOURS
+
+    send(make(kind), kind)
+
+    html = html_of(mailoutbox[0])
+    colours = set(re.findall(r"#[0-9a-fA-F]{6}\b", html))
+    assert COLOURS["brand"] in colours
+    assert colours <= set(COLOURS.values())

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from articles.demo import load as load_content
 from tests.articles.conftest import ensure_demo_people
+from tests.e2e.site_tour import PUBLIC_PAGES, load_whole_demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,8 +36,9 @@ def test_visitor_reaches_the_dry_needling_article_from_home_by_clicking(live_ser
 
 def test_searching_trigger_point_lists_the_dry_needling_article_first(live_server, page, site):
     page.goto(live_server.url + "/search/")
-    page.get_by_label("Search articles, services and conditions").fill("trigger point")
-    page.get_by_role("button", name="Search").click()
+    main = page.get_by_role("main")  # the header has a search box of its own
+    main.get_by_label("Search articles, services and conditions").fill("trigger point")
+    main.get_by_role("button", name="Search").click()
     first = page.get_by_role("listitem").filter(has=page.locator("mark")).first
     expect(first.get_by_role("heading")).to_contain_text("Dry needling explained")
     expect(first.locator("mark").first).to_be_visible()
@@ -54,24 +56,15 @@ def test_topic_filter_and_pagination_work_without_javascript(live_server, browse
     context.close()
 
 
-PAGES = {
-    "home": "/",
-    "article list": "/articles/",
-    "article detail": "/articles/dry-needling-explained/",
-    "service list": "/services/",
-    "service detail": "/services/dry-needling/",
-    "condition list": "/conditions/",
-    "condition detail": "/conditions/heel-pain/",
-    "search results": "/search/?q=trigger+point",
-    "search without results": "/search/?q=zzzz",
-    "not found": "/articles/no-such-article/",
-}
+# One page of each public type (tests/e2e/site_tour.py); the booking steps have their own.
+PAGES = PUBLIC_PAGES
 
 
 @pytest.mark.parametrize("path", PAGES.values(), ids=PAGES.keys())
 def test_public_page_has_no_axe_violations_and_no_console_errors(
-    live_server, page, site, axe, path
+    live_server, page, clinic, settings, axe, path
 ):
+    load_whole_demo(settings)
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     response = page.goto(live_server.url + path)
