@@ -133,9 +133,8 @@ def test_staff_upload_an_image_insert_it_and_the_public_page_shows_a_responsive_
     PILImage.new("RGB", (900, 600), (13, 92, 85)).save(photo)
     log_in(page, live_server)
     page.goto(live_server.url + "/admin/images/image/add/")
-    # Admin puts a file input in a fieldset named "File" (the images app's page).
-    file_group = page.get_by_role("group", name=re.compile(r"^File"))
-    file_group.locator("input[type=file]").set_input_files(photo)
+    page.get_by_label(re.compile(r"^File")).set_input_files(photo)
+    axe(page)
     page.get_by_label("Text alternative").fill("A physiotherapist testing a runner's knee")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("was added successfully")).to_be_visible()
@@ -167,6 +166,10 @@ def test_staff_upload_an_image_insert_it_and_the_public_page_shows_a_responsive_
     expect(image).to_have_attribute("loading", "lazy")
     expect(image).to_have_attribute("srcset", re.compile(r" 160w, .+ 320w, .+ 640w$"))
     expect(picture.locator("source[type='image/avif']")).to_have_count(1)
+    # The rendition the browser falls back to is really served, not only named.
+    fallback = page.request.get(live_server.url + image.get_attribute("src"))
+    assert fallback.status == 200
+    assert fallback.headers["content-type"] == "image/jpeg"
     axe(page)
 
 
