@@ -73,11 +73,13 @@ class Case:
 # booked through the booking service at every whole even hour she offers (about
 # four appointments a day), so that each day still has free times between them.
 _BUSY_DIARY = """
+import sys
 from django.utils import timezone
 from booking.models import AppointmentRequest, Practitioner, Treatment
 from booking.selectors import available_start_times
 from booking.services import PatientDetails, appointment_book
 from booking.errors import BookingError
+from booking.screening import SCREENING_QUESTIONS
 maya = Practitioner.objects.get(slug="maya-okafor")
 treatment = Treatment.objects.get(slug="dry-needling")
 now = timezone.now()
@@ -92,10 +94,11 @@ if AppointmentRequest.objects.active().filter(practitioner=maya).count() < 100:
         try:
             appointment_book(treatment=treatment, practitioner=maya, starts_at=offered.starts_at,
                              patient=PatientDetails(name="Bench Patient", email="bench@example.com",
-                                                    phone="07700 900000", is_new_patient=False),
+                                                    phone="07700 900000", is_new_patient=False,
+                                                    screening={key: False for key, _ in SCREENING_QUESTIONS}),
                              now=now, source="staff", enforce_policy=False)
-        except BookingError:
-            pass
+        except BookingError as error:
+            print("not booked:", error, file=sys.stderr)
 print(AppointmentRequest.objects.active().filter(practitioner=maya).count())
 """
 
