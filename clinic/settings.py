@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "clinic.middleware.UnstorableInputMiddleware",
     # Last, so it can turn a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

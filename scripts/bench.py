@@ -84,6 +84,7 @@ maya = Practitioner.objects.get(slug="maya-okafor")
 treatment = Treatment.objects.get(slug="dry-needling")
 now = timezone.now()
 zone = timezone.get_current_timezone()
+no_flags = {key: False for key, _ in SCREENING_QUESTIONS}
 if AppointmentRequest.objects.active().filter(practitioner=maya).count() < 100:
     days = available_start_times(treatment=treatment, practitioner=maya,
                                  start=timezone.localdate(), days=57, now=now)
@@ -95,7 +96,7 @@ if AppointmentRequest.objects.active().filter(practitioner=maya).count() < 100:
             appointment_book(treatment=treatment, practitioner=maya, starts_at=offered.starts_at,
                              patient=PatientDetails(name="Bench Patient", email="bench@example.com",
                                                     phone="07700 900000", is_new_patient=False,
-                                                    screening={key: False for key, _ in SCREENING_QUESTIONS}),
+                                                    screening=no_flags),
                              now=now, source="staff", enforce_policy=False)
         except BookingError as error:
             print("not booked:", error, file=sys.stderr)

@@ -85,3 +85,12 @@ def test_the_page_shown_while_the_database_is_away_is_accessible(
     assert response.status == 503
     expect(page.get_by_role("heading", level=1)).to_have_text("We will be back in a moment")
     axe(page)
+
+
+def test_the_page_for_an_unreadable_request_is_accessible(live_server, page, clinic, axe):
+    response = page.goto(live_server.url + "/articles/?topic=%00")
+    assert response.status == 400
+    expect(page.get_by_role("heading", level=1)).to_have_text("We could not read that request")
+    page.get_by_role("link", name="Return to the home page").click()
+    expect(page).to_have_url(live_server.url + "/")
+    axe(page)
