@@ -11,7 +11,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, ConditionPage, ServicePage, Status, Topic
+from articles.models import (
+    Article,
+    ConditionPage,
+    ContentRedirect,
+    ServicePage,
+    Status,
+    Topic,
+)
 from articles.services import content_changed
 from booking.models import Practitioner, Treatment
 from images import demo_pictures as demo_images
@@ -474,6 +481,19 @@ def _practitioner(slug: str) -> Practitioner | None:
 
 
 @transaction.atomic
+def _demo_page(model, slug: str, defaults: dict):
+    """(page, created): the demo's page, made only if it is new to this site.
+
+    A page staff have renamed keeps its old address as a redirect; that page
+    is the demo's, so `make run` does not make a second one under the old slug.
+    """
+    path = model(slug=slug).get_absolute_url()
+    redirect = ContentRedirect.objects.filter(old_path=path).first()
+    if redirect is not None and isinstance(redirect.item, model):
+        return redirect.item, False
+    return model.objects.get_or_create(slug=slug, defaults=defaults)
+
+
 def load(stdout) -> None:
     now = timezone.now()
     today = timezone.localdate()
@@ -486,9 +506,10 @@ def load(stdout) -> None:
     services = {}
     for order, data in enumerate(SERVICES):
         fields = {key: value for key, value in data.items() if key != "slug"}
-        service, was_created = ServicePage.objects.get_or_create(
-            slug=data["slug"],
-            defaults={
+        service, was_created = _demo_page(
+            ServicePage,
+            data["slug"],
+            {
                 **fields,
                 "treatment": Treatment.objects.filter(slug=data["slug"]).first(),
                 "status": Status.PUBLISHED,
@@ -496,7 +517,7 @@ def load(stdout) -> None:
                 "sort_order": order,
             },
         )
-        services[service.slug] = service
+        services[data["slug"]] = service
         if was_created:
             _illustrate(service, service.slug)
             created.append(service)
@@ -504,16 +525,17 @@ def load(stdout) -> None:
     conditions = {}
     for order, data in enumerate(CONDITIONS):
         fields = {key: data[key] for key in ("title", "summary", "overview")}
-        condition, was_created = ConditionPage.objects.get_or_create(
-            slug=data["slug"],
-            defaults={
+        condition, was_created = _demo_page(
+            ConditionPage,
+            data["slug"],
+            {
                 **fields,
                 "status": Status.PUBLISHED,
                 "published_at": now - timedelta(days=90),
                 "sort_order": order,
             },
         )
-        conditions[condition.slug] = condition
+        conditions[data["slug"]] = condition
         if was_created:
             _illustrate(condition, condition.slug)
             condition.services.set(services[slug] for slug in data["services"])
@@ -522,9 +544,10 @@ def load(stdout) -> None:
     reviewer = _practitioner("maya-okafor")
     for data in ARTICLES:
         service_url = f"{reverse('articles:service_detail', kwargs={'slug': 'dry-needling'})}"
-        article, was_created = Article.objects.get_or_create(
-            slug=data["slug"],
-            defaults={
+        article, was_created = _demo_page(
+            Article,
+            data["slug"],
+            {
                 "title": data["title"],
                 "summary": data["summary"],
                 "body": data["body"].format(book=_book(data["book"]), service=service_url),
@@ -536,7 +559,7 @@ def load(stdout) -> None:
             },
         )
         if was_created:
-            _illustrate(article, ARTICLE_IMAGES[article.slug])
+            _illustrate(article, ARTICLE_IMAGES[data["slug"]])
             article.topics.set(topics[slug] for slug in data["topics"])
             article.services.set(services[slug] for slug in data["services"])
             article.conditions.set(conditions[slug] for slug in data["conditions"])

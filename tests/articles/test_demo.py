@@ -2,8 +2,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from articles.models import Article, ConditionPage, ServicePage, Status
+from articles.services import content_save
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +55,19 @@ def test_the_dry_needling_article_covers_what_the_brief_lists(content):
         "bruise", "sterile, single-use", "home", "/book/?treatment=dry-needling",
     ]:  # fmt: skip
         assert words in body, words
+
+
+def test_loading_the_demo_again_does_not_bring_back_a_page_staff_renamed(content):
+    renamed_article = Article.objects.get(slug="dry-needling-explained")
+    renamed_article.slug = "dry-needling-guide"
+    content_save(item=renamed_article, user=None, now=timezone.now())
+    service = ServicePage.objects.get(slug="dry-needling")
+    service.slug = "dry-needling-therapy"
+    content_save(item=service, user=None, now=timezone.now())
+    counts = (Article.objects.count(), ServicePage.objects.count())
+
+    call_command("load_demo", stdout=StringIO())
+
+    assert (Article.objects.count(), ServicePage.objects.count()) == counts
+    assert not Article.objects.filter(slug="dry-needling-explained").exists()
+    assert not ServicePage.objects.filter(slug="dry-needling").exists()
