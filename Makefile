@@ -162,8 +162,20 @@ dev: install-dev
 	@DEBUG=true $(MANAGE) run_daily
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
+# The browser tests (tests/e2e) run in a second pytest beside the rest, with a
+# test database of their own: each half waits on its own work (Chromium and a
+# live server, or PostgreSQL), so the two share the cores well. Their output
+# follows the first half's; `make test` fails if either half fails.
+# PYTEST_ARGS goes to both, e.g. PYTEST_ARGS="-x -k booking".
+DATABASE_NAME = $(lastword $(subst /, ,$(firstword $(subst ?, ,$(DATABASE_URL)))))
 test: install-dev chromium java tools postgres
-	$(BIN)/pytest
+	@browser_log=$$(mktemp); trap 'rm -f "$$browser_log"' EXIT; \
+	TEST_DATABASE_NAME="$${TEST_DATABASE_NAME:-test_$(DATABASE_NAME)}_browser" \
+		$(BIN)/pytest tests/e2e $(PYTEST_ARGS) >"$$browser_log" 2>&1 & browser=$$!; \
+	$(BIN)/pytest --ignore=tests/e2e $(PYTEST_ARGS); rest=$$?; \
+	wait $$browser; browser_status=$$?; \
+	echo; echo "--- browser tests (tests/e2e) ---"; cat "$$browser_log"; \
+	[ $$rest -eq 0 ] && [ $$browser_status -eq 0 ]
 
 # --- checks --------------------------------------------------------------------
 
