@@ -316,10 +316,6 @@ def time_picker_week(
     )
 
 
-def first_day_with_times(times: dict[date, list[OfferedTime]]) -> date | None:
-    return min(times) if times else None
-
-
 # --- The private manage pages ---------------------------------------------------------
 
 

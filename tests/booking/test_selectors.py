@@ -7,7 +7,6 @@ import pytest
 from booking.models import Treatment
 from booking.selectors import (
     available_start_times,
-    first_day_with_times,
     nearest_start_times,
     practitioners_offering,
 )
@@ -93,8 +92,6 @@ def test_the_days_window_ends_at_midnight_of_the_last_day(world):
 
     assert list(one_day) == [world.day]
     assert list(two_days) == [world.day, next_day]
-    assert first_day_with_times(two_days) == world.day
-    assert first_day_with_times({}) is None
 
 
 def test_an_inactive_treatment_offers_no_times(world):
