@@ -68,6 +68,17 @@ def _png(picture) -> bytes:
     return buffer.getvalue()
 
 
+# The drawings are the same every time; a process that loads the demo more than
+# once (the test suite does) draws each one once.
+_drawn: dict[str, bytes] = {}
+
+
+def _drawing(name: str, draw) -> bytes:
+    if name not in _drawn:
+        _drawn[name] = _png(draw())
+    return _drawn[name]
+
+
 def _library_image(name: str, draw, alt_text: str) -> Image | None:
     if not settings.DEMO_IMAGES:
         return None
@@ -77,7 +88,7 @@ def _library_image(name: str, draw, alt_text: str) -> Image | None:
         return image
     if default_storage.exists(path):
         default_storage.delete(path)  # left by an earlier database
-    default_storage.save(path, ContentFile(_png(draw())))
+    default_storage.save(path, ContentFile(_drawing(name, draw)))
     image = Image(file=path, alt_text=alt_text, credit=CREDIT)
     return image_save(image=image)
 

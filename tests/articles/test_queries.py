@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from clinic.caching import bump_site_generation
 
-from .conftest import make_article, make_condition, make_service, make_topic
+from .conftest import make_articles, make_condition, make_service, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -28,17 +28,19 @@ def site(request, clinic, maya, tom):
     conditions = [make_condition() for _ in range(5)]
     for condition in conditions:
         condition.services.set(services)
-    articles = [
-        make_article(
-            topics=topics[i % 3 : i % 3 + 3],
-            services=services[: 1 + i % 4],
-            conditions=conditions[: 1 + i % 5],
-            author=tom,
-            reviewer=maya,
-            body="Trigger point words. " * 50,
-        )
-        for i in range(request.param)
-    ]
+    articles = make_articles(
+        [
+            {
+                "topics": topics[i % 3 : i % 3 + 3],
+                "services": services[: 1 + i % 4],
+                "conditions": conditions[: 1 + i % 5],
+            }
+            for i in range(request.param)
+        ],
+        author=tom,
+        reviewer=maya,
+        body="Trigger point words. " * 50,
+    )
     return {
         "article": articles[0],
         "topic": topics[0],

@@ -50,18 +50,26 @@ def started_a_moment_ago() -> datetime:
 
 
 def ensure_roles() -> None:
-    wanted: dict[str, list[Permission]] = {}
+    wanted: dict[str, list[tuple[str, str]]] = {}
     for migration in ROLE_MIGRATIONS:
         for group_name, by_app in importlib.import_module(migration).ROLES.items():
             wanted.setdefault(group_name, []).extend(
-                Permission.objects.get(content_type__app_label=app, codename=f"{action}_{model}")
+                (app, f"{action}_{model}")
                 for app, models in by_app.items()
                 for model, actions in models.items()
                 for action in actions
             )
-    for group_name, permissions in wanted.items():
+    # One query for every permission the roles name, not one each.
+    permissions = {
+        (permission.content_type.app_label, permission.codename): permission
+        for permission in Permission.objects.select_related("content_type").filter(
+            content_type__app_label__in={app for names in wanted.values() for app, _ in names}
+        )
+    }
+    for group_name, names in wanted.items():
         group, _ = Group.objects.get_or_create(name=group_name)
-        group.permissions.set(permissions)
+        # A missing permission is a KeyError here, as the migrations would fail.
+        group.permissions.set([permissions[name] for name in names])
 
 
 def staff_user(username: str, group: str | None) -> User:

@@ -143,6 +143,29 @@ def test_staff_login_locks_after_five_failures_for_thirty_minutes_by_default(def
     assert defaults["AXES_COOLOFF_TIME"] == repr(timedelta(minutes=30))
 
 
+def test_passwords_are_stored_with_a_slow_hash_outside_the_suite():
+    # The suite swaps in a quick hasher (tests/conftest.py); the site keeps Django's own.
+    code = (
+        "import django; django.setup(); "
+        "from django.contrib.auth.hashers import get_hasher; print(get_hasher().algorithm)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "SECRET_KEY": DEFAULTS_SECRET,
+            "DJANGO_SETTINGS_MODULE": "clinic.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in {"pbkdf2_sha256", "argon2", "scrypt"}
+
+
 def test_production_serves_hashed_static_files_by_default(defaults):
     assert defaults["HASHED_STATIC_FILES"] is True
     assert defaults["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]

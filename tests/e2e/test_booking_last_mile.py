@@ -8,10 +8,8 @@ manage link leaves the address bar (and the database never holds it).
 
 import io
 import re
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -29,6 +27,7 @@ from booking.models import (
 )
 from booking.screening import SCREENING_KEYS
 from booking.services import PatientDetails, appointment_book
+from tests.e2e.screenshots import keep_screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,8 +35,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 TIME_LINK = re.compile(r"^\w+day \d+ \w+ at \d\d:\d\d")
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-# Screenshots of the picker, for a person to look at after a run.
-SHOTS = Path(tempfile.gettempdir())
 SCREENING = ["pregnant", "bleeding disorder", "afraid of needles", "pacemaker", "surgery"]
 
 
@@ -382,7 +379,7 @@ def test_a_week_of_times_for_the_busiest_practitioner_fits_two_phone_screens_wit
             assert bottom <= limit, measured
             assert count > 0
             if week == 0:
-                page.screenshot(path=SHOTS / f"time-picker-{treatment.slug}.png", full_page=True)
+                keep_screenshot(page, f"time-picker-{treatment.slug}")
             later = page.get_by_role("link", name=re.compile("Later times"))
             if not later.count():
                 break

@@ -9,9 +9,7 @@ photographed at phone and desktop widths for a person to look at.
 
 import io
 import re
-import tempfile
 from datetime import datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -29,6 +27,7 @@ from booking.models import (
 )
 from booking.selectors import clinic_zone
 from booking.services import appointment_change_status
+from tests.e2e.screenshots import keep_screenshot
 from tests.e2e.test_booking_flow import NoScriptAxe
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,7 +36,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 TIME_LINK = re.compile(r"^\w+day \d+ \w+ at \d\d:\d\d")
-SHOTS = Path(tempfile.gettempdir())
 URL = re.compile(r"https?://\S+")
 
 
@@ -106,13 +104,13 @@ def join_for(
     fill_details(page, name=name, email=email)
     axe(page)
     if shot:
-        page.screenshot(path=SHOTS / f"waitlist-join-{shot}.png", full_page=True)
+        keep_screenshot(page, f"waitlist-join-{shot}")
     page.get_by_role("button", name="Join the waitlist").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your place on the waitlist")
     expect(page.get_by_text("You are on the waitlist.")).to_be_visible()
     axe(page)
     if shot:
-        page.screenshot(path=SHOTS / f"waitlist-entry-{shot}.png", full_page=True)
+        keep_screenshot(page, f"waitlist-entry-{shot}")
 
 
 def link_in(mail, path: str) -> str:
@@ -172,7 +170,7 @@ def test_a_cancelled_time_goes_to_the_waitlist_and_the_first_claim_books_it(
     assert "/link/" not in b.url
     assert AppointmentRequest.objects.active().filter(starts_at=booked.starts_at).count() == 0
     no_js_axe(b)
-    b.screenshot(path=SHOTS / "waitlist-claim-390.png", full_page=True)
+    keep_screenshot(b, "waitlist-claim-390")
     b.get_by_role("button", name="Book this time").click()
     expect(b.get_by_role("heading", level=1)).to_have_text("Thank you, you are booked in")
     no_js_axe(b)
@@ -184,9 +182,9 @@ def test_a_cancelled_time_goes_to_the_waitlist_and_the_first_claim_books_it(
     expect(c.get_by_text("You are still on the waitlist")).to_be_visible()
     expect(c.get_by_role("heading", name="Nearest free times")).to_be_visible()
     axe(c)
-    c.screenshot(path=SHOTS / "waitlist-quicker-1280.png", full_page=True)
+    keep_screenshot(c, "waitlist-quicker-1280")
     c.set_viewport_size(PHONE)
-    c.screenshot(path=SHOTS / "waitlist-quicker-390.png", full_page=True)
+    keep_screenshot(c, "waitlist-quicker-390")
 
     [taken] = AppointmentRequest.objects.active().filter(starts_at=booked.starts_at)
     assert taken.email == "ben@example.com"
@@ -224,7 +222,7 @@ def test_the_join_form_in_its_error_state_keeps_the_details_and_has_no_axe_viola
     expect(page.get_by_label("Full name")).to_have_value("Ben Baker")
     assert page.evaluate("document.activeElement.dataset.errorSummary !== undefined")
     axe(page)
-    page.screenshot(path=SHOTS / f"waitlist-join-errors-{viewport['width']}.png", full_page=True)
+    keep_screenshot(page, f"waitlist-join-errors-{viewport['width']}")
     assert WaitlistEntry.objects.count() == 0
 
 
@@ -249,7 +247,7 @@ def test_find_my_booking_answers_alike_and_e_mails_only_a_known_address(
         answers.append((page.url, page.locator("main").inner_text()))
         check(page)
     assert answers[0] == answers[1]
-    page.screenshot(path=SHOTS / f"find-sent-{'js' if js else 'nojs'}-390.png", full_page=True)
+    keep_screenshot(page, f"find-sent-{'js' if js else 'nojs'}-390")
     assert [m.to for m in mailoutbox] == [[booked.email]]
     assert booked.reference in mailoutbox[0].body
 
@@ -315,7 +313,7 @@ def test_a_needle_claim_asks_the_safety_questions_and_its_error_state_is_clean(
     expect(page.get_by_role("heading", name="Please check the form")).to_be_visible()
     expect(page.get_by_text("Please answer yes or no.").first).to_be_visible()
     axe(page)
-    page.screenshot(path=SHOTS / f"waitlist-claim-errors-{viewport['width']}.png", full_page=True)
+    keep_screenshot(page, f"waitlist-claim-errors-{viewport['width']}")
     for answer in safety.get_by_label("No", exact=True).all():
         answer.check()
     page.get_by_role("button", name="Request this time").click()
@@ -381,7 +379,7 @@ def test_staff_see_the_waitlist_offer_a_free_time_now_and_read_the_offers(
         page.get_by_role("link", name="Offer a free time now").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Offer a free time now")
         axe(page)
-        page.screenshot(path=SHOTS / f"waitlist-offer-now-{viewport['width']}.png", full_page=True)
+        keep_screenshot(page, f"waitlist-offer-now-{viewport['width']}")
         page.get_by_role("button", name=re.compile("^Offer now")).first.click()
         expect(page.get_by_text(re.compile(r"offered to 1 person: Ben Baker"))).to_be_visible()
         axe(page)
