@@ -65,12 +65,8 @@ def test_malformed_boolean_is_refused():
 DEFAULTS_SECRET = "s" * 50
 
 
-def settings_from(**env) -> dict:
-    """The module-level settings computed from `env` alone (plus PATH)."""
-    code = (
-        "import json, clinic.settings as s; "
-        "print(json.dumps({k: v for k, v in vars(s).items() if k.isupper()}, default=repr))"
-    )
+def python_with_only(code: str, **env) -> str:
+    """What `code` prints in a fresh interpreter whose environment is `env` alone (plus PATH)."""
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -81,7 +77,16 @@ def settings_from(**env) -> dict:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return result.stdout
+
+
+def settings_from(**env) -> dict:
+    """The module-level settings computed from `env` alone (plus PATH)."""
+    code = (
+        "import json, clinic.settings as s; "
+        "print(json.dumps({k: v for k, v in vars(s).items() if k.isupper()}, default=repr))"
+    )
+    return json.loads(python_with_only(code, **env))
 
 
 @pytest.fixture(scope="module")
@@ -149,21 +154,10 @@ def test_passwords_are_stored_with_a_slow_hash_outside_the_suite():
         "import django; django.setup(); "
         "from django.contrib.auth.hashers import get_hasher; print(get_hasher().algorithm)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            "PATH": os.environ["PATH"],
-            "SECRET_KEY": DEFAULTS_SECRET,
-            "DJANGO_SETTINGS_MODULE": "clinic.settings",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    algorithm = python_with_only(
+        code, SECRET_KEY=DEFAULTS_SECRET, DJANGO_SETTINGS_MODULE="clinic.settings"
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() in {"pbkdf2_sha256", "argon2", "scrypt"}
+    assert algorithm.strip() in {"pbkdf2_sha256", "argon2", "scrypt"}
 
 
 def test_production_serves_hashed_static_files_by_default(defaults):
