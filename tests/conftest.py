@@ -5,9 +5,11 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
+from django.test import TransactionTestCase
 from django.test.utils import override_settings
 
 from clinic.demo import load as load_clinic_demo
+from tests.database_reset import empty_database
 
 # Chromium from Debian, never a downloaded build: its headless shell, the same
 # Blink and V8 without the desktop browser, as Playwright itself uses for
@@ -141,6 +143,15 @@ def _quick_password_hashing(django_test_environment):
     # (about a second a password here), and nothing under test depends on which
     # hasher stores a password. tests/clinic/test_settings.py reads the real list.
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_database_reset():
+    # Django's flush after each transactional test costs about 0.25 s; see
+    # tests/database_reset.py, and tests/test_database_reset.py for its checks.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", empty_database)
         yield
 
 
