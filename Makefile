@@ -166,12 +166,16 @@ dev: install-dev
 	@DEBUG=true $(MANAGE) run_daily
 	DEBUG=true $(MANAGE) runserver $(HOST):$(PORT)
 
-# The browser tests (tests/e2e) run in a second pytest beside the rest, with a
+# Most browser tests (tests/e2e) run in a second pytest beside the rest, with a
 # test database of their own: each half waits on its own work (Chromium and a
-# live server, or PostgreSQL), so the two share the cores well. Their output
-# follows the first half's; `make test` fails if either half fails.
+# live server, or PostgreSQL), so the two share the cores well. The files in
+# E2E_WITH_THE_REST run at the end of the first pytest instead (tests/conftest.py
+# puts browser tests last), so that both halves end at about the same time.
+# The second half's output follows the first's; `make test` fails if either fails.
 # PYTEST_ARGS goes to both, e.g. PYTEST_ARGS="-x -k booking".
 DATABASE_NAME = $(lastword $(subst /, ,$(firstword $(subst ?, ,$(DATABASE_URL)))))
+E2E_WITH_THE_REST = tests/e2e/test_staff_front_desk.py
+BROWSER_HALF = $(filter-out $(E2E_WITH_THE_REST),$(sort $(wildcard tests/e2e/test_*.py)))
 # Some machines set PYTHONDONTWRITEBYTECODE; the suite starts dozens of Python
 # processes (gunicorn, manage.py, settings read from outside), and without the
 # cached bytecode each compiles Django again (about 0.8 s of CPU each).
@@ -179,10 +183,10 @@ test: export PYTHONDONTWRITEBYTECODE =
 test: install-dev chromium java tools postgres
 	@browser_log=$$(mktemp); trap 'rm -f "$$browser_log"' EXIT; \
 	TEST_DATABASE_NAME="$${TEST_DATABASE_NAME:-test_$(DATABASE_NAME)}_browser" \
-		$(BIN)/pytest tests/e2e $(PYTEST_ARGS) >"$$browser_log" 2>&1 & browser=$$!; \
-	$(BIN)/pytest --ignore=tests/e2e $(PYTEST_ARGS); rest=$$?; \
+		$(BIN)/pytest $(BROWSER_HALF) $(PYTEST_ARGS) >"$$browser_log" 2>&1 & browser=$$!; \
+	$(BIN)/pytest $(addprefix --ignore=,$(BROWSER_HALF)) $(PYTEST_ARGS); rest=$$?; \
 	wait $$browser; browser_status=$$?; \
-	echo; echo "--- browser tests (tests/e2e) ---"; cat "$$browser_log"; \
+	echo; echo "--- browser tests (tests/e2e but $(E2E_WITH_THE_REST)) ---"; cat "$$browser_log"; \
 	[ $$rest -eq 0 ] && [ $$browser_status -eq 0 ]
 
 # --- checks --------------------------------------------------------------------
