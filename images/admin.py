@@ -30,5 +30,12 @@ class ImageAdmin(admin.ModelAdmin):
             # file Pillow could read but not convert. Nothing was saved.
             messages.error(request, str(error))
 
+    def delete_model(self, request, obj):
+        services.image_delete(image=obj)
+
+    def delete_queryset(self, request, queryset):
+        for image in queryset:
+            services.image_delete(image=image)
+
     class Media:
         css = {"all": ["css/admin-content.css"]}

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from clinic.identity import forget_clinic
 from images.models import Image
 from images.renditions import delete_renditions, make_renditions
 
@@ -24,7 +25,9 @@ def image_save(*, image: Image) -> Image:
     """Save ``image`` (new or changed) and make its renditions once.
 
     Renditions are made again only when the file is new or replaced; the old
-    ones are removed from storage after the change commits.
+    ones are removed from storage after the change commits. A changed image may
+    be on any cached page (its text alternative, its file) or be the clinic's
+    home page picture, so the cached pages and the clinic's identity go stale.
     """
     _check_alt(alt_text=image.alt_text, decorative=image.decorative)
     previous = None
@@ -41,7 +44,17 @@ def image_save(*, image: Image) -> Image:
         image.save(update_fields=["renditions"])
         if old and old.get("key") != image.renditions["key"]:
             transaction.on_commit(lambda: delete_renditions(old))
+    if previous is not None:
+        transaction.on_commit(forget_clinic)
     return image
+
+
+@transaction.atomic
+def image_delete(*, image: Image) -> None:
+    """Remove ``image`` from the library: pages that showed it lose it (their
+    links are set empty), and their cached copies go stale."""
+    image.delete()
+    transaction.on_commit(forget_clinic)
 
 
 def image_create(

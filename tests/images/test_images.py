@@ -6,6 +6,7 @@ from django.db import IntegrityError
 from django.template import Context, Template
 from PIL import Image as PILImage
 
+from clinic.identity import forget_clinic
 from images.forms import ImageForm
 from images.models import Image
 from images.rendering import picture_html, social_image_path
@@ -143,3 +144,91 @@ def test_admin_upload_makes_the_renditions(admin_client):
     image = Image.objects.get()
     assert image.renditions["widths"] == [160, 320, 500]
     assert default_storage.exists(image.renditions["key"] + "-500.avif")
+
+
+def _lead_image_article(alt_text: str):
+    from tests.articles.conftest import make_article
+
+    image = image_create(file=make_upload(), alt_text=alt_text)
+    return make_article(title="Heel pain at work", lead_image=image), image
+
+
+def _admin_fields(image: Image, **changes) -> dict:
+    fields = {"alt_text": image.alt_text, "caption": image.caption, "credit": image.credit}
+    return {**fields, **changes}
+
+
+def test_a_new_text_alternative_shows_at_once_on_cached_pages(
+    admin_client, client, clinic, django_capture_on_commit_callbacks
+):
+    article, image = _lead_image_article("A runner stretching a calf")
+    client.get(article.get_absolute_url())
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/images/image/{image.pk}/change/",
+            _admin_fields(image, alt_text="A physiotherapist taping an ankle"),
+        )
+    assert response.status_code == 302
+
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'alt="A physiotherapist taping an ankle"' in page
+    assert "A runner stretching a calf" not in page
+
+
+def test_a_deleted_image_leaves_cached_pages_at_once(
+    admin_client, client, clinic, django_capture_on_commit_callbacks
+):
+    article, image = _lead_image_article("A runner stretching a calf")
+    assert (
+        'alt="A runner stretching a calf"'
+        in client.get(article.get_absolute_url()).content.decode()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"/admin/images/image/{image.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+
+    assert not Image.objects.exists()
+    assert (
+        "A runner stretching a calf" not in client.get(article.get_absolute_url()).content.decode()
+    )
+
+
+def test_deleting_images_from_the_list_leaves_cached_pages_at_once(
+    admin_client, client, clinic, django_capture_on_commit_callbacks
+):
+    article, image = _lead_image_article("A runner stretching a calf")
+    client.get(article.get_absolute_url())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            "/admin/images/image/",
+            {"action": "delete_selected", "_selected_action": [image.pk], "post": "yes"},
+        )
+
+    assert not Image.objects.exists()
+    assert (
+        "A runner stretching a calf" not in client.get(article.get_absolute_url()).content.decode()
+    )
+
+
+def test_a_new_text_alternative_of_the_home_page_picture_shows_at_once(
+    admin_client, client, clinic, django_capture_on_commit_callbacks
+):
+    clinic.photo = image_create(file=make_upload(), alt_text="The front of the clinic")
+    clinic.save()
+    forget_clinic()
+    client.get("/")
+    assert client.get("/")["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            f"/admin/images/image/{clinic.photo.pk}/change/",
+            _admin_fields(clinic.photo, alt_text="The treatment room with its two couches"),
+        )
+
+    page = client.get("/").content.decode()
+    assert 'alt="The treatment room with its two couches"' in page
+    assert "The front of the clinic" not in page
