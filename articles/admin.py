@@ -19,6 +19,7 @@ from articles.models import (
     Status,
     Topic,
 )
+from clinic.forms import MultilineField
 
 
 class PublishableForm(forms.ModelForm):
@@ -60,7 +61,10 @@ class ContentAdmin(admin.ModelAdmin):
     form = PublishableForm
     # A few topics, services and conditions: plain checkboxes in a named group,
     # which screen readers handle better than admin's two-box selector.
-    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+        models.TextField: {"form_class": MultilineField},
+    }
     change_form_template = "admin/articles/change_form.html"
 
     class Media:

@@ -16,6 +16,7 @@ from booking.formats import price
 from booking.models import Practitioner, Treatment
 from booking.screening import SCREENING_QUESTIONS
 from booking.services import PatientDetails
+from clinic.forms import MultilineField
 from clinic.validators import tidy_name, validate_has_letter, validate_single_line
 from images.rendering import picture_html
 
@@ -199,7 +200,7 @@ class DetailsForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Tell us whether you have been before."},
     )
-    reason = forms.CharField(
+    reason = MultilineField(
         label="What would you like help with? (optional)",
         required=False,
         max_length=2000,

@@ -11,6 +11,7 @@ from booking.admin.schedule import clinic_zone, parse_open_time
 from booking.forms import SCREENING_QUESTIONS, YES_NO, phone_validator
 from booking.models import AppointmentRequest, Patient, Practitioner, Treatment, email_key
 from booking.services import PatientDetails
+from clinic.forms import MultilineField
 
 
 class DateInput(forms.DateInput):
@@ -109,7 +110,7 @@ class PhoneInBookingForm(forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth (optional)"), required=False, widget=DateInput
     )
-    reason = forms.CharField(
+    reason = MultilineField(
         label=_("Reason for visit"),
         max_length=2000,
         required=False,
@@ -252,7 +253,7 @@ class DayForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(
+    reason = MultilineField(
         label=_("Reason given to the patient"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 4}),

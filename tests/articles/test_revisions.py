@@ -1,5 +1,7 @@
 """Every save keeps a revision; staff compare revisions with the page and restore one."""
 
+from datetime import datetime, time
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -123,6 +125,28 @@ def test_saving_in_admin_keeps_a_revision_by_the_staff_user(admin_client, clinic
     assert response.status_code == 302
     newest = page_history(item=Article.objects.get(pk=article.pk))[0].revision
     assert newest.user.username == "admin" and "title" in newest.changed
+
+
+def test_saving_a_page_unchanged_from_the_browser_records_no_changed_field(admin_client, clinic):
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time()))
+    article = make_article(
+        body="## Calf care\n\nRest the calf.\n\nThen stretch it.", published_at=midnight
+    )
+    data = _article_form_data(
+        title=article.title,
+        slug=article.slug,
+        summary=article.summary,
+        body=article.body.replace("\n", "\r\n"),  # as every browser sends a textarea
+        status=article.status,
+        published_at_0=midnight.date().isoformat(),
+        published_at_1="00:00:00",
+    )
+
+    response = admin_client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).body == article.body
+    assert page_history(item=article)[0].revision.changed == []
 
 
 def test_revisions_page_shows_a_diff_and_restores_by_post(admin_client, clinic, editor):

@@ -233,6 +233,20 @@ def test_bad_details_are_shown_next_to_the_field_and_typed_text_kept(
     assert AppointmentRequest.objects.count() == 0
 
 
+def test_a_reason_typed_up_to_its_limit_with_line_breaks_is_accepted(client, world):
+    # The browser counts each line break once against maxlength="2000", and sends it as CRLF.
+    typed = "\n".join(["Sore left shoulder since a fall on the stairs."] * 50)[:2000]
+    assert len(typed) == 2000 and typed.count("\n") > 40
+
+    response = client.post(
+        details_url(world), details_data(reason=typed.replace("\n", "\r\n")), follow=True
+    )
+
+    content = response.content.decode()
+    assert "under 2,000 characters" not in content
+    assert "Request this appointment" in content
+
+
 def test_valid_details_show_the_review_with_everything_typed(client, world):
     response = client.post(details_url(world), details_data(screening_bleeding="yes"), follow=True)
 
