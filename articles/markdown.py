@@ -6,7 +6,8 @@ attributes, no ``javascript:`` or ``data:`` links, no comments.
 
 Images come from the clinic's own library: ``![alt](image:42)`` becomes the
 library image's ``<picture>`` (images.rendering.picture_html: renditions,
-srcset, width and height, lazy loading). Only such references and images on
+srcset, width and height, lazy loading), with its caption and credit under it
+when it stands in a paragraph of its own. Only such references and images on
 our own site survive cleaning; an unknown reference renders nothing.
 """
 
@@ -23,7 +24,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import reading_minutes
 from images.models import Image
-from images.rendering import picture_html
+from images.rendering import figure_html, picture_html
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
@@ -43,7 +44,9 @@ EXTENSIONS = ["extra", "sane_lists", "smarty"]
 IMAGE_REFERENCE = re.compile(r"image:(\d{1,9})")
 # An image in an article's text is at most the text column wide.
 BODY_IMAGE_SIZES = "(min-width: 48em) 42rem, 100vw"
-_IMG_TAG = re.compile(r"<img\b[^>]*>")
+_IMG_TAG = re.compile(r"(<img\b[^>]*>)")
+# An image that is a paragraph of its own: shown as a figure, with its caption.
+_LONE_IMG = re.compile(r"<p>\s*(<img\b[^>]*>)\s*</p>")
 _ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
 
 
@@ -85,13 +88,16 @@ def image_ids(html: str) -> set[int]:
 
 
 def _embed_images(html: str) -> str:
-    """Each ``<img src="image:N">`` becomes that library image's ``<picture>``; an
+    """Each ``<img src="image:N">`` becomes that library image's ``<picture>``, in a
+    ``<figure>`` with its caption and credit when it is a paragraph of its own; an
     unknown N, or an <img> left without a source, becomes nothing."""
+    if "<img" not in html:
+        return html
     ids = image_ids(html)
     images = Image.objects.in_bulk(ids) if ids else {}
 
-    def replace(match):
-        attributes = {name: unescape(value) for name, value in _ATTRIBUTE.findall(match[0])}
+    def replace(match, *, alone=False):
+        attributes = {name: unescape(value) for name, value in _ATTRIBUTE.findall(match[1])}
         source = attributes.get("src", "")
         reference = IMAGE_REFERENCE.fullmatch(source)
         if reference is None:
@@ -102,9 +108,13 @@ def _embed_images(html: str) -> str:
         # The writer's words for this page, or the library's own text alternative.
         if attributes.get("alt", "").strip():
             image.alt_text, image.decorative = attributes["alt"].strip(), False
-        return str(picture_html(image, sizes=BODY_IMAGE_SIZES))
+        if alone and (image.caption or image.credit):
+            return str(figure_html(image, sizes=BODY_IMAGE_SIZES))
+        picture = str(picture_html(image, sizes=BODY_IMAGE_SIZES))
+        return f"<p>{picture}</p>" if alone else picture
 
-    return _IMG_TAG.sub(replace, html) if "<img" in html else html
+    html = _LONE_IMG.sub(lambda match: replace(match, alone=True), html)
+    return _IMG_TAG.sub(replace, html)
 
 
 def image_reference(image) -> str:

@@ -16,7 +16,8 @@ from images import artwork
 from images.models import Image
 from images.services import image_save
 
-CREDIT = "Illustration drawn for the demo clinic; replace it with your own photo."
+# Shown under the picture where the site shows a credit; a real photo gets its own.
+CREDIT = "Illustration made for the demo clinic"
 
 PORTRAITS = {
     "maya-okafor": {

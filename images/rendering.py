@@ -84,6 +84,22 @@ def picture_html(
     )
 
 
+def figure_html(image, **picture) -> SafeString:
+    """The picture with the library's caption and credit under it, as a ``<figure>``;
+    the picture alone when the image has neither. Takes picture_html's options."""
+    markup = picture_html(image, **picture)
+    if image is None or not (image.caption or image.credit):
+        return markup
+    credit = format_html('<span class="image-figure__credit">{}</span>', image.credit)
+    return format_html(
+        '<figure class="image-figure">{}<figcaption>{}{}{}</figcaption></figure>',
+        markup,
+        image.caption,
+        " " if image.caption and image.credit else "",
+        credit if image.credit else "",
+    )
+
+
 def social_image_path(image) -> str | None:
     """The storage URL of the image's 1200×630 crop for sharing, if made."""
     renditions = (image.renditions or {}) if image is not None else {}

@@ -1,6 +1,6 @@
 from django import template
 
-from images.rendering import picture_html, share_image_html
+from images.rendering import figure_html, picture_html, share_image_html
 
 register = template.Library()
 
@@ -12,6 +12,12 @@ def picture(image, sizes="100vw", priority=False, css_class="", alt=None):
     ``alt=""`` where text beside the picture already says what it shows.
     """
     return picture_html(image, sizes=sizes, priority=bool(priority), css_class=css_class, alt=alt)
+
+
+@register.simple_tag
+def figure(image, sizes="100vw", priority=False, css_class=""):
+    """``{% picture %}`` with the image's caption and credit under it, when it has them."""
+    return figure_html(image, sizes=sizes, priority=bool(priority), css_class=css_class)
 
 
 @register.simple_tag(takes_context=True)

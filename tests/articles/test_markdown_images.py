@@ -69,6 +69,40 @@ def test_unknown_or_foreign_references_render_nothing_harmful(text):
         assert bad not in html, (bad, html)
 
 
+@pytest.fixture
+def credited():
+    return image_create(
+        file=make_upload(size=(800, 500)),
+        alt_text="A physio taping an ankle",
+        caption="Taping supports the ankle <while> it heals.",
+        credit="Photo: Sam & Co",
+    )
+
+
+def test_an_image_in_a_paragraph_of_its_own_shows_its_caption_and_credit(credited):
+    html = render_markdown(f"Before.\n\n![](image:{credited.pk})\n\nAfter.")
+    figure = re.search(r"<figure [^>]*>.*?</figure>", html, re.S)[0]
+    assert "<p>" not in figure and "<picture>" in figure
+    assert re.search(
+        r"<figcaption>Taping supports the ankle &lt;while&gt; it heals\. "
+        r'<span class="image-figure__credit">Photo: Sam &amp; Co</span></figcaption>',
+        figure,
+    )
+    assert html.startswith("<p>Before.</p>") and html.endswith("<p>After.</p>")
+
+
+def test_an_image_within_a_sentence_stays_a_picture_without_its_caption(credited):
+    html = render_markdown(f"Here is the taping ![](image:{credited.pk}) we use.")
+    assert "<picture>" in html
+    assert "<figure" not in html and "Photo: Sam" not in html
+
+
+def test_an_image_without_caption_or_credit_stays_in_its_paragraph(knee):
+    html = render_markdown(f"![](image:{knee.pk})")
+    assert html.startswith("<p><picture>") and html.endswith("</picture></p>")
+    assert "<figure" not in html
+
+
 def test_images_on_our_own_site_still_work():
     assert '<img alt="Our logo" src="/static/img/favicon.svg">' in render_markdown(
         "![Our logo](/static/img/favicon.svg)"

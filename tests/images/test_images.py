@@ -9,7 +9,7 @@ from PIL import Image as PILImage
 from clinic.identity import forget_clinic
 from images.forms import ImageForm
 from images.models import Image
-from images.rendering import picture_html, social_image_path
+from images.rendering import figure_html, picture_html, social_image_path
 from images.services import ImageError, image_create, image_save
 from tests.images.conftest import make_upload
 
@@ -232,3 +232,56 @@ def test_a_new_text_alternative_of_the_home_page_picture_shows_at_once(
     page = client.get("/").content.decode()
     assert 'alt="The treatment room with its two couches"' in page
     assert "The front of the clinic" not in page
+
+
+def test_a_figure_puts_the_caption_and_credit_under_the_picture_escaped():
+    image = image_create(
+        file=make_upload(),
+        alt_text="The waiting room",
+        caption="Our <new> room",
+        credit="Photo: A & B",
+    )
+
+    html = figure_html(image, sizes="50vw", priority=True)
+
+    assert html.startswith('<figure class="image-figure"><picture>')
+    assert 'fetchpriority="high"' in html and 'sizes="50vw"' in html
+    assert html.endswith(
+        '<figcaption>Our &lt;new&gt; room <span class="image-figure__credit">'
+        "Photo: A &amp; B</span></figcaption></figure>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("caption", "credit", "figcaption"),
+    [
+        ("", "", None),
+        ("Our room", "", "<figcaption>Our room</figcaption>"),
+        (
+            "",
+            "Photo: A",
+            '<figcaption><span class="image-figure__credit">Photo: A</span></figcaption>',
+        ),
+    ],
+)
+def test_a_figure_shows_what_the_image_has(caption, credit, figcaption):
+    image = image_create(
+        file=make_upload(), alt_text="The waiting room", caption=caption, credit=credit
+    )
+    html = figure_html(image)
+    if figcaption is None:
+        assert html == picture_html(image)
+    else:
+        assert figcaption in html
+
+
+def test_the_article_page_shows_the_lead_images_credit(client, clinic):
+    from tests.articles.conftest import make_article
+
+    image = image_create(file=make_upload(), alt_text="A calf stretch", credit="Photo: Jo Bloggs")
+    article = make_article(lead_image=image)
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert re.search(r'<figure class="image-figure"><picture>.*?alt="A calf stretch"', html, re.S)
+    assert '<span class="image-figure__credit">Photo: Jo Bloggs</span>' in html
