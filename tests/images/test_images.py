@@ -285,3 +285,26 @@ def test_the_article_page_shows_the_lead_images_credit(client, clinic):
 
     assert re.search(r'<figure class="image-figure"><picture>.*?alt="A calf stretch"', html, re.S)
     assert '<span class="image-figure__credit">Photo: Jo Bloggs</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("caption", "x" * 5000),
+        ("caption", "Our room\x00"),
+        ("credit", "y" * 5000),
+        ("credit", "Photo\x00: A"),
+        ("alt_text", "\x00"),
+    ],
+)
+def test_junk_in_the_image_admin_gets_a_message_and_changes_nothing(admin_client, field, value):
+    image = image_create(file=make_upload(), alt_text="The waiting room", caption="Before")
+
+    response = admin_client.post(
+        f"/admin/images/image/{image.pk}/change/", _admin_fields(image, **{field: value})
+    )
+
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    image.refresh_from_db()
+    assert (image.alt_text, image.caption, image.credit) == ("The waiting room", "Before", "")
