@@ -172,3 +172,29 @@ def test_publish_action_publishes_and_invalidates_the_cache(
     draft.refresh_from_db()
     assert draft.status == Status.PUBLISHED and draft.published_at is not None
     assert "Fresh news" in client.get(reverse("articles:article_list")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "x" * 5000, "Ensure this value has at most"),
+        ("title", "Calf\x00care", "Null characters are not allowed."),
+        ("body", "Rest.\x00", "Null characters are not allowed."),
+        ("body", "Rest the calf.\r\n" * 4100, "is 61499 characters long; keep it under 60000"),
+        ("published_at_0", "99999-99-99", "Enter a valid date."),
+    ],
+)
+def test_junk_in_the_article_admin_gets_a_message_and_changes_nothing(
+    admin_client, clinic, field, value, message
+):
+    article = make_article(title="Calf care", body="Rest the calf.")
+    data = _article_form_data(title="Calf care", slug=article.slug, body="Rest the calf.")
+
+    response = admin_client.post(
+        reverse("admin:articles_article_change", args=[article.pk]), {**data, field: value}
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    article.refresh_from_db()
+    assert (article.title, article.body) == ("Calf care", "Rest the calf.")
