@@ -1,6 +1,7 @@
 """Writes to the image library."""
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -52,8 +53,19 @@ def image_save(*, image: Image) -> Image:
 @transaction.atomic
 def image_delete(*, image: Image) -> None:
     """Remove ``image`` from the library: pages that showed it lose it (their
-    links are set empty), and their cached copies go stale."""
+    links are set empty), their cached copies go stale, and once that commits
+    its renditions and its original leave storage."""
+    renditions, original = image.renditions or {}, image.file.name
     image.delete()
+    # Rows moved from older uploads (images.legacy) may share an original.
+    shared = Image.objects.filter(file=original).exists()
+
+    def delete_files():
+        delete_renditions(renditions)
+        if original and not shared:
+            default_storage.delete(original)
+
+    transaction.on_commit(delete_files, robust=True)
     transaction.on_commit(forget_clinic)
 
 

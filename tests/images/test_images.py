@@ -10,7 +10,7 @@ from clinic.identity import forget_clinic
 from images.forms import ImageForm
 from images.models import Image
 from images.rendering import figure_html, picture_html, social_image_path
-from images.services import ImageError, image_create, image_save
+from images.services import ImageError, image_create, image_delete, image_save
 from tests.images.conftest import make_upload
 
 pytestmark = pytest.mark.django_db
@@ -308,3 +308,34 @@ def test_junk_in_the_image_admin_gets_a_message_and_changes_nothing(admin_client
     assert "errornote" in response.content.decode()
     image.refresh_from_db()
     assert (image.alt_text, image.caption, image.credit) == ("The waiting room", "Before", "")
+
+
+def test_deleting_an_image_removes_its_files_once_the_delete_commits(
+    django_capture_on_commit_callbacks,
+):
+    image = image_create(file=make_upload(), alt_text="The waiting room")
+    names = [image.file.name, image.renditions["key"] + "-500.avif", social_image_path(image)]
+    names[2] = names[2].removeprefix("/media/")
+    assert all(default_storage.exists(name) for name in names)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        image_delete(image=image)
+    assert all(default_storage.exists(name) for name in names)  # not before the commit
+
+    for callback in callbacks:
+        callback()
+    assert not any(default_storage.exists(name) for name in names)
+
+
+def test_deleting_one_of_two_rows_of_a_shared_original_keeps_the_file(
+    django_capture_on_commit_callbacks,
+):
+    first = image_create(file=make_upload(), alt_text="The waiting room")
+    second = Image.objects.create(
+        file=first.file.name, alt_text="The waiting room", width=first.width, height=first.height
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image_delete(image=second)
+
+    assert default_storage.exists(first.file.name)
