@@ -22,12 +22,14 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres \
+.PHONY: help run dev test test-at test-clocks lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres \
 	tools css css-check java lighthouse page-weight
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
 	@echo "make test          run the whole test suite (unit, PostgreSQL, Chromium)"
+	@echo "make test-at CLOCK='fri 08:30'   make test as if the clinic's clock said so"
+	@echo "make test-clocks   make test at every hour and day of docs/testing.md (about 45 minutes)"
 	@echo "make dev           runserver with DEBUG on"
 	@echo "make lint          ruff, djlint and hadolint (Dockerfile)"
 	@echo "make deploy-check  Django's deployment checks with the production settings"
@@ -188,6 +190,18 @@ test: install-dev chromium java tools postgres
 	wait $$browser; browser_status=$$?; \
 	echo; echo "--- browser tests (tests/e2e but $(E2E_WITH_THE_REST)) ---"; cat "$$browser_log"; \
 	[ $$rest -eq 0 ] && [ $$browser_status -eq 0 ]
+
+# The suite as if the clinic's clock said CLOCK: a weekday and time ("fri 08:30",
+# the next such day), a date and time ("2027-03-27 23:50"), or "spring-eve 23:50"
+# (the day before the next spring clock change). Every Python process of the run
+# reads the shifted clock (scripts/clock.py); `make test-clocks` runs the whole
+# matrix of docs/testing.md, one `make test` after another.
+CLOCK ?= fri 08:30
+test-at: install-dev
+	@$(BIN)/python scripts/clock.py "$(CLOCK)" -- $(MAKE) --no-print-directory test
+
+test-clocks: install-dev
+	@$(BIN)/python scripts/clock.py --matrix -- $(MAKE) --no-print-directory test
 
 # --- checks --------------------------------------------------------------------
 

@@ -83,6 +83,30 @@ def test_restore_brings_the_text_back_as_a_new_revision_and_keeps_the_status(edi
     assert len(page_history(item=article)) == 3
 
 
+@pytest.mark.parametrize("make", [make_article, make_service, make_condition])
+def test_restore_brings_back_every_text_field_the_revision_recorded(editor, make):
+    item = make()
+    model = type(item)
+    for name in model.restorable_fields():
+        setattr(item, name, f"first-{name}")
+    services.content_save(item=item, user=editor, now=timezone.now())
+    recorded = page_history(item=item)[0].revision
+    published_at = item.published_at
+    for name in model.restorable_fields():
+        setattr(item, name, f"second-{name}")
+    item.status = Status.DRAFT
+    services.content_save(item=item, user=editor, now=timezone.now())
+
+    services.content_restore(item=item, revision=recorded, user=editor, now=timezone.now())
+
+    item.refresh_from_db()
+    assert set(model.restorable_fields()) <= set(recorded.data)
+    for name in model.restorable_fields():
+        assert getattr(item, name) == f"first-{name}", name
+    # Restoring text never publishes a draft or moves its date (content_restore's rule).
+    assert (item.status, item.published_at) == (Status.DRAFT, published_at)
+
+
 def test_a_revision_of_another_page_cannot_be_restored(editor):
     one, other = make_article(), make_article()
     _edit(other, editor, body="Other text.")

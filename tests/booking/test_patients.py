@@ -13,8 +13,16 @@ from django.db.migrations.executor import MigrationExecutor
 
 from booking.errors import BookingError
 from booking.forms import SCREENING_QUESTIONS
-from booking.models import AppointmentRequest, AppointmentStatus, Patient, phone_key
+from booking.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    Notification,
+    Patient,
+    phone_key,
+)
 from booking.services import (
+    ANONYMISED_EMAIL,
     appointment_book,
     appointments_anonymise,
     patient_anonymise,
@@ -292,35 +300,70 @@ def test_merge_refuses_an_anonymised_patient(world, now):
 
 @pytest.mark.django_db
 def test_anonymising_a_patient_erases_their_record_and_every_appointment(world, now):
-    first = book(world, now, 9, email="ann@example.com", name="Ann Lee")
-    second = book(world, now, 11, email="ann@example.com", name="Ann Lee")
+    first = book(world, now, 9, email="ann@example.com", name="Ann Lee", reason="Knee pain")
+    second = book(
+        world,
+        now,
+        11,
+        treatment=world.dry_needling,
+        email="ann@example.com",
+        name="Ann Lee",
+        phone="07700 900456",
+        reason="Shoulder after a fall",
+        screening=answers(bleeding=True),
+    )
     someone_else = book(world, now, 13, email="bob@example.com", name="Bob Roe")
     record = first.patient
+    desk = User.objects.create(username="desk", is_staff=True)
     Patient.objects.filter(pk=record.pk).update(notes="Knee", date_of_birth="1980-02-03")
+    AppointmentRequest.objects.filter(pk=second.pk).update(decline_reason="Ann, call us first")
+    AppointmentStatusChange.objects.create(
+        appointment=first,
+        from_status=S.CONFIRMED,
+        to_status=S.CONFIRMED,
+        changed_by=desk,
+        changed_at=now,
+        note="Ann asked for the ground floor",
+    )
+    Notification.objects.filter(appointment=first).update(last_error="550 ann@example.com unknown")
     LogEntry.objects.create(
-        user=User.objects.create(username="desk", is_staff=True),
+        user=desk,
         content_type=ContentType.objects.get_for_model(Patient),
         object_id=str(record.pk),
         object_repr="Ann Lee",
         action_flag=CHANGE,
     )
     after_both = second.ends_at + timedelta(hours=1)
+    personal = {"Ann", "ann@example.com", "900123", "900456", "Knee", "Shoulder", "1980"}
 
     patient_anonymise(patient_id=record.pk, now=after_both)
 
     record.refresh_from_db()
-    assert (record.name, record.email, record.phone, record.notes) == ("Anonymised", "", "", "")
-    assert record.date_of_birth is None and record.screening == {}
+    assert (record.name, record.email, record.phone, record.phone_key) == ("Anonymised", "", "", "")
+    assert (record.notes, record.date_of_birth, record.screening) == ("", None, {})
+    assert record.screening_at is None
     assert record.anonymised_at == after_both
     for appointment in (first, second):
         appointment.refresh_from_db()
         assert appointment.patient_name == "Anonymised"
-        assert appointment.phone == ""
+        assert appointment.email == ANONYMISED_EMAIL
+        assert (appointment.phone, appointment.reason, appointment.decline_reason) == ("", "", "")
+        assert appointment.screening == {}
+        assert appointment.manage_token_hash == f"anonymised-{appointment.pk}"
         assert appointment.anonymised_at == after_both
-        assert (appointment.treatment, appointment.practitioner) == (
-            world.follow_up,
-            world.maya,
-        )
+        assert appointment.practitioner == world.maya
+    assert first.treatment == world.follow_up and second.treatment == world.dry_needling
+    # Nothing that names Ann is left on any row of hers: history, e-mails, the admin's log.
+    rows = [
+        *AppointmentStatusChange.objects.filter(appointment__patient=record).values(),
+        *Notification.objects.filter(appointment__patient=record).values(),
+        *AppointmentRequest.objects.filter(patient=record).values(),
+        *Patient.objects.filter(pk=record.pk).values(),
+    ]
+    assert len(rows) > 4
+    for row in rows:
+        text = repr(row)
+        assert not [word for word in personal if word in text], text
     someone_else.refresh_from_db()
     assert someone_else.patient_name == "Bob Roe"
     assert not LogEntry.objects.filter(object_repr__contains="Ann").exists()

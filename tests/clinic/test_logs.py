@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 
 import pytest
 from django.db import connection
@@ -90,6 +91,21 @@ def test_a_request_id_from_the_proxy_is_kept_and_a_strange_one_replaced(client):
     assert client.get("/healthz", HTTP_X_REQUEST_ID="<script>")["X-Request-ID"] != "<script>"
 
 
+def logged(answer, access_log, *, seconds: float = 10):
+    """`answer`, once gunicorn has written its access line.
+
+    A gthread worker writes the line after the response has gone, so without
+    waiting the next request's line can come first, or the server can stop
+    before the last one is written.
+    """
+    request_id = answer.headers["X-Request-ID"]
+    deadline = time.monotonic() + seconds
+    while request_id not in (access_log.read_text() if access_log.exists() else ""):
+        assert time.monotonic() < deadline, f"no access line for request {request_id}"
+        time.sleep(0.02)
+    return answer
+
+
 @pytest.mark.django_db(transaction=True)
 def test_gunicorns_real_access_log_and_error_log_never_show_a_manage_token(tmp_path, clinic):
     access_log = tmp_path / "access.log"
@@ -99,12 +115,15 @@ def test_gunicorns_real_access_log_and_error_log_never_show_a_manage_token(tmp_p
         log_dir=tmp_path,
     )
     with server:
-        manage = server.get(f"/book/manage/{TOKEN}/")
-        booked = server.get(
-            f"/book/booked/{TOKEN}/?from=mail",
-            headers={"Referer": f"{server.base}/book/manage/{TOKEN}/cancel/"},
+        manage = logged(server.get(f"/book/manage/{TOKEN}/"), access_log)
+        booked = logged(
+            server.get(
+                f"/book/booked/{TOKEN}/?from=mail",
+                headers={"Referer": f"{server.base}/book/manage/{TOKEN}/cancel/"},
+            ),
+            access_log,
         )
-        cancel = server.get(f"/book/manage/{TOKEN}/cancel/")
+        cancel = logged(server.get(f"/book/manage/{TOKEN}/cancel/"), access_log)
     assert {manage.status, booked.status, cancel.status} == {404}
 
     access = access_log.read_text()

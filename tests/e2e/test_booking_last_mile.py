@@ -28,12 +28,12 @@ from booking.models import (
 from booking.screening import SCREENING_KEYS
 from booking.services import PatientDetails, appointment_book
 from tests.e2e.screenshots import keep_screenshot
+from tests.e2e.times import TIME_LINK, day_to_change, pick_time_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-TIME_LINK = re.compile(r"^\w+day \d+ \w+ at \d\d:\d\d")
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 SCREENING = ["pregnant", "bleeding disorder", "afraid of needles", "pacemaker", "surgery"]
 
@@ -71,9 +71,10 @@ def fill_details(page, *, needle: bool, name="Sam Patel") -> None:
     page.get_by_label("I agree that the clinic keeps these details").check()
 
 
-def to_details(page, live_server, treatment="physiotherapy", practitioner="tom-lindqvist", nth=0):
-    page.goto(f"{live_server.url}/book/time/?treatment={treatment}&practitioner={practitioner}")
-    page.get_by_role("link", name=TIME_LINK).nth(nth).click()
+def to_details(page, live_server, treatment="physiotherapy", practitioner="tom-lindqvist"):
+    """The details step of a time the patient may still move or cancel online, whatever the hour."""
+    picker = f"{live_server.url}/book/time/?treatment={treatment}&practitioner={practitioner}"
+    pick_time_on(page, picker, day_to_change(practitioner))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
 
 
