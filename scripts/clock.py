@@ -99,13 +99,21 @@ def run(setting: str, command: list[str]) -> tuple[int, float]:
     return status, time.monotonic() - started
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], usage="%(prog)s (SETTING | --matrix) -- COMMAND..."
+    )
     parser.add_argument("setting", nargs="?", help="e.g. 'fri 08:30', '2027-03-27 23:50'")
     parser.add_argument("--matrix", action="store_true", help="run at every setting in turn")
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    own, command = (
+        (argv[: argv.index("--")], argv[argv.index("--") + 1 :])
+        if "--" in argv
+        else (
+            argv,
+            [],
+        )
+    )
+    args = parser.parse_args(own)
     if not command or args.matrix == bool(args.setting):
         parser.error("give one setting or --matrix, then -- and a command")
     settings = MATRIX if args.matrix else [args.setting]
@@ -119,4 +127,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
