@@ -719,10 +719,14 @@ class PatientQuerySet(models.QuerySet):
 
 
 class Patient(models.Model):
-    """A person the clinic treats: contact details, staff notes, latest safety answers.
+    """A person the clinic treats: contact details and staff notes.
 
-    Each appointment keeps the name, e-mail and phone it was booked with; the
-    patient record is where staff find a returning patient and their history.
+    Each appointment keeps what the patient gave when booking (name, contact
+    details, safety answers, reason); the record is where staff find a
+    returning patient and their history. A booking joins a record only when
+    its name matches as well as its e-mail or phone; one that gives a known
+    e-mail or phone under another name gets a record of its own, marked as a
+    possible match for front desk to compare.
     """
 
     name = models.CharField(_("name"), max_length=120)
@@ -738,12 +742,23 @@ class Patient(models.Model):
     notes = models.TextField(
         _("staff notes"),
         blank=True,
-        help_text=_("Only staff see these. They are never e-mailed or put in a calendar."),
+        help_text=_(
+            "Every practitioner who treats the patient sees these. They are never e-mailed "
+            "or put in a calendar."
+        ),
     )
-    screening = models.JSONField(
-        _("latest safety screening answers"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    possible_match = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("possible match"),
+        help_text=_(
+            "A record with this e-mail or phone under another name. Front desk compares "
+            "the two and merges them, or marks them as different people."
+        ),
     )
-    screening_at = models.DateTimeField(_("screening answered"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -765,14 +780,13 @@ class Patient(models.Model):
                 condition=Q(email=Lower("email")), name="patient_email_lower_case"
             ),
             models.CheckConstraint(condition=~Q(name=""), name="patient_has_a_name"),
+            models.CheckConstraint(
+                condition=~Q(possible_match=F("pk")), name="patient_not_its_own_match"
+            ),
         ]
 
     def __str__(self):
         return self.name
-
-    @property
-    def safety_flags(self) -> list[str]:
-        return screening_flags(self.screening)
 
 
 # --- The waitlist -------------------------------------------------------------------

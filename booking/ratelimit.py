@@ -1,16 +1,20 @@
 """Limits on online booking: attempts per client address, bookings per e-mail address.
 
-"Find my booking" has its own pair (BOOKING_LOOKUP_RATE_LIMITS): requests per
-client address and per e-mail address asked about, counted the same way.
-
 Two rules, each over a fixed window (BOOKING_RATE_LIMITS):
 
-- every booking attempt counts against the client's address (clinic.client:
-  behind a proxy, the address the proxy saw), so a script cannot fill the
-  diary or probe it from one place;
+- every booking attempt, waitlist join and "find my booking" request counts
+  against the client's address (clinic.client: behind a proxy, the address
+  the proxy saw), so a script cannot fill the diary or probe it from one
+  place: the sender is slowed, never the owner of an address they type;
 - only bookings actually made count against an e-mail address, so failed
-  attempts (a time just taken, a typo) never lock a patient out of a real
-  booking, while one address cannot hold more than a few appointments an hour.
+  attempts (a time just taken, a typo) and anything else done with someone's
+  address never lock its owner out of a real booking, while one address
+  cannot hold more than a few appointments an hour.
+
+"Find my booking" (BOOKING_LOOKUP_RATE_LIMITS) counts requests per client
+address the same way. What it sends to an address is spaced out by
+booking.lookup, by the e-mails it actually sent; waitlist places are limited
+by how many an address holds (booking.waitlist.services).
 
 The counters live where nothing evicts them early and every server sees the
 same numbers: in Redis when it is configured, otherwise in PostgreSQL
@@ -169,20 +173,41 @@ class Refusal:
             "or phone us."
         )
 
+    def try_again(self, *, what: str, zone) -> str:
+        """The sentence for a page other than the booking's own: `what` was not sent."""
+        when = self.when(zone)
+        if self.kind == "email":
+            return (
+                f"This e-mail address has been used as often as we accept in an hour, so {what} "
+                f"was not sent. Your details are kept: please try again {when}, or phone us."
+            )
+        return (
+            "We have received many requests from your connection in the last hour, so "
+            f"{what} was not sent. Your details are kept: please try again {when}, or phone us."
+        )
+
 
 def _refusal(kind: str, count: Count, now: datetime) -> Refusal:
     ends = count.window_ends_at or now + timedelta(seconds=1)
     return Refusal(kind, ends, max(1, math.ceil((ends - now).total_seconds())))
 
 
+def sender_attempt(*, request, now: datetime, limits: dict | None = None) -> Refusal | None:
+    """Count one attempt from this client's address; a Refusal once it asked too often."""
+    limit, window = (limits or settings.BOOKING_RATE_LIMITS).get("ip", (0, 0))
+    if not limit:
+        return None
+    kind = "ip" if limits is None else "lookup-ip"
+    address = client_ip(request) or "unknown"
+    attempts = _count("hit", _key(kind, address), window=window, now=now)
+    return _refusal("ip", attempts, now) if attempts.count > limit else None
+
+
 def booking_attempt(*, request, email: str, now: datetime) -> Refusal | None:
     """Count one booking attempt from this client; a Refusal when a limit is reached."""
-    ip_limit, ip_window = settings.BOOKING_RATE_LIMITS.get("ip", (0, 0))
-    if ip_limit:
-        address = client_ip(request) or "unknown"
-        attempts = _count("hit", _key("ip", address), window=ip_window, now=now)
-        if attempts.count > ip_limit:
-            return _refusal("ip", attempts, now)
+    refusal = sender_attempt(request=request, now=now)
+    if refusal is not None:
+        return refusal
     email_limit, _window = settings.BOOKING_RATE_LIMITS.get("email", (0, 0))
     if email_limit:
         bookings = _count("peek", _key("email", email), now=now)
@@ -198,21 +223,13 @@ def booking_made(*, email: str, now: datetime) -> None:
         _count("hit", _key("email", email), window=email_window, now=now)
 
 
-def lookup_attempt(*, request, email: str, now: datetime) -> Refusal | None:
-    """Count one "find my booking" request, per client address and per e-mail address.
+def lookup_attempt(*, request, now: datetime) -> Refusal | None:
+    """Count one "find my booking" request from this client's address.
 
-    A Refusal of kind "ip" means the client asked too often; of kind "email",
-    that the address was asked about too often (its owner's inbox is spared).
-    Every request counts, known address or not, so the limits tell nobody
-    which addresses have bookings.
+    Only the sender is counted: the address asked about is not, so nobody can
+    use up someone else's requests (booking.lookup spaces out what is sent).
     """
-    for kind, value in [("ip", client_ip(request) or "unknown"), ("email", email)]:
-        limit, window = settings.BOOKING_LOOKUP_RATE_LIMITS.get(kind, (0, 0))
-        if limit:
-            count = _count("hit", _key(f"lookup-{kind}", value), window=window, now=now)
-            if count.count > limit:
-                return _refusal(kind, count, now)
-    return None
+    return sender_attempt(request=request, now=now, limits=settings.BOOKING_LOOKUP_RATE_LIMITS)
 
 
 def counters_prune(*, now: datetime) -> int:

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from psycopg.errors import DeadlockDetected
 
 from booking.availability import (
@@ -31,6 +31,7 @@ from booking.errors import (
     LinkExpiredError,
     SlotTakenError,
 )
+from booking.locks import Lock, lock_transaction
 from booking.models import (
     ACTIVE_STATUSES,
     AppointmentRequest,
@@ -261,11 +262,13 @@ def appointment_book(
     privacy_notice_version: str = "",
     booking_key: str = "",
     patient_record: Patient | None = None,
+    joinable_patients: QuerySet | None = None,
 ) -> AppointmentRequest:
     """Book a time: re-check everything, insert, log, queue the e-mails.
 
     The appointment belongs to `patient_record` when staff chose one, or else
-    to the patient found by the details' e-mail (or phone when there is none).
+    to the record patient_for_details() finds or makes for the details (among
+    `joinable_patients` when given).
 
     PostgreSQL's exclusion constraint has the last word on overlaps: when two
     patients submit the same time at once, the second insert waits for the
@@ -295,12 +298,7 @@ def appointment_book(
     ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
     _check_fits_in_slot(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
 
-    record = _patient_link(
-        details=patient,
-        record=patient_record,
-        screening=patient.screening if treatment.is_needle_based else {},
-        now=now,
-    )
+    record = patient_record or patient_for_details(details=patient, joinable=joinable_patients)
     if source == AppointmentRequest.Source.STAFF or not treatment.requires_confirmation:
         status = AppointmentStatus.CONFIRMED
     else:
@@ -512,7 +510,6 @@ def appointment_cancel_by_patient(*, appointment_id: int, now: datetime) -> Appo
 # Slots -----------------------------------------------------------------------
 
 # Serialises slot generation (the daily command and an admin click at once).
-SLOT_GENERATION_LOCK = 4_240_001
 
 
 Interval = tuple[datetime, datetime]
@@ -605,8 +602,7 @@ def slots_generate(
     never removed or moved; new time is cut around them. Returns how many
     slots were created.
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SLOT_GENERATION_LOCK])
+    lock_transaction(Lock.SLOT_GENERATION)
     zone = clinic_zone()
     first, last = start, start + timedelta(days=days - 1)
     window_start = datetime.combine(first, time(0), tzinfo=zone)
@@ -869,10 +865,11 @@ def _patients_erase(*, ids: list[int], now: datetime) -> None:
         phone_key="",
         date_of_birth=None,
         notes="",
-        screening={},
-        screening_at=None,
+        possible_match=None,
         anonymised_at=now,
     )
+    # An erased record is nobody's possible match any more.
+    Patient.objects.filter(possible_match_id__in=ids).update(possible_match=None)
     _erase_admin_log(model=Patient, ids=ids)
 
 
@@ -984,65 +981,55 @@ def appointment_move(
 
 # --- Patients -----------------------------------------------------------------------
 
-# Serialises finding-or-making the patient for one e-mail address or phone number.
-PATIENT_LOCK = 4_240_002
-
 
 def _same_name(first: str, second: str) -> bool:
     return " ".join(first.casefold().split()) == " ".join(second.casefold().split())
 
 
-def patient_for_details(*, details: PatientDetails) -> Patient:
-    """The patient a booking with these details belongs to; a new one when none matches.
+def patient_for_details(*, details: PatientDetails, joinable: QuerySet | None = None) -> Patient:
+    """The record a booking with these details joins; a new one when none may be joined.
 
-    Matched by e-mail (any case), or by phone number when the booking has no
-    e-mail. Where several records share it (a family's address), the one with
-    the same name wins, then the most recently updated. Gaps in the record's
-    contact details are filled from the booking; nothing is overwritten.
+    A phone number or an e-mail address is easy to learn, so neither alone
+    links a booking to anyone's record: a booking joins a record only when
+    the name matches too (a returning patient who books again). Where the
+    e-mail or phone belongs to a record under another name, the booking gets a
+    record of its own, marked as a possible match of that one: front desk
+    compares the two, and merges them or not. `joinable` narrows the records a
+    booking may join (a practitioner's phone-in: only patients they already
+    see). Nothing on an existing record changes: what the patient typed
+    belongs to their appointment.
     """
     email, phone = email_key(details.email), phone_key(details.phone)
-    key = f"email:{email}" if email else f"phone:{phone}" if phone else ""
-    patient = None
-    if key:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [PATIENT_LOCK, key])
-        candidates = Patient.objects.current().select_for_update()
-        candidates = candidates.filter(email=email) if email else candidates.filter(phone_key=phone)
-        matches = list(candidates.order_by("-updated_at", "-pk")[:20])
-        same_name = [p for p in matches if _same_name(p.name, details.name)]
-        patient = (same_name or matches or [None])[0]
-    if patient is None:
-        return Patient.objects.create(
-            name=details.name,
-            email=email,
-            phone=details.phone,
-            phone_key=phone,
-            date_of_birth=details.date_of_birth,
+    keys = sorted(key for key in (email and f"email:{email}", phone and f"phone:{phone}") if key)
+    matches: list[Patient] = []
+    if keys:
+        for key in keys:  # in one order, so two bookings never wait on each other
+            lock_transaction(Lock.PATIENT, key)
+        contact = (Q(email=email) if email else Q()) | (Q(phone_key=phone) if phone else Q())
+        matches = list(
+            Patient.objects.current()
+            .select_for_update()
+            .filter(contact)
+            .order_by("-updated_at", "-pk")[:20]
         )
-    changed = []
-    if patient.date_of_birth is None and details.date_of_birth is not None:
-        patient.date_of_birth = details.date_of_birth
-        changed.append("date_of_birth")
-    if not patient.phone and details.phone:
-        patient.phone, patient.phone_key = details.phone, phone
-        changed += ["phone", "phone_key"]
-    if not patient.email and email:
-        patient.email = email
-        changed.append("email")
-    if changed:
-        patient.save(update_fields=[*changed, "updated_at"])
-    return patient
-
-
-def _patient_link(
-    *, details: PatientDetails, record: Patient | None, screening: dict, now: datetime
-) -> Patient:
-    """The booking's patient, with the screening answers it brings kept as the latest."""
-    patient = record if record is not None else patient_for_details(details=details)
-    if screening:
-        patient.screening, patient.screening_at = dict(screening), now
-        patient.save(update_fields=["screening", "screening_at", "updated_at"])
-    return patient
+    # A record is joined by its e-mail, or by its phone when the booking gives no e-mail
+    # (a family may share a phone); the other contact detail can only suggest a match.
+    keyed = [p for p in matches if (p.email == email if email else p.phone_key == phone)]
+    allowed = {patient.pk for patient in keyed}
+    if joinable is not None and allowed:
+        allowed &= set(joinable.filter(pk__in=allowed).values_list("pk", flat=True))
+    for patient in keyed:
+        if patient.pk in allowed and _same_name(patient.name, details.name):
+            return patient
+    suggested = keyed or matches
+    return Patient.objects.create(
+        name=details.name,
+        email=email,
+        phone=details.phone,
+        phone_key=phone,
+        date_of_birth=details.date_of_birth,
+        possible_match=suggested[0] if suggested else None,
+    )
 
 
 @transaction.atomic
@@ -1079,8 +1066,9 @@ def patients_merge(*, keep_id: int, merge_ids: Iterable[int]) -> Patient:
     """Fold duplicate records into one: their appointments move to the kept patient.
 
     The kept record's own details win; its gaps are filled from the others
-    (most recently updated first), staff notes are joined, and the latest
-    screening answers are kept. The merged records are then deleted.
+    (most recently updated first) and staff notes are joined. The merged
+    records are then deleted. Merging a possible match into the record it
+    matches is how front desk says they are one person.
     """
     others_ids = sorted(set(merge_ids) - {keep_id})
     if not others_ids:
@@ -1105,14 +1093,26 @@ def patients_merge(*, keep_id: int, merge_ids: Iterable[int]) -> Patient:
             keep.date_of_birth = other.date_of_birth
         if other.notes.strip() and other.notes.strip() not in notes:
             notes.append(other.notes.strip())
-        if other.screening_at and (
-            keep.screening_at is None or other.screening_at > keep.screening_at
-        ):
-            keep.screening, keep.screening_at = other.screening, other.screening_at
     keep.notes = "\n\n".join(notes)
+    if keep.possible_match_id in others_ids:
+        keep.possible_match = None
     keep.save()
+    # Records that pointed at a merged one now point at the record kept.
+    Patient.objects.filter(possible_match_id__in=others_ids).exclude(pk=keep.pk).update(
+        possible_match=keep
+    )
     Patient.objects.filter(pk__in=others_ids).delete()
     return keep
+
+
+@transaction.atomic
+def patient_match_dismiss(*, patient_id: int) -> Patient:
+    """Front desk compared the two records: they are different people."""
+    patient = Patient.objects.select_for_update().get(pk=patient_id)
+    if patient.possible_match_id is not None:
+        patient.possible_match = None
+        patient.save(update_fields=["possible_match", "updated_at"])
+    return patient
 
 
 @transaction.atomic

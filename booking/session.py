@@ -120,6 +120,11 @@ def grant(request, reference: str) -> None:
     request.session[GRANTS] = grants
 
 
+def granted_keys(request) -> list[str]:
+    """Every grant this session holds, expired or not (check each with granted())."""
+    return [str(key) for key in (request.session.get(GRANTS) or {})]
+
+
 def granted(request, reference: str) -> bool:
     """True while this session may see the appointment; each use extends the grant."""
     expires = (request.session.get(GRANTS) or {}).get(reference)

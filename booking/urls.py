@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import feeds, manage_views, views
+from booking import feeds, lookup_views, manage_views, views
 from booking.waitlist import views as waitlist_views
 
 app_name = "booking"
@@ -13,7 +13,7 @@ urlpatterns = [
     path("book/review/", views.review_step, name="review"),
     path("book/confirm/", views.confirm, name="confirm"),
     # "Find my booking": the private links again, by e-mail, to a known address only.
-    path("book/manage/", waitlist_views.find, name="find"),
+    path("book/manage/", lookup_views.find, name="find"),
     # The private link from e-mails: swapped for a session grant and a clean address.
     path("book/manage/<str:token>/", manage_views.manage, name="manage"),
     path("book/manage/<str:token>/appointment.ics", manage_views.ics, name="ics"),

@@ -404,12 +404,13 @@ if BOOKING_RATE_LIMIT_STORE not in {"redis", "database"} or (
         "BOOKING_RATE_LIMIT_STORE must be 'database', or 'redis' with REDIS_URL set, "
         f"not {BOOKING_RATE_LIMIT_STORE!r}."
     )
-# "Find my booking" (/book/manage/): requests per client address, and e-mails
-# sent per address asked about, in an hour.
-BOOKING_LOOKUP_RATE_LIMITS = {
-    "ip": (env_int("BOOKING_LOOKUP_RATE_LIMIT_PER_IP", 10), 60 * 60),
-    "email": (env_int("BOOKING_LOOKUP_RATE_LIMIT_PER_EMAIL", 3), 60 * 60),
-}
+# "Find my booking" (/book/manage/): requests per client address in an hour; an
+# address that has bookings gets at most one links e-mail in this many minutes
+# (a request in between is answered by the e-mail already sent).
+BOOKING_LOOKUP_RATE_LIMITS = {"ip": (env_int("BOOKING_LOOKUP_RATE_LIMIT_PER_IP", 10), 60 * 60)}
+BOOKING_LOOKUP_EMAIL_MINUTES = env_int("BOOKING_LOOKUP_EMAIL_MINUTES", 15)
+# Places on the waitlist one e-mail address may hold at once (one per treatment).
+BOOKING_WAITLIST_PLACES_PER_EMAIL = env_int("BOOKING_WAITLIST_PLACES_PER_EMAIL", 3)
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 # A private manage link, once opened, is swapped for a session grant and a clean
 # address (no token in history or logs); the grant lasts this long after last use.

@@ -160,8 +160,6 @@ def patient_record(patient: Patient) -> dict:
         "phone": patient.phone,
         "date_of_birth": patient.date_of_birth,
         "staff_notes": patient.notes,
-        "latest_screening": patient.screening,
-        "screening_answered_at": patient.screening_at and timezone.localtime(patient.screening_at),
         "created_at": timezone.localtime(patient.created_at),
         "updated_at": timezone.localtime(patient.updated_at),
     }

@@ -10,7 +10,7 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,7 +33,7 @@ from booking.admin.scoping import (
 )
 from booking.errors import BookingError
 from booking.forms import phone_validator
-from booking.models import AppointmentRequest, Patient, email_key, phone_key
+from booking.models import AppointmentRequest, Patient, email_key, phone_key, screening_flags
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,19 @@ class PatientAppointmentInline(ReadOnlyInline):
         return format_html('<a href="{}">{}</a>', url, obj.reference)
 
 
+class PossibleMatchFilter(admin.SimpleListFilter):
+    title = _("possible matches")
+    parameter_name = "match"
+
+    def lookups(self, request, model_admin):
+        return [("check", _("To compare with another record"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "check":
+            return queryset.filter(possible_match__isnull=False)
+        return queryset
+
+
 class PatientAdmin(PractitionerScopedAdmin):
     form = PatientForm
     list_display = ["name", "phone", "email", "date_of_birth", "appointment_count", "safety"]
@@ -92,22 +105,34 @@ class PatientAdmin(PractitionerScopedAdmin):
     actions = ["merge"]
     inlines = [PatientAppointmentInline]
     change_form_template = "admin/booking/patient/change_form.html"
-    fieldsets = [
-        (None, {"fields": ["name", "email", "phone", "date_of_birth"]}),
-        (_("Staff notes"), {"fields": ["notes"]}),
-        (_("Latest safety screening"), {"fields": ["screening_answers", "screening_at"]}),
-        (
-            _("Record"),
-            {"classes": ["collapse"], "fields": ["created_at", "updated_at", "anonymised_at"]},
-        ),
-    ]
+    contact_fields = ["name", "email", "phone", "date_of_birth"]
     readonly_fields = [
+        "possible_match_link",
         "screening_answers",
-        "screening_at",
         "created_at",
         "updated_at",
         "anonymised_at",
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": self.contact_fields}),
+            (_("Staff notes"), {"fields": ["notes"]}),
+        ]
+        if obj is not None:
+            fieldsets.append((_("Latest safety screening"), {"fields": ["screening_answers"]}))
+        if obj is not None and obj.possible_match_id and is_front_desk(request.user):
+            fieldsets.insert(1, (_("Possible match"), {"fields": ["possible_match_link"]}))
+        fieldsets.append(
+            (
+                _("Record"),
+                {"classes": ["collapse"], "fields": ["created_at", "updated_at", "anonymised_at"]},
+            )
+        )
+        return fieldsets
+
+    def get_list_filter(self, request):
+        return [PossibleMatchFilter] if is_front_desk(request.user) else []
 
     # --- Scope: a practitioner's patients are the ones they treat -------------------
 
@@ -118,9 +143,19 @@ class PatientAdmin(PractitionerScopedAdmin):
             if sees_everything(request.user)
             else Q(appointments__practitioner__user=request.user)
         )
+        answered = scope_to_user(
+            AppointmentRequest.objects.filter(patient=OuterRef("pk")).exclude(screening={}),
+            request.user,
+            practitioner_path="practitioner",
+        ).order_by("-starts_at")
         # A counted queryset drops Meta.ordering: name it again for lists and autocomplete.
-        return queryset.annotate(appointment_count=Count("appointments", filter=own)).order_by(
-            "name", "pk"
+        return (
+            queryset.select_related("possible_match")
+            .annotate(
+                appointment_count=Count("appointments", filter=own),
+                latest_screening=Subquery(answered.values("screening")[:1]),
+            )
+            .order_by("name", "pk")
         )
 
     def _in_scope(self, request, obj) -> bool:
@@ -150,19 +185,35 @@ class PatientAdmin(PractitionerScopedAdmin):
 
     @admin.display(description=_("safety"))
     def safety(self, obj):
-        flags = obj.safety_flags
+        flags = screening_flags(obj.latest_screening)
         return format_html("<strong>{}</strong>", ", ".join(flags)) if flags else ""
 
     @admin.display(description=_("answers"))
     def screening_answers(self, obj):
-        return screening_answers_html(obj.screening)
+        """The answers of the patient's latest needle appointment that this user sees."""
+        return screening_answers_html(obj.latest_screening)
+
+    @admin.display(description=_("possible match"))
+    def possible_match_link(self, obj):
+        match = obj.possible_match
+        if match is None:
+            return ""
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("This booking gave the e-mail or phone of another record, under another name."),
+            reverse("admin:booking_patient_match", args=[obj.pk]),
+            _("Compare with %(name)s") % {"name": match.name},
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # the privacy tools anonymise a patient; merging removes duplicates
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.anonymised_at is not None:
-            return [*self.readonly_fields, "name", "email", "phone", "date_of_birth", "notes"]
+            return [*self.readonly_fields, *self.contact_fields, "notes"]
+        if not is_front_desk(request.user):
+            # Front desk keeps the contact details; a practitioner adds notes.
+            return [*self.readonly_fields, *self.contact_fields]
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
@@ -209,6 +260,11 @@ class PatientAdmin(PractitionerScopedAdmin):
                 "<int:patient_id>/export/",
                 wrap(PatientExportView),
                 name="booking_patient_export",
+            ),
+            path(
+                "<int:patient_id>/match/",
+                wrap(PatientMatchView),
+                name="booking_patient_match",
             ),
             path(
                 "<int:patient_id>/anonymise/",
@@ -328,3 +384,57 @@ class PatientAnonymiseView(PatientPageView):
                 _("The patient's details are erased, on their record and every appointment."),
             )
         return HttpResponseRedirect(self.change_url())
+
+
+class PatientMatchView(PatientPageView):
+    """A record marked "possible match" beside the record it may duplicate: merge, or not."""
+
+    template_name = "admin/booking/patient/match.html"
+
+    def records(self):
+        match = self.patient.possible_match
+        rows = Patient.objects.filter(pk__in=[self.patient.pk, match.pk]).annotate(
+            appointment_count=Count("appointments"),
+            last_visit=Max("appointments__starts_at"),
+        )
+        by_pk = {row.pk: row for row in rows}
+        return by_pk[self.patient.pk], by_pk[match.pk]
+
+    def get(self, request, patient_id):
+        if self.patient.possible_match is None:
+            messages.info(request, _("This record is not marked as a possible match any more."))
+            return HttpResponseRedirect(self.change_url())
+        new, existing = self.records()
+        return self.render(
+            self.template_name,
+            title=_("Is %(new)s the same person as %(existing)s?")
+            % {"new": new.name, "existing": existing.name},
+            new=new,
+            existing=existing,
+        )
+
+    def post(self, request, patient_id):
+        match = self.patient.possible_match
+        if match is None:
+            return HttpResponseRedirect(self.change_url())
+        if request.POST.get("decision") == "same":
+            try:
+                kept = services.patients_merge(keep_id=match.pk, merge_ids=[self.patient.pk])
+            except BookingError as error:
+                messages.error(request, str(error))
+                return HttpResponseRedirect(self.change_url())
+            self.model_admin.log_change(
+                request, kept, [{"changed": {"fields": [str(_("merged records"))]}}]
+            )
+            messages.success(
+                request,
+                _("Merged: %(name)s's record now has every appointment of both.")
+                % {"name": kept.name},
+            )
+            return HttpResponseRedirect(reverse("admin:booking_patient_change", args=[kept.pk]))
+        if request.POST.get("decision") == "different":
+            services.patient_match_dismiss(patient_id=self.patient.pk)
+            messages.success(request, _("Kept apart: the two records stay separate."))
+            return HttpResponseRedirect(self.change_url())
+        messages.error(request, _("Choose whether they are the same person."))
+        return HttpResponseRedirect(request.path)

@@ -68,11 +68,15 @@ class PhoneInBookingView(AdminPageView):
     def practitioners(self):
         return scope_to_user(Practitioner.objects.active(), self.request.user, practitioner_path="")
 
+    def patients(self):
+        """The records this user may book for, and so the only ones a booking may join."""
+        return scope_patients(Patient.objects.current(), self.request.user)
+
     def form(self, *args, **kwargs):
         return PhoneInBookingForm(
             *args,
             practitioners=self.practitioners(),
-            patients=scope_patients(Patient.objects.current(), self.request.user),
+            patients=self.patients(),
             admin_site=self.model_admin.admin_site,
             **kwargs,
         )
@@ -110,6 +114,7 @@ class PhoneInBookingView(AdminPageView):
                 enforce_policy=False,
                 privacy_notice_version=get_clinic().privacy_notice_version,
                 patient_record=data["patient"],
+                joinable_patients=self.patients(),
             )
         except BookingError as error:
             alternatives = nearest_open_times(

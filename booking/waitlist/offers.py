@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from booking.availability import (
@@ -26,6 +26,7 @@ from booking.availability import (
     open_start_times,
     request_confirmable_from,
 )
+from booking.locks import Lock, lock_transaction
 from booking.models import (
     AppointmentRequest,
     Practitioner,
@@ -41,7 +42,6 @@ from booking.tokens import OFFER_SALT, digest, private_token_new, reference_new
 from clinic.identity import get_clinic
 
 # Serialises matching, so two rounds at once never offer a time to more people than allowed.
-WAITLIST_MATCH_LOCK = 4_240_003
 
 # An offer needs at least this long to be claimed, or it is not worth an e-mail.
 SHORTEST_OFFER = timedelta(minutes=10)
@@ -247,8 +247,7 @@ def offers_make(
     and a round never offers a time to more people than the clinic allows
     nor to anyone who was offered it before.
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WAITLIST_MATCH_LOCK])
+    lock_transaction(Lock.WAITLIST_MATCH)
     plan = offer_plan(
         now=now,
         window_start=window_start,

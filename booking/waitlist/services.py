@@ -6,13 +6,16 @@ are the same as for any booking. Its booking key is derived from the offer:
 a second press on one offer finds the booking the first made.
 """
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 
 from booking.availability import booking_window, clinic_zone
 from booking.errors import AlreadyBookedError, BookingError, OfferClosedError, SlotTakenError
+from booking.locks import Lock, lock_transaction
 from booking.models import (
     AppointmentRequest,
     NotificationKind,
@@ -39,7 +42,6 @@ from booking.waitlist.offers import offers_withdraw
 Offer = WaitlistOfferStatus
 
 # Serialises joining for one address and treatment (a double press makes one place).
-WAITLIST_JOIN_LOCK = 4_240_004
 
 
 def last_waitlist_day(*, now: datetime) -> date:
@@ -76,6 +78,15 @@ def waitlist_refusal(
     return ""
 
 
+def _check_places_held(*, email: str, today: date) -> None:
+    limit = settings.BOOKING_WAITLIST_PLACES_PER_EMAIL
+    if limit and WaitlistEntry.objects.waiting_for_email(email, today=today).count() >= limit:
+        raise BookingError(
+            f"This e-mail address already holds {limit} places on the waitlist, as many as "
+            "we keep for one address. Leave one from the link in its e-mail first, or phone us."
+        )
+
+
 @transaction.atomic
 def waitlist_join(
     *,
@@ -87,12 +98,17 @@ def waitlist_join(
     details: PatientDetails,
     now: datetime,
     privacy_notice_version: str,
+    owned_references: Collection[str] = (),
 ) -> tuple[WaitlistEntry, bool]:
     """Put the patient on the waitlist; (entry, True) when new.
 
-    One place per address and treatment: joining again for the same
-    treatment keeps the place in the line and takes the new wishes. Either
-    way the patient gets an e-mail with the private link to the entry.
+    One place per address and treatment, and at most
+    BOOKING_WAITLIST_PLACES_PER_EMAIL places per address. Joining again for
+    the same treatment keeps the place in the line and takes the new wishes,
+    but only for a place in `owned_references` (the patient opened its
+    private link): an address is easy to learn, so typing one changes nobody's
+    place. Either way the patient gets an e-mail with the private link to the
+    entry.
     """
     refusal = waitlist_refusal(
         treatment=treatment,
@@ -105,11 +121,7 @@ def waitlist_join(
     if refusal:
         raise BookingError(refusal)
     email = email_key(details.email)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-            [WAITLIST_JOIN_LOCK, f"{email}:{treatment.pk}"],
-        )
+    lock_transaction(Lock.WAITLIST_JOIN, email)
     mornings, afternoons, evenings = times_of_day
     wishes = {
         "practitioner": practitioner,
@@ -132,10 +144,18 @@ def waitlist_join(
     )
     created = entry is None
     if entry is not None:
+        if entry.reference not in owned_references:
+            # Knowing an address is not owning it: a place changes only from its own link.
+            raise BookingError(
+                f"This e-mail address already has a place on the waitlist for "
+                f"{treatment.name.lower()}. To change its days or times, open the link in the "
+                "e-mail we sent when it joined, or ask for the link again with Find my booking."
+            )
         for name, value in wishes.items():
             setattr(entry, name, value)
         entry.save()
     else:
+        _check_places_held(email=email, today=now.astimezone(clinic_zone()).date())
         patient = patient_for_details(details=replace(details, screening={}))
         for attempt in range(5):
             reference = reference_new()

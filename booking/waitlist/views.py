@@ -23,7 +23,6 @@ from booking.availability import clinic_zone, late_cancellation_from
 from booking.errors import AlreadyBookedError, BookingError, OfferClosedError
 from booking.formats import zone_label
 from booking.forms import ANY_PRACTITIONER, details_initial
-from booking.lookup import booking_links_send
 from booking.manage_views import REFERENCE, TOKEN, link_needed, private_page
 from booking.models import (
     Practitioner,
@@ -32,11 +31,11 @@ from booking.models import (
     WaitlistOffer,
     WaitlistOfferStatus,
 )
-from booking.ratelimit import booking_attempt, booking_made, lookup_attempt
+from booking.ratelimit import booking_attempt, booking_made, sender_attempt
 from booking.selectors import nearest_start_times
 from booking.services import PatientDetails
 from booking.tokens import digest
-from booking.waitlist.forms import TIMES_OF_DAY, ClaimForm, FindBookingForm, WaitlistJoinForm
+from booking.waitlist.forms import TIMES_OF_DAY, ClaimForm, WaitlistJoinForm
 from booking.waitlist.offers import free_times_for
 from booking.waitlist.services import (
     last_waitlist_day,
@@ -62,19 +61,6 @@ def _see_other(url: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(url)
     response.status_code = 303  # the next page is fetched with GET
     return response
-
-
-def _wait_message(refusal, *, what: str) -> str:
-    when = refusal.when(clinic_zone())
-    if refusal.kind == "email":
-        return (
-            f"This e-mail address has been used as often as we accept in an hour, so {what} "
-            f"was not sent. Your details are kept: please try again {when}, or phone us."
-        )
-    return (
-        "We have received many requests from your connection in the last hour, so "
-        f"{what} was not sent. Your details are kept: please try again {when}, or phone us."
-    )
 
 
 # --- Joining ----------------------------------------------------------------------------
@@ -126,6 +112,16 @@ def _contact_initial(details: PatientDetails) -> dict:
     return {name: initial[name] for name in ("name", "email", "phone", "patient_type", "reason")}
 
 
+def _places_opened_here(request) -> set[str]:
+    """The places on the list whose private link this session opened: only they may change."""
+    prefix = _grant_key(WAITLIST, "")
+    return {
+        key.removeprefix(prefix)
+        for key in session.granted_keys(request)
+        if key.startswith(prefix) and session.granted(request, key)
+    }
+
+
 def _changing(reference: str, request) -> WaitlistEntry | None:
     if not (
         REFERENCE.match(reference) and session.granted(request, _grant_key(WAITLIST, reference))
@@ -170,10 +166,15 @@ def _join_page(request, form, *, status=200, notice=""):
 
 def _join(request, form, now):
     data = form.cleaned_data
-    refusal = booking_attempt(request=request, email=data["email"], now=now)
+    # A join is no booking: it slows its sender, and never counts against the
+    # address typed in (the service limits how many places an address holds).
+    refusal = sender_attempt(request=request, now=now)
     if refusal is not None:
         response = _join_page(
-            request, form, status=429, notice=_wait_message(refusal, what="your request")
+            request,
+            form,
+            status=429,
+            notice=refusal.try_again(what="your request", zone=clinic_zone()),
         )
         response["Retry-After"] = str(refusal.retry_after)
         return response
@@ -187,11 +188,11 @@ def _join(request, form, now):
             details=form.patient_details(),
             now=now,
             privacy_notice_version=get_clinic().privacy_notice_version or "unversioned",
+            owned_references=_places_opened_here(request),
         )
     except BookingError as error:
         form.add_error(None, str(error))
         return _join_page(request, form, status=400)
-    booking_made(email=data["email"], now=now)
     session.grant(request, _grant_key(WAITLIST, entry.reference))
     if created:
         messages.success(
@@ -362,7 +363,7 @@ class OfferView(View):
         refusal = booking_attempt(request=request, email=self.entry.email, now=self.now)
         if refusal is not None:
             response = self.claim_page(
-                form, status=429, error=_wait_message(refusal, what="your booking")
+                form, status=429, error=refusal.try_again(what="your booking", zone=clinic_zone())
             )
             response["Retry-After"] = str(refusal.retry_after)
             return response
@@ -462,50 +463,3 @@ def _booking_url(entry: WaitlistEntry, practitioner: Practitioner, starts_at) ->
         **{"with": practitioner.slug},
         start=flow.start_format(starts_at),
     )
-
-
-# --- Find my booking -------------------------------------------------------------------------
-
-# The one answer, whoever asks about whichever address.
-SENT = "If we have bookings for that address, we have sent the links."
-
-
-@never_cache
-def find(request):
-    """`/book/manage/`: e-mail the private links to an address that has bookings.
-
-    Known or unknown, every valid request gets the same redirect and the same
-    sentence after it; only a known address gets an e-mail. Requests are
-    limited per client address (which may be told to wait) and per e-mail
-    address (which is spared further e-mails without anyone being told).
-    """
-    if request.method == "POST":
-        form = FindBookingForm(data=request.POST)
-        if form.is_valid() and not form.is_spam:
-            now = timezone.now()
-            email = form.cleaned_data["email"]
-            refusal = lookup_attempt(request=request, email=email, now=now)
-            if refusal is not None and refusal.kind == "ip":
-                response = _find_page(
-                    request, form, status=429, notice=_wait_message(refusal, what="your request")
-                )
-                response["Retry-After"] = str(refusal.retry_after)
-                return response
-            if refusal is None:
-                booking_links_send(email=email, now=now)
-            return _see_other(reverse("booking:find") + "?sent=1")
-        if form.is_spam:
-            return _see_other(reverse("booking:find") + "?sent=1")
-        return _find_page(request, form)
-    sent = request.GET.get("sent") == "1"
-    return _find_page(request, FindBookingForm(), sent=sent)
-
-
-def _find_page(request, form, *, status=200, notice="", sent=False):
-    response = render(
-        request,
-        "booking/find.html",
-        {"form": form, "notice": notice, "sent": SENT if sent else ""},
-        status=status,
-    )
-    return private_page(response, referrer="same-origin")

@@ -1,6 +1,7 @@
 """Patient records: found by e-mail or phone when booking, merged, anonymised, migrated."""
 
 import importlib
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -122,28 +123,70 @@ def test_a_shared_family_email_prefers_the_record_with_the_same_name(world, now)
 
 
 @pytest.mark.django_db
-def test_a_returning_patients_record_keeps_its_name_and_gains_a_missing_phone(world, now):
+def test_a_booking_under_another_name_gets_its_own_record_marked_as_a_possible_match(world, now):
     record = Patient.objects.create(name="Ann Lee", email="ann@example.com")
 
     appointment = book(world, now, 9, name="Annie", email="ann@example.com", phone="0161 496 0000")
 
     record.refresh_from_db()
-    assert appointment.patient == record
-    assert (record.name, record.phone, record.phone_key) == (
-        "Ann Lee",
-        "0161 496 0000",
-        "01614960000",
-    )
+    assert appointment.patient != record
+    assert appointment.patient.possible_match == record
+    assert (appointment.patient.name, appointment.patient.phone) == ("Annie", "0161 496 0000")
+    # What the booking gave stays on its appointment and its own record.
+    assert (record.name, record.phone, record.phone_key) == ("Ann Lee", "", "")
 
 
 @pytest.mark.django_db
-def test_needle_screening_answers_become_the_patients_latest_with_their_date(world, now):
+def test_a_returning_patient_with_the_same_name_and_email_joins_the_record_and_changes_nothing(
+    world, now
+):
+    record = Patient.objects.create(name="Ann Lee", email="ann@example.com")
+
+    appointment = book(world, now, 9, name="ann  lee", email="ANN@example.com", phone="0161 4960")
+
+    record.refresh_from_db()
+    assert appointment.patient == record
+    assert (record.name, record.phone, record.possible_match) == ("Ann Lee", "", None)
+    assert appointment.phone == "0161 4960"
+
+
+@pytest.mark.django_db
+def test_a_booking_with_only_a_known_phone_and_another_name_gets_its_own_record(world, now):
+    record = Patient.objects.create(name="Ann Lee", phone="07700 900123", phone_key="07700900123")
+
+    appointment = book(world, now, 9, name="Mallory", email="", phone="07700 900 123")
+
+    assert appointment.patient != record
+    assert appointment.patient.possible_match == record
+
+
+@pytest.mark.django_db
+def test_needle_screening_answers_stay_on_the_appointment_and_never_on_the_record(world, now):
+    record = book(world, now, 9, name="Ann Lee", email="ann@example.com").patient
     given = answers(bleeding=True)
 
-    appointment = book(world, now, 9, treatment=world.dry_needling, screening=given)
+    appointment = book(
+        world,
+        now,
+        11,
+        treatment=world.dry_needling,
+        name="Ann Lee",
+        email="ann@example.com",
+        screening=given,
+    )
+    stranger = book(
+        world,
+        now,
+        13,
+        treatment=world.dry_needling,
+        name="Someone Else",
+        email="ann@example.com",
+        screening=answers(),
+    )
 
-    assert appointment.patient.screening == given
-    assert appointment.patient.screening_at == now
+    assert appointment.patient == record and appointment.screening == given
+    assert stranger.patient != record
+    assert not hasattr(record, "screening")
 
 
 @pytest.mark.django_db
@@ -262,21 +305,17 @@ def test_merge_moves_every_appointment_to_the_kept_patient_and_deletes_the_other
 
 
 @pytest.mark.django_db
-def test_merge_keeps_the_latest_screening_answers(world, now):
-    kept = book(world, now, 9, email="ann@example.com").patient
-    later = book(
-        world,
-        now + timedelta(hours=1),
-        11,
-        email="ann@work.example",
-        treatment=world.dry_needling,
-        screening=answers(needle_fear=True),
-    ).patient
+def test_merging_a_possible_match_into_its_record_points_other_matches_at_the_kept_one(world, now):
+    record = book(world, now, 9, name="Ann Lee", email="ann@example.com").patient
+    first = book(world, now, 11, name="Annie Lee", email="ann@example.com").patient
+    second = Patient.objects.create(name="A. Lee", email="a@example.com", possible_match=first)
 
-    merged = patients_merge(keep_id=kept.pk, merge_ids=[later.pk])
+    merged = patients_merge(keep_id=record.pk, merge_ids=[first.pk])
 
-    assert merged.screening["needle_fear"] is True
-    assert merged.screening_at == now + timedelta(hours=1)
+    second.refresh_from_db()
+    assert merged == record and merged.possible_match is None
+    assert second.possible_match == record
+    assert not Patient.objects.filter(pk=first.pk).exists()
 
 
 @pytest.mark.django_db
@@ -340,8 +379,7 @@ def test_anonymising_a_patient_erases_their_record_and_every_appointment(world, 
 
     record.refresh_from_db()
     assert (record.name, record.email, record.phone, record.phone_key) == ("Anonymised", "", "", "")
-    assert (record.notes, record.date_of_birth, record.screening) == ("", None, {})
-    assert record.screening_at is None
+    assert (record.notes, record.date_of_birth, record.possible_match) == ("", None, None)
     assert record.anonymised_at == after_both
     for appointment in (first, second):
         appointment.refresh_from_db()
@@ -408,6 +446,15 @@ def run_patients_migration():
         migration.link_patients(state.apps, editor)
 
 
+def patient_table_as_in_0006():
+    """Put back the columns 0011 dropped, inside the test's transaction (undone after it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE booking_patient ADD COLUMN screening jsonb NOT NULL DEFAULT '{}',"
+            " ADD COLUMN screening_at timestamptz NULL"
+        )
+
+
 @pytest.mark.django_db
 def test_data_migration_gives_existing_appointments_one_patient_per_email_or_phone(clinic):
     world = build_staff_world(date(2027, 7, 1))
@@ -433,6 +480,7 @@ def test_data_migration_gives_existing_appointments_one_patient_per_email_or_pho
     AppointmentRequest.objects.filter(pk=ann_new.pk).update(
         created_at=ann_old.created_at + timedelta(days=1)
     )
+    patient_table_as_in_0006()
 
     run_patients_migration()
     run_patients_migration()  # a second run changes nothing
@@ -442,7 +490,9 @@ def test_data_migration_gives_existing_appointments_one_patient_per_email_or_pho
     ann = rows[ann_old.pk].patient
     assert rows[ann_new.pk].patient == ann
     assert (ann.name, ann.email) == ("Ann Lee", "ann@example.com")
-    assert ann.screening == {"bleeding": True}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT screening FROM booking_patient WHERE id = %s", [ann.pk])
+        assert json.loads(cursor.fetchone()[0]) == {"bleeding": True}
     assert rows[phone_only[0].pk].patient == rows[phone_only[1].pk].patient
     assert rows[phone_only[0].pk].patient.phone_key == "07700900555"
     assert rows[nobody.pk].patient.name == "Walk In"

@@ -1,5 +1,6 @@
 """Booking limits that hold: per client address (attempts) and per e-mail (bookings made)."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,14 +11,25 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking import flow, ratelimit
-from booking.models import AppointmentRequest, RateLimitCounter
+from booking.forms import fill_token_new
+from booking.links import manage_url
+from booking.models import AppointmentRequest, Notification, NotificationKind, RateLimitCounter
 from booking.services import appointment_book
 from tests.booking.booking_world import at, make_world, patient, signed_details
+from tests.booking.conftest import LOCMEM_MAILERS
+from tests.booking.waitlist_world import IMMEDIATE_TASKS
 from tests.conftest import closed_port
 
 pytestmark = pytest.mark.django_db
 
 PROXY = "10.0.0.2"  # the load balancer's address, as gunicorn sees it
+FIND = reverse("booking:find")
+
+
+def links_sent_to(email: str) -> list[Notification]:
+    return list(
+        Notification.objects.filter(kind=NotificationKind.BOOKING_LINKS, email=email).order_by("pk")
+    )
 
 
 @pytest.fixture
@@ -269,3 +281,112 @@ def test_cache_clears_never_touch_the_counters(client, world, settings):
     confirm(client, world, 9, email="a@example.com")
     cache.clear()
     assert confirm(client, world, 10, email="b@example.com").status_code == 429
+
+
+# --- nobody can use someone else's address against them --------------------------------
+
+
+def test_waitlist_joins_and_lookups_with_a_victims_address_never_lock_the_victim_out(
+    client, world, settings, behind_proxy, mailoutbox, django_capture_on_commit_callbacks
+):
+    # The site's own limits, and the e-mails really sent (the queue runs at once).
+    settings.BOOKING_RATE_LIMITS = {"ip": (10, 3600), "email": (3, 3600)}
+    settings.BOOKING_LOOKUP_RATE_LIMITS = {"ip": (10, 3600)}
+    settings.BOOKING_MIN_FILL_SECONDS = 0
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.MAILERS = LOCMEM_MAILERS
+    attacker = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": "198.51.100.66"}
+    victim = "vic@example.com"
+    joins = [
+        client.post(
+            reverse("booking:waitlist_join"),
+            {
+                "treatment": treatment.slug,
+                "practitioner": "any",
+                "first_day": world.day.isoformat(),
+                "last_day": world.day.isoformat(),
+                "times_of_day": ["mornings"],
+                "name": f"Not Vic {n}",
+                "email": victim,
+                "phone": "07700 900666",
+                "patient_type": "new",
+                "consent": "on",
+                "started": fill_token_new(time.time() - 60),
+            },
+            **attacker,
+        )
+        for n, treatment in enumerate([world.dry_needling, world.follow_up, world.massage])
+    ]
+    lookups = [client.post(FIND, {"email": victim}, **attacker) for _ in range(3)]
+    assert [r.status_code for r in joins] == [303, 303, 303]
+    assert {r.status_code for r in lookups} == {303}
+    # The places are hers to leave: one links e-mail for three requests, no more.
+    assert len(links_sent_to(victim)) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booked = confirm(client, world, 10, address="203.0.113.7", name="Vic Tim", email=victim)
+        asked = client.post(
+            FIND, {"email": victim}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.7"
+        )
+
+    assert booked.status_code == 302
+    assert AppointmentRequest.objects.get(email=victim).patient_name == "Vic Tim"
+    assert asked.status_code == 303
+    _attackers, hers = links_sent_to(victim)
+    assert hers.status == Notification.Status.SENT
+    appointment = AppointmentRequest.objects.get(email=victim)
+    to_her = [m for m in mailoutbox if m.to == [victim]]
+    assert manage_url(appointment) in to_her[-1].body  # the links e-mail, sent last
+
+
+def test_an_address_holds_only_a_few_places_on_the_waitlist(world, settings):
+    from booking.errors import BookingError
+    from booking.waitlist.services import waitlist_join
+
+    settings.BOOKING_WAITLIST_PLACES_PER_EMAIL = 2
+    now = at(world.day, 8) - timedelta(days=2)
+
+    def join(treatment):
+        return waitlist_join(
+            treatment=treatment,
+            practitioner=None,
+            first_day=world.day,
+            last_day=world.day,
+            times_of_day=(True, True, True),
+            details=patient(email="many@example.com", screening={}),
+            now=now,
+            privacy_notice_version="2026-11",
+        )
+
+    join(world.follow_up)
+    join(world.massage)
+    with pytest.raises(BookingError, match="already holds 2 places"):
+        join(world.dry_needling)
+
+
+def test_someone_who_types_an_address_cannot_change_its_place_on_the_waitlist(world):
+    from booking.errors import BookingError
+    from booking.waitlist.services import waitlist_join
+
+    now = at(world.day, 8) - timedelta(days=2)
+
+    def join(name, owned=()):
+        return waitlist_join(
+            treatment=world.follow_up,
+            practitioner=None,
+            first_day=world.day,
+            last_day=world.day,
+            times_of_day=(True, True, True),
+            details=patient(name=name, email="ann@example.com", screening={}),
+            now=now,
+            privacy_notice_version="2026-11",
+            owned_references=owned,
+        )
+
+    place, _created = join("Ann One")
+    with pytest.raises(BookingError, match="already has a place"):
+        join("Mallory")
+    place.refresh_from_db()
+    assert place.patient_name == "Ann One"
+    changed, created = join("Ann Two", owned={place.reference})
+    assert (changed, created, changed.patient_name) == (place, False, "Ann Two")

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
+from booking.locks import Lock
 from booking.management.commands import run_daily
 from booking.models import (
     AppointmentStatus,
@@ -85,7 +86,7 @@ def test_a_run_while_another_holds_the_lock_does_nothing(diary):
     params.pop("cursor_factory", None)
     params.pop("context", None)
     with psycopg.connect(**{k: v for k, v in params.items() if k != "pool"}) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [run_daily.RUN_DAILY_LOCK])
+        other.execute("SELECT pg_advisory_lock(%s)", [int(Lock.RUN_DAILY)])
         output = run()
     assert output.strip() == "Another run_daily is running; nothing to do."
     assert not TimeSlot.objects.exists()

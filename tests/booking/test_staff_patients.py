@@ -228,7 +228,8 @@ def test_practitioner_is_not_offered_merging(as_maya, patients):
 
 def test_export_as_json_holds_the_patients_record_and_every_appointment(as_desk, world, patients):
     alice, _bob = patients
-    Patient.objects.filter(pk=alice.pk).update(notes="Left knee", screening={"bleeding": True})
+    Patient.objects.filter(pk=alice.pk).update(notes="Left knee")
+    AppointmentRequest.objects.filter(pk=world.alice_visit.pk).update(screening={"bleeding": True})
 
     response = as_desk.get(
         reverse("admin:booking_patient_export", args=[alice.pk]), {"format": "json"}
@@ -241,8 +242,8 @@ def test_export_as_json_holds_the_patients_record_and_every_appointment(as_desk,
     data = json.loads(response.content)
     assert data["patient"]["name"] == "Alice Own"
     assert data["patient"]["staff_notes"] == "Left knee"
-    assert data["patient"]["latest_screening"] == {"bleeding": True}
     assert [a["reference"] for a in data["appointments"]] == [world.alice_visit.reference]
+    assert data["appointments"][0]["screening"] == {"bleeding": True}
     assert "Bob Other" not in response.content.decode()
 
 

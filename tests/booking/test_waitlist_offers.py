@@ -285,9 +285,16 @@ def test_leaving_closes_the_open_offers_and_leaving_again_changes_nothing(world,
 # --- Joining --------------------------------------------------------------------------------
 
 
-def test_joining_again_for_a_treatment_changes_the_wishes_and_keeps_the_place(world, now):
+def test_joining_again_from_the_places_own_link_changes_the_wishes_and_keeps_the_place(world, now):
     first = join(world, "Ann One", now=now, email="ann@example.com")
-    again = join(world, "Ann One", now=now, email="ann@example.com", times=(False, True, True))
+    again = join(
+        world,
+        "Ann One",
+        now=now,
+        email="ann@example.com",
+        times=(False, True, True),
+        owned_references={first.reference},
+    )
 
     assert again.pk == first.pk
     assert WaitlistEntry.objects.get().created_at == first.created_at
@@ -484,7 +491,13 @@ def test_a_round_of_offers_reads_a_constant_number_of_queries(
     world, now, people, django_assert_max_num_queries
 ):
     for n in range(people):
-        join(world, f"Patient {n}", now=now, treatment=[world.follow_up, world.massage][n % 2])
+        join(
+            world,
+            f"Patient {n}",
+            now=now,
+            email=f"patient.{n}@example.com",
+            treatment=[world.follow_up, world.massage][n % 2],
+        )
 
     # A savepoint and its release, the lock, 5 reads, 2 per treatment waited for (slots
     # and appointments), the closures for request notice, and one insert each for the

@@ -26,6 +26,7 @@ def join(
     first_day=None,
     last_day=None,
     times=ALL_DAY,
+    owned_references=(),
     **details,
 ) -> WaitlistEntry:
     email = details.pop("email", f"{name.split()[0].lower()}@example.com")
@@ -38,6 +39,7 @@ def join(
         details=patient(name=name, email=email, screening={}, **details),
         now=now,
         privacy_notice_version="2026-11",
+        owned_references=owned_references,
     )
     return entry
 

@@ -242,7 +242,7 @@ def test_find_my_booking_answers_alike_and_e_mails_only_a_known_address(
         page.get_by_label("E-mail address").fill(address)
         page.get_by_role("button", name="Send me my links").click()
         expect(page.get_by_role("status")).to_contain_text(
-            "If we have bookings for that address, we have sent the links."
+            "If we have bookings for that address, we are sending it their private links now."
         )
         answers.append((page.url, page.locator("main").inner_text()))
         check(page)

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from booking.locks import Lock, lock_session_try, unlock_session
 from booking.notifications import notifications_requeue, reminders_queue
 from booking.ratelimit import counters_prune
 from booking.services import appointments_anonymise, slots_generate
@@ -25,7 +26,6 @@ from clinic.identity import get_clinic
 
 logger = logging.getLogger("booking.run_daily")
 
-RUN_DAILY_LOCK = 4_240_002
 # E-mails younger than this may still have their first send under way.
 REQUEUE_OLDER_THAN = timedelta(minutes=10)
 
@@ -118,10 +118,7 @@ class Command(BaseCommand):
             time.sleep(every)
 
     def run_once(self, only):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_DAILY_LOCK])
-            (locked,) = cursor.fetchone()
-        if not locked:
+        if not lock_session_try(Lock.RUN_DAILY):
             self.stdout.write("Another run_daily is running; nothing to do.")
             logger.info("run_daily skipped: another run holds the lock", extra={"event": "skipped"})
             return
@@ -147,7 +144,6 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"{name}: {outcome}.")
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_DAILY_LOCK])
+            unlock_session(Lock.RUN_DAILY)
         if failed:
             raise CommandError(f"These jobs failed: {', '.join(failed)}.")
