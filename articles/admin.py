@@ -65,7 +65,7 @@ class ContentAdmin(admin.ModelAdmin):
         models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
         models.TextField: {"form_class": MultilineField},
     }
-    change_form_template = "admin/articles/change_form.html"
+    change_form_template = "admin/articles/content_change_form.html"
 
     class Media:
         css = {"all": ["css/admin-content.css"]}

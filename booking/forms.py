@@ -301,9 +301,9 @@ class DetailsForm(forms.Form):
 # --- Details carried from the review page to the confirm step, signed. ---
 #
 # The signature covers the treatment they were given for, the review form's
-# single-use booking key and when the details form was first shown, so they
-# cannot be moved to another treatment, and once the key has booked they are
-# spent.
+# single-use booking key, when the details form was first shown and the session
+# it was shown to, so they cannot be moved to another treatment, once the key
+# has booked they are spent, and they show that booking to no other browser.
 
 _DETAILS_SALT = "booking.details.v2"
 DETAILS_MAX_AGE = 60 * 60 * 2
@@ -317,6 +317,7 @@ class SignedDetails:
     started: float  # when the details form was first shown
     asked: bool = False  # sent back too fast once and asked again: a person, let it through
     expired: bool = False
+    binding: str = ""  # the session that was shown the review page (booking.session.binding)
 
 
 def details_data(details: PatientDetails) -> dict:
@@ -348,6 +349,7 @@ def details_sign(
     key: str,
     started: float | None = None,
     asked: bool = False,
+    binding: str = "",
 ) -> str:
     payload = details_data(details)
     payload.update(
@@ -355,6 +357,7 @@ def details_sign(
         key=key,
         started=clock.time() if started is None else started,
         asked=asked,
+        binding=binding,
     )
     return signing.dumps(payload, salt=_DETAILS_SALT, compress=True)
 
@@ -380,6 +383,7 @@ def details_unsign(value: str) -> SignedDetails | None:
             started=float(data["started"]),
             asked=bool(data.get("asked")),
             expired=expired,
+            binding=str(data.get("binding", "")),
         )
     except (KeyError, TypeError, ValueError):
         return None

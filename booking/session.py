@@ -4,7 +4,9 @@
   booking key. The review page (a GET after the details POST) shows it, and
   changing the treatment, practitioner or time from there comes back with
   everything filled in (never in the query string). Dropped after booking and
-  ignored when older than the signed details may be.
+  ignored when older than the signed details may be. The details (safety
+  answers included) are encrypted with a key derived from SECRET_KEY, so a
+  copy of the session table shows nobody's health answers.
 - The last booking made here: its key, choice and reference, so that Back to
   the review page (or the details page and Continue again) and another press
   finds that booking instead of making a second one.
@@ -14,18 +16,25 @@
   last use.
 """
 
+import base64
+import json
+import secrets
 import time
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from booking.forms import DETAILS_MAX_AGE, details_data, details_from_data
 from booking.services import PatientDetails
 from booking.tokens import booking_key_new
 
 DRAFT = "booking_draft"
+_DRAFT_SALT = "booking.session-draft.v1"
 LAST_BOOKING = "booking_last"
 GRANTS = "booking_grants"
+BINDING = "booking_binding"
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ def draft_save(
         key = booking_key_new()
     _keep_briefly(request)
     request.session[DRAFT] = {
-        "details": details_data(details),
+        "details": _sealed(details_data(details)),
         "started": started,
         "asked": asked,
         "key": key,
@@ -79,17 +88,55 @@ def draft_get(request) -> Draft | None:
         return None
     try:
         return Draft(
-            details=details_from_data(draft["details"]),
+            details=details_from_data(_opened(draft["details"])),
             started=float(draft["started"]),
             asked=bool(draft.get("asked")),
             key=str(draft["key"]),
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, InvalidToken):
         return None
+
+
+def _fernet() -> MultiFernet:
+    """Keys derived from SECRET_KEY (and its fallbacks, so a rotation loses no draft)."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(_key_bytes(s))) for s in secrets_])
+
+
+def _key_bytes(secret: str) -> bytes:
+    return salted_hmac(_DRAFT_SALT, "key", secret=secret, algorithm="sha256").digest()
+
+
+def _sealed(data: dict) -> str:
+    return _fernet().encrypt(json.dumps(data).encode()).decode()
+
+
+def _opened(sealed: str) -> dict:
+    return json.loads(_fernet().decrypt(str(sealed).encode()))
 
 
 def draft_clear(request) -> None:
     request.session.pop(DRAFT, None)
+
+
+def binding(request) -> str:
+    """A random value of this session's own, signed into the review form's details.
+
+    A second press with details that have booked shows that booking only to
+    the session that was shown the review page (or that booked it): the form's
+    value copied into another browser opens nothing.
+    """
+    value = request.session.get(BINDING)
+    if not isinstance(value, str) or not value:
+        value = secrets.token_urlsafe(16)
+        _keep_briefly(request)
+        request.session[BINDING] = value
+    return value
+
+
+def bound_here(request, value: str) -> bool:
+    mine = request.session.get(BINDING)
+    return bool(value) and isinstance(mine, str) and constant_time_compare(mine, value)
 
 
 def last_booking_remember(request, *, key: str, choice_params: dict, reference: str) -> None:

@@ -356,7 +356,12 @@ def _review_page(
             "choice": choice,
             "details": details,
             "signed_details": details_sign(
-                details, treatment=choice.treatment.slug, key=key, started=started, asked=asked
+                details,
+                treatment=choice.treatment.slug,
+                key=key,
+                started=started,
+                asked=asked,
+                binding=session.binding(request),
             ),
             "error": error,
             "alternatives": alternatives,
@@ -407,8 +412,24 @@ def _same_booking(appointment, choice) -> bool:
     )
 
 
-def _already_booked(request, appointment, choice):
-    """A second press with a key that has booked: that booking, or "nothing more booked"."""
+def _already_booked(request, appointment, choice, signed):
+    """A second press with a key that has booked: that booking, or "nothing more booked".
+
+    The booking is shown only to the session that booked it or was shown the
+    review page, within the details' two hours: the form's value is no key.
+    """
+    last = session.last_booking(request)
+    booked_here = last is not None and last[1] == appointment.reference
+    if not booked_here and (signed.expired or not session.bound_here(request, signed.binding)):
+        return _problem(
+            request,
+            "These details have already been used",
+            "They have booked an appointment already, so nothing more was booked. The e-mail "
+            "we sent has its private link; to book another time, please enter your details "
+            "again.",
+            retry_url=reverse("booking:start"),
+            status=409,
+        )
     if _same_booking(appointment, choice):
         session.grant(request, appointment.reference)
         return redirect("booking:confirmed", reference=appointment.reference)
@@ -454,7 +475,7 @@ def confirm(request):
             .first()
         )
         if earlier is not None:
-            return _already_booked(request, earlier, choice)
+            return _already_booked(request, earlier, choice, signed)
     if choice.treatment is None:
         return _treatment_again(request, choice.error or "Choose a treatment first.")
     if choice.error:
@@ -506,7 +527,7 @@ def confirm(request):
             booking_key=signed.key,
         )
     except AlreadyBookedError as error:
-        return _already_booked(request, error.appointment, choice)
+        return _already_booked(request, error.appointment, choice, signed)
     except BookingError as error:
         taken = isinstance(error, SlotTakenError)
         alternatives = nearest_start_times(

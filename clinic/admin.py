@@ -5,10 +5,6 @@ from django.db import transaction
 from clinic.identity import forget_clinic
 from clinic.models import ClinicProfile, OpeningHours
 
-admin.site.site_header = "Clinic administration"
-admin.site.site_title = "Clinic admin"
-
-
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
     extra = 0

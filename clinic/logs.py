@@ -24,17 +24,24 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
+# Any spelling a client can send and the log can see: /BOOK/manage/, /book//manage/...
 _TOKEN_PATH = re.compile(
-    r"(/book/(?:manage|booked)/|/book/(?:waitlist|offer)/link/|/calendar/)[^/\s?#\"'<>]+"
+    r"(/+book/+(?:manage|booked)/+|/+book/+(?:waitlist|offer)/+link/+|/+calendar/+)"
+    r"[^/\s?#\"'<>]+",
+    re.IGNORECASE,
 )
+# Every private token is 43 characters of URL-safe base64 (256 bits): one written
+# bare, by whatever logger, goes too.
+_BARE_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    """Replace the token of every private booking link in `text`."""
-    if "/book/" not in text and "/calendar/" not in text:
-        return text
-    return _TOKEN_PATH.sub(rf"\g<1>{REDACTED}", text)
+    """Replace the token of every private booking link in `text`, and any bare token."""
+    lowered = text.lower()
+    if "book" in lowered or "calendar" in lowered:
+        text = _TOKEN_PATH.sub(rf"\g<1>{REDACTED}", text)
+    return _BARE_TOKEN.sub(REDACTED, text)
 
 
 def current_request_id() -> str | None:
@@ -80,6 +87,21 @@ def _request_id_of(record: logging.LogRecord) -> str | None:
         or getattr(getattr(record, "request", None), "request_id", None)
         or current_request_id()
     )
+
+
+class ForbiddenInOneLine(logging.Filter):
+    """A refused permission is an everyday event, not a fault: one line, no traceback.
+
+    Django logs each 403 with the PermissionDenied as exc_info; a practitioner
+    following a link to a colleague's page would otherwise fill the log with
+    tracebacks that hide real errors.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 class JsonFormatter(logging.Formatter):

@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "images",
     "booking",
     "articles",
-    "django.contrib.admin",
+    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, junk-proof (clinic/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -337,7 +337,14 @@ LOGGING = {
         "json": {"()": "clinic.logs.JsonFormatter"},
         "plain": {"()": "clinic.logs.PlainFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "filters": {"forbidden_in_one_line": {"()": "clinic.logs.ForbiddenInOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["forbidden_in_one_line"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

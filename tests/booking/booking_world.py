@@ -39,10 +39,15 @@ def patient(**fields) -> PatientDetails:
     return PatientDetails(**values)
 
 
-def signed_details(treatment, *, key: str = "", **fields) -> str:
-    """What the review page signs for `treatment`: details, a fresh booking key, filled long ago."""
+def signed_details(treatment, *, key: str = "", binding: str = "", **fields) -> str:
+    """What the review page signs for `treatment`: details, a fresh booking key, filled long ago
+    (for the session whose booking.session.binding is `binding`, if given)."""
     return details_sign(
-        patient(**fields), treatment=treatment.slug, key=key or booking_key_new(), started=0
+        patient(**fields),
+        treatment=treatment.slug,
+        key=key or booking_key_new(),
+        started=0,
+        binding=binding,
     )
 
 

@@ -87,16 +87,38 @@ def test_second_press_of_the_final_button_redirects_to_the_same_booking(client, 
     assert appointment.reference in client.get(second.url).content.decode()
 
 
-def test_second_press_from_another_browser_also_finds_the_booking(client, world):
-    # A retry after a timeout may come without the first answer's cookies.
+def test_the_review_forms_value_sent_from_another_browser_books_nothing_and_opens_nothing(
+    client, world
+):
     fields = review(client, world)
     client.post(reverse("booking:confirm"), fields)
 
     response = Client().post(reverse("booking:confirm"), fields)
 
     appointment = AppointmentRequest.objects.get()
-    assert response.status_code == 302
-    assert response.url.endswith(f"/{appointment.reference}/")
+    assert response.status_code == 409
+    text = response.content.decode()
+    assert "already been used" in text and appointment.reference not in text
+    assert "Location" not in response
+
+
+def test_the_review_forms_value_from_this_browser_opens_its_booking_only_for_two_hours(
+    client, world, monkeypatch
+):
+    from booking import forms
+
+    fields = review(client, world)
+    booked = client.post(reverse("booking:confirm"), fields)
+    session = client.session
+    session.pop("booking_last")  # as if the booking's answer never came back
+    session.save()
+    again = client.post(reverse("booking:confirm"), fields)
+    monkeypatch.setattr(forms, "DETAILS_MAX_AGE", -1)  # two hours later
+    late = client.post(reverse("booking:confirm"), fields)
+
+    assert booked.status_code == again.status_code == 302
+    assert again.url == booked.url
+    assert late.status_code == 409
 
 
 def test_details_resent_after_back_review_with_the_key_that_already_booked(client, world):
@@ -186,19 +208,27 @@ def test_two_presses_at_the_same_instant_store_one_booking_and_both_see_it(clini
     settings.BOOKING_MIN_FILL_SECONDS = 0
     world = make_world()
     world.slot(world.maya, 9, 13)
+    # One browser, shown the review page: both presses carry its session cookie.
+    browser = Client()
+    session = browser.session
+    session["booking_binding"] = "one-browser-binding"
+    session.save()
+    browser.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     fields = {
         "treatment": world.dry_needling.slug,
         "practitioner": world.maya.slug,
         "start": flow.start_format(at(world.day, 10)),
-        "details": signed_details(world.dry_needling),
+        "details": signed_details(world.dry_needling, binding="one-browser-binding"),
     }
     barrier = threading.Barrier(2)
     answers = [None, None]
 
     def press(index):
+        press_client = Client()
+        press_client.cookies = browser.cookies
         try:
             barrier.wait(timeout=30)
-            answers[index] = Client().post(reverse("booking:confirm"), fields)
+            answers[index] = press_client.post(reverse("booking:confirm"), fields)
         finally:
             connection.close()
 
@@ -521,3 +551,21 @@ def test_a_patients_session_with_typed_details_ends_within_two_hours(client, wor
     review(client, world)
 
     assert client.session.get_expiry_age() <= 2 * 60 * 60
+
+
+# --- nothing typed lies readable in the session table --------------------------------------
+
+
+def test_the_session_table_holds_the_draft_encrypted_and_it_still_comes_back(client, world):
+    from django.contrib.sessions.models import Session
+
+    review(client, world)
+
+    raw = "\n".join(
+        session.get_decoded().__repr__() + session.session_data for session in Session.objects.all()
+    )
+    assert "Robin" not in raw and "07700" not in raw and "Sore shoulder" not in raw
+    assert "screening" not in raw and "bleeding" not in raw
+    # Back to the details step: everything typed is there again.
+    page = client.get(details_url(world)).content.decode()
+    assert 'value="Robin Hale"' in page

@@ -13,6 +13,8 @@ from tests.servers import Gunicorn, database_url_of
 # A token of the real length and alphabet (token_urlsafe(32)), fixed so that
 # the parametrised test names are the same in every process of a parallel run.
 TOKEN = "q8Zr3LxT0vKp-2Wm_9YbNc4HdJs7FeA1uGiOlRtXwEk"
+# Paths a client can send that the router refuses but the access log still records.
+MALFORMED = [f"/book//manage/{TOKEN}/", f"/BOOK/manage/{TOKEN}/", f"/{TOKEN}"]
 
 
 @pytest.mark.parametrize(
@@ -26,6 +28,14 @@ TOKEN = "q8Zr3LxT0vKp-2Wm_9YbNc4HdJs7FeA1uGiOlRtXwEk"
         f"GET /book/waitlist/link/{TOKEN}/ HTTP/1.1",
         f"referer=https://clinic.example/book/offer/link/{TOKEN}/",
         f"Not Found: /book/offer/link/{TOKEN}",
+        # Every spelling a client can send and the router or the access log sees.
+        f"GET /book//manage/{TOKEN}/ HTTP/1.1",
+        f"GET /BOOK/Manage/{TOKEN}/ HTTP/1.1",
+        f"GET //book/manage//{TOKEN} HTTP/1.1",
+        f"GET /Calendar/{TOKEN}.ics HTTP/1.1",
+        # A token written bare, by any logger.
+        f"booked, token={TOKEN}",
+        f'{{"token": "{TOKEN}"}}',
     ],
 )
 def test_redact_removes_the_token_of_private_links(text):
@@ -35,6 +45,19 @@ def test_redact_removes_the_token_of_private_links(text):
 
 def test_redact_leaves_other_booking_paths_alone():
     assert redact("/book/time/?treatment=x") == "/book/time/?treatment=x"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "request 3f2a9c0e8b7d4e1f9a6b5c4d3e2f1a0b",  # a request id: 32 characters
+        "sha256 " + "ab" * 32,  # a token's hash: 64 characters
+        "reference K7QM-3XPA",
+        "/articles/dry-needling-for-a-stiff-neck-what-to-expect/",
+    ],
+)
+def test_redact_leaves_ids_hashes_and_addresses_that_are_not_tokens_alone(text):
+    assert redact(text) == text
 
 
 @pytest.mark.parametrize(
@@ -124,7 +147,8 @@ def test_gunicorns_real_access_log_and_error_log_never_show_a_manage_token(tmp_p
             access_log,
         )
         cancel = logged(server.get(f"/book/manage/{TOKEN}/cancel/"), access_log)
-    assert {manage.status, booked.status, cancel.status} == {404}
+        odd = [logged(server.get(path), access_log) for path in MALFORMED]
+    assert {manage.status, booked.status, cancel.status, *(a.status for a in odd)} == {404}
 
     access = access_log.read_text()
     errors = (tmp_path / "gunicorn.out").read_text()
@@ -136,6 +160,11 @@ def test_gunicorns_real_access_log_and_error_log_never_show_a_manage_token(tmp_p
         "/book/manage/[redacted]/",
         "/book/booked/[redacted]/?from=mail",
         "/book/manage/[redacted]/cancel/",
+        "/book//manage/[redacted]/",
+    ]
+    assert [line["path"] for line in (json.loads(x) for x in access.splitlines())][-2:] == [
+        "/BOOK/manage/[redacted]/",
+        "/[redacted]",
     ]
     assert lines[1]["referer"].endswith("/book/manage/[redacted]/cancel/")
     assert lines[0]["request_id"] == manage.headers["X-Request-ID"]
