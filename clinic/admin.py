@@ -5,6 +5,7 @@ from django.db import transaction
 from clinic.identity import forget_clinic
 from clinic.models import ClinicProfile, OpeningHours
 
+
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
     extra = 0

@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "images",
     "booking",
     "articles",
-    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, junk-proof (clinic/admin_site.py)
+    "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, junk-proof
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
