@@ -420,3 +420,23 @@ def test_an_address_that_is_not_one_is_shown_next_to_the_field(client, world):
     assert response.status_code == 200
     assert "Enter an e-mail address like name@example.com." in page
     assert links_emails() == []
+
+
+def test_find_my_booking_does_the_same_work_for_a_known_and_an_unknown_address(
+    client, booked, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # The real queue: the page only puts the request on it, whoever is asked about.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    shapes = []
+    for address in ("sam.patel@example.com", "stranger@example.com"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(FIND, {"email": address})
+        assert response.status_code == 303
+        shapes.append([re.sub(r"'[^']*'|\b\d+\b", "?", q["sql"]) for q in queries])
+
+    assert shapes[0] == shapes[1]
+    assert not any("booking_appointmentrequest" in sql for sql in shapes[0])
+    assert links_emails() == []  # nothing is sent until the worker runs the task

@@ -12,6 +12,7 @@ from booking.forms import SCREENING_QUESTIONS
 from booking.ics import appointment_ics
 from booking.models import AppointmentRequest, AppointmentStatus, Patient
 from tests.booking.staff_world import PASSWORD, at, build_staff_world, started_a_moment_ago
+from tests.e2e.screenshots import keep_screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -280,3 +281,29 @@ def test_practitioners_calendar_feed_lists_their_appointments_only(live_server, 
     summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
     assert summaries == ["Alice O.: Physiotherapy session"]
     assert b"Bob" not in response.body()
+
+
+def test_front_desk_compares_a_possible_match_and_merges_it(live_server, page, world, axe):
+    newcomer = Patient.objects.create(
+        name="A. Own", email="alice@example.com", phone="07700 900999", possible_match=world.alice
+    )
+    world.appointment(world.maya, 11, patient=newcomer, patient_name="A. Own")
+    log_in(page, live_server, "desk")
+
+    page.goto(f"{live_server.url}/admin/booking/patient/?match=check")
+    page.get_by_role("link", name="A. Own").click()
+    page.get_by_role("link", name="Compare with Alice Own").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Is A. Own the same person as Alice Own?"
+    )
+    table = page.get_by_role("table", name="The two records side by side")
+    expect(table.get_by_role("row", name=re.compile("^E-mail"))).to_contain_text("(the same)")
+    axe(page)
+    keep_screenshot(page, "patient-match-1280")
+    page.get_by_role("button", name="The same person: merge into Alice Own").click()
+
+    expect(page.get_by_text("Merged: Alice Own's record now has every appointment")).to_be_visible()
+    axe(page)
+    assert not Patient.objects.filter(pk=newcomer.pk).exists()
+    assert world.alice.appointments.count() == 2
