@@ -22,14 +22,14 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test test-at test-clocks lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres \
+.PHONY: help run dev test test-clocks lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres \
 	tools css css-check java lighthouse page-weight
 
 help:
 	@echo "make run           serve the demo clinic at http://$(HOST):$(PORT)"
 	@echo "make test          run the whole test suite (unit, PostgreSQL, Chromium)"
-	@echo "make test-at CLOCK='fri 08:30'   make test as if the clinic's clock said so"
-	@echo "make test-clocks   make test at every hour and day of docs/testing.md (about 45 minutes)"
+	@echo "make test TEST_CLOCK='fri 08:30'   the suite as if the clinic's clock said so"
+	@echo "make test-clocks   make test at every hour and day of docs/testing.md (about an hour)"
 	@echo "make dev           runserver with DEBUG on"
 	@echo "make lint          ruff, djlint and hadolint (Dockerfile)"
 	@echo "make deploy-check  Django's deployment checks with the production settings"
@@ -175,31 +175,28 @@ dev: install-dev
 # puts browser tests last), so that both halves end at about the same time.
 # The second half's output follows the first's; `make test` fails if either fails.
 # PYTEST_ARGS goes to both, e.g. PYTEST_ARGS="-x -k booking".
+# TEST_CLOCK runs both as if the clinic's clock said so (scripts/clock.py): a
+# weekday and time ("fri 08:30", the next such day), a date and time
+# ("2027-03-27 23:50"), or "spring-eve 23:50". CI uses one inside the late window.
 DATABASE_NAME = $(lastword $(subst /, ,$(firstword $(subst ?, ,$(DATABASE_URL)))))
 E2E_WITH_THE_REST = tests/e2e/test_staff_front_desk.py
 BROWSER_HALF = $(filter-out $(E2E_WITH_THE_REST),$(sort $(wildcard tests/e2e/test_*.py)))
 # Some machines set PYTHONDONTWRITEBYTECODE; the suite starts dozens of Python
 # processes (gunicorn, manage.py, settings read from outside), and without the
 # cached bytecode each compiles Django again (about 0.8 s of CPU each).
+AT_CLOCK = $(if $(TEST_CLOCK),$(BIN)/python scripts/clock.py "$(TEST_CLOCK)" --,)
 test: export PYTHONDONTWRITEBYTECODE =
 test: install-dev chromium java tools postgres
 	@browser_log=$$(mktemp); trap 'rm -f "$$browser_log"' EXIT; \
 	TEST_DATABASE_NAME="$${TEST_DATABASE_NAME:-test_$(DATABASE_NAME)}_browser" \
-		$(BIN)/pytest $(BROWSER_HALF) $(PYTEST_ARGS) >"$$browser_log" 2>&1 & browser=$$!; \
-	$(BIN)/pytest $(addprefix --ignore=,$(BROWSER_HALF)) $(PYTEST_ARGS); rest=$$?; \
+		$(AT_CLOCK) $(BIN)/pytest $(BROWSER_HALF) $(PYTEST_ARGS) >"$$browser_log" 2>&1 & browser=$$!; \
+	$(AT_CLOCK) $(BIN)/pytest $(addprefix --ignore=,$(BROWSER_HALF)) $(PYTEST_ARGS); rest=$$?; \
 	wait $$browser; browser_status=$$?; \
 	echo; echo "--- browser tests (tests/e2e but $(E2E_WITH_THE_REST)) ---"; cat "$$browser_log"; \
 	[ $$rest -eq 0 ] && [ $$browser_status -eq 0 ]
 
-# The suite as if the clinic's clock said CLOCK: a weekday and time ("fri 08:30",
-# the next such day), a date and time ("2027-03-27 23:50"), or "spring-eve 23:50"
-# (the day before the next spring clock change). Every Python process of the run
-# reads the shifted clock (scripts/clock.py); `make test-clocks` runs the whole
-# matrix of docs/testing.md, one `make test` after another.
-CLOCK ?= fri 08:30
-test-at: install-dev
-	@$(BIN)/python scripts/clock.py "$(CLOCK)" -- $(MAKE) --no-print-directory test
-
+# The whole matrix of docs/testing.md: `make test` at four hours of the day, on a
+# Friday, a Sunday and the day before the spring clock change (about an hour).
 test-clocks: install-dev
 	@$(BIN)/python scripts/clock.py --matrix -- $(MAKE) --no-print-directory test
 

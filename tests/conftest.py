@@ -34,6 +34,15 @@ BEST_PRACTICE_TAGS = [*WCAG_TAGS, "best-practice"]
 BROWSER_FIXTURES = {"page", "context", "new_context", "browser"}
 
 
+def pytest_report_header(config):
+    if os.environ.get("CLINIC_TEST_CLOCK"):
+        from django.utils import timezone
+
+        now = timezone.localtime()
+        return f"clinic clock: {os.environ['CLINIC_TEST_CLOCK']} ({now:%a %d %b %Y %H:%M %Z})"
+    return None
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM_PATH, "args": CHROMIUM_ARGS}
