@@ -164,8 +164,8 @@ _run:
 	@echo ""
 	@export $(WITH_SECRET); \
 		LOG_LEVEL=WARNING $(MANAGE) run_daily; \
-		$(MANAGE) db_worker --no-reload & worker=$$!; \
-		$(MANAGE) run_daily --every 3600 >/dev/null & scheduler=$$!; \
+		$(MANAGE) db_worker --no-reload -v0 & worker=$$!; \
+		$(MANAGE) run_daily --every 3600 --wait >/dev/null & scheduler=$$!; \
 		trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/gunicorn clinic.wsgi --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile - --forwarded-allow-ips 127.0.0.1

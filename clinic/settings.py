@@ -357,9 +357,6 @@ LOGGING = {
         # log, /healthz, a command's one sentence); the pool's own warning for
         # every retry would only repeat it.
         "psycopg.pool": {"level": "ERROR"},
-        # At a terminal (`make run`) a line per task start and end would bury the
-        # e-mails they print; a failed task is still a warning.
-        "django.tasks": {"level": "WARNING" if LOG_FORMAT == "plain" else "INFO"},
     },
 }
 

