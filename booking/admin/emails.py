@@ -1,13 +1,37 @@
-"""The e-mail list: every e-mail the clinic sends, so staff notice the ones that failed."""
+"""The e-mail list: every e-mail the clinic sends, so staff notice the ones that failed.
+
+Each e-mail's page names its recipient and shows the e-mail as the patient
+reads it (its HTML, rendered from the record as it is now).
+"""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
 
 from booking.admin.scoping import PractitionerScopedAdmin, RecordOnlyAdmin, is_front_desk
+from booking.emails import notification_message
 from booking.models import NotificationStatus
 from booking.notifications import notification_resend
+from clinic.identity import get_clinic
+
+# The e-mail's own HTML, with the inline styles mail clients need, and nothing
+# else: no script, no form, no request anywhere, not even to this site.
+EMAIL_PAGE_CSP = {
+    "default-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["data:"],
+    "base-uri": ["'none'"],
+    "form-action": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "sandbox": True,
+}
 
 
 class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
@@ -38,10 +62,11 @@ class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
     ]
     date_hierarchy = "created_at"
     readonly_fields = [
+        "recipient",
+        "the_email",
         "appointment",
         "waitlist_entry",
         "offer",
-        "email",
         "kind",
         "for_starts_at",
         "status",
@@ -55,6 +80,36 @@ class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
     @admin.display(description=_("about"))
     def about(self, obj):
         return obj.subject_label
+
+    def _message(self, obj):
+        # One rendering per page: both displays below read it.
+        if getattr(obj, "_rendered", None) is None:
+            obj._rendered = notification_message(
+                obj, clinic=get_clinic(), now=obj.sent_at or timezone.now()
+            )
+        return obj._rendered
+
+    @admin.display(description=_("to"))
+    def recipient(self, obj):
+        return ", ".join(self._message(obj).to) or _("nobody (no address)")
+
+    @admin.display(description=_("the e-mail"))
+    def the_email(self, obj):
+        url = reverse("admin:booking_notification_email", args=[obj.pk])
+        return format_html(
+            '“{}” <a href="{}">{}</a>', self._message(obj).subject, url, _("Show it as sent")
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.email_view)
+        return [
+            path("<int:notification_id>/email/", view, name="booking_notification_email"),
+            *super().get_urls(),
+        ]
+
+    def email_view(self, request, notification_id):
+        """The e-mail's HTML on a page of its own, as the patient's mail client shows it."""
+        return _email_page(request, notification_id, model_admin=self)
 
     @admin.display(description=_("last error"))
     def short_error(self, obj):
@@ -92,3 +147,19 @@ class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
                 % {"count": skipped},
                 messages.INFO,
             )
+
+
+@never_cache
+@csp_override(EMAIL_PAGE_CSP)
+def _email_page(request, notification_id, *, model_admin):
+    notification = model_admin.get_queryset(request).filter(pk=notification_id).first()
+    if notification is None or not model_admin.has_view_permission(request, notification):
+        raise Http404(_("There is no such e-mail, or it is not yours to see."))
+    message = notification_message(
+        notification, clinic=get_clinic(), now=notification.sent_at or timezone.now()
+    )
+    html = next((body for body, kind in message.alternatives if kind == "text/html"), "")
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -341,3 +341,31 @@ def test_html_emails_take_every_colour_from_the_brand_module(make, mailoutbox, k
     colours = set(re.findall(r"#[0-9a-fA-F]{6}\b", html))
     assert COLOURS["brand"] in colours
     assert colours <= set(COLOURS.values())
+
+
+# --- staff read an e-mail as the patient did ----------------------------------------------
+
+
+def test_an_emails_page_names_its_recipient_and_shows_the_html_the_patient_reads(
+    client, appointment_factory, settings
+):
+    from django.contrib.auth.models import User
+
+    settings.SITE_URL = "https://clinic.example"
+    appointment = appointment_factory(starts_at=datetime.now(UTC) + timedelta(days=3))
+    notification = Notification.objects.create(
+        appointment=appointment, kind=NotificationKind.REQUEST_RECEIVED
+    )
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+
+    page = client.get(reverse("admin:booking_notification_change", args=[notification.pk]))
+    shown = client.get(reverse("admin:booking_notification_email", args=[notification.pk]))
+
+    text = page.content.decode()
+    assert "sam.patel@example.com" in text and "Show it as sent" in text
+    html = shown.content.decode()
+    assert shown.status_code == 200 and shown["Content-Type"].startswith("text/html")
+    assert "<html" in html.lower() and appointment.reference in html
+    assert "https://clinic.example/book/manage/" in html
+    policy = shown["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "script" not in policy
