@@ -27,7 +27,7 @@ def availability_changed() -> None:
 
 
 # The picker reads these parameters; anything else shares the same copy.
-TIME_PICKER_QUERY = ("treatment", "practitioner", "with", "start", "week")
+TIME_PICKER_QUERY = ("treatment", "practitioner", "with", "start", "week", "day", "partial")
 
 cache_time_picker = cached_page(
     query=TIME_PICKER_QUERY,

@@ -197,11 +197,14 @@ class RescheduleView(PrivatePageMixin, View):
             treatment=appointment.treatment,
             practitioner=appointment.practitioner,
             week=flow.date_parse(request.GET.get("week", "")),
+            day=flow.date_parse(request.GET.get("day", "")),
             now=self.now,
             needs_confirmation=appointment.status == AppointmentStatus.REQUESTED
             and appointment.treatment.requires_confirmation,
         )
         # The patient's own booking is not a free time, so it is not listed.
+        if request.GET.get("partial") == "day":
+            return self.page("booking/includes/times.html#day-panel", {"week": week})
         return self.page("booking/manage_reschedule.html", {"week": week})
 
     def post(self, request, reference):

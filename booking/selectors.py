@@ -19,6 +19,7 @@ from booking.models import (
     Notification,
     NotificationStatus,
     Practitioner,
+    TimeSlot,
     Treatment,
 )
 from clinic.identity import get_clinic
@@ -209,16 +210,51 @@ class PickerDay:
 
 
 @dataclass
+class StripDay:
+    """One day in the picker's strip of days: what a patient finds on it at a glance."""
+
+    TIMES, FULL, PHONE, NONE = "times", "full", "phone", "none"
+
+    day: date
+    count: int  # free times offered online
+    state: str  # TIMES; FULL (the practitioner works, every time taken); PHONE; NONE
+    selected: bool = False
+
+    @property
+    def description(self) -> str:
+        """What a screen reader says after the day's name."""
+        if self.state == self.TIMES:
+            return f"{self.count} free time{'s' if self.count != 1 else ''}"
+        if self.state == self.FULL:
+            return "fully booked"
+        if self.state == self.PHONE:
+            return "too soon to book online: phone us"
+        return "no times"
+
+
+@dataclass
 class PickerWeek:
     first_day: date
     last_shown: date
-    days: list[PickerDay]
+    days: list[PickerDay]  # the days of the week shown that have times (or "phone us")
     earlier: date | None
     later: date | None
     today: date
     last_day: date
     any_late: bool
     late_hours: int
+    strip: list[StripDay] = field(default_factory=list)  # every day of the week shown
+    selected: StripDay | None = None
+    selected_day: PickerDay | None = None  # its times, when it has any
+    nearest: list[StripDay] = field(default_factory=list)  # days with times around a full one
+
+    @property
+    def full_days(self) -> list[StripDay]:
+        return [day for day in self.strip if day.state == StripDay.FULL]
+
+    @property
+    def has_times(self) -> bool:
+        return any(day.state == StripDay.TIMES for day in self.strip)
 
 
 def period_of(moment: datetime, zone: ZoneInfo | None = None) -> str:
@@ -237,6 +273,53 @@ def _periods(times: list[OfferedTime], zone: ZoneInfo) -> list[Period]:
     return periods
 
 
+def _working_days(*, practitioner_ids, first: date, end: date, zone: ZoneInfo) -> set[date]:
+    """The days in [first, end) on which one of these practitioners has bookable hours."""
+    window_start = datetime.combine(first, time(0), tzinfo=zone)
+    window_end = datetime.combine(end, time(0), tzinfo=zone)
+    days = set()
+    for slot_start, slot_end in TimeSlot.objects.filter(
+        practitioner_id__in=list(practitioner_ids),
+        is_blocked=False,
+        starts_at__lt=window_end,
+        ends_at__gt=window_start,
+    ).values_list("starts_at", "ends_at"):
+        day = max(slot_start, window_start).astimezone(zone).date()
+        last = (min(slot_end, window_end) - timedelta(microseconds=1)).astimezone(zone).date()
+        while day <= last:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def _strip(
+    *, first: date, end: date, counts: dict[date, int], phone_days: set[date], working: set[date]
+) -> list[StripDay]:
+    strip = []
+    day = first
+    while day < end:
+        if counts.get(day):
+            state = StripDay.TIMES
+        elif day in phone_days:
+            state = StripDay.PHONE
+        elif day in working:
+            state = StripDay.FULL
+        else:
+            state = StripDay.NONE
+        strip.append(StripDay(day=day, count=counts.get(day, 0), state=state))
+        day += timedelta(days=1)
+    return strip
+
+
+def _nearest_days(around: date, counts: dict[date, int], *, limit: int = 2) -> list[StripDay]:
+    """The days with times closest to `around`, before or after, in date order."""
+    closest = sorted(
+        (day for day, count in counts.items() if count),
+        key=lambda day: (abs((day - around).days), day),
+    )[:limit]
+    return [StripDay(day=day, count=counts[day], state=StripDay.TIMES) for day in sorted(closest)]
+
+
 def time_picker_week(
     *,
     treatment: Treatment,
@@ -244,13 +327,21 @@ def time_picker_week(
     week: date | None,
     now: datetime,
     needs_confirmation: bool | None = None,
+    day: date | None = None,
 ) -> PickerWeek:
-    """Seven days of offered times, from `week` or from the first day with any.
+    """Seven days of offered times, from `week` (or `day`) or from the first day with any.
 
-    The whole booking horizon is read at once (three queries), so "Earlier" and
-    "Later" appear only where there is something to go to and lead straight
-    to it. Requests staff could not confirm before they start are left out,
-    and the day says "phone us" instead when the clinic's setting asks for it.
+    Every day of the week is in the strip, with its count of free times, or
+    "full" when the practitioner works that day but every time is taken, so
+    a full day never silently vanishes. One day's times are shown: `day`
+    when it is in the week, else the first with times; a chosen day without
+    times comes with the nearest days that have some.
+
+    The whole booking horizon is read at once (three queries, and one for the
+    week's working days), so "Earlier" and "Later" appear only where there is
+    something to go to and lead straight to it. Requests staff could not
+    confirm before they start are left out, and the day says "phone us"
+    instead when the clinic's setting asks for it.
     """
     zone = clinic_zone()
     clinic = get_clinic()
@@ -273,39 +364,56 @@ def time_picker_week(
     starts_by_day: dict[date, list[datetime]] = defaultdict(list)
     phone_days: set[date] = set()
     for moment in sorted(starts):
-        day = moment.astimezone(zone).date()
+        moment_day = moment.astimezone(zone).date()
         if moment >= confirmable:
-            starts_by_day[day].append(moment)
+            starts_by_day[moment_day].append(moment)
         elif phone_held_back:
-            phone_days.add(day)
+            phone_days.add(moment_day)
     offered_days = sorted(starts_by_day.keys() | phone_days)
 
+    if week is None and day is not None:
+        week = day
     if week is None:
         first = offered_days[0] if offered_days else today
     else:
         first = min(max(week, today), last_day)
-    end = first + timedelta(WEEK)
+    end = min(first + timedelta(WEEK), last_day + timedelta(days=1))
     late_before = late_cancellation_from(now=now)
     days = [
         PickerDay(
-            day=day,
+            day=offered_day,
             periods=_periods(
                 [
                     _offered(moment, practitioners[starts[moment]], treatment, late_before)
-                    for moment in starts_by_day.get(day, [])
+                    for moment in starts_by_day.get(offered_day, [])
                 ],
                 zone,
             ),
-            phone_only=day in phone_days,
+            phone_only=offered_day in phone_days,
         )
-        for day in offered_days
-        if first <= day < end
+        for offered_day in offered_days
+        if first <= offered_day < end
     ]
-    before = [day for day in offered_days if day < first]
-    after = [day for day in offered_days if day >= end]
+    counts = {offered_day: len(moments) for offered_day, moments in starts_by_day.items()}
+    strip = _strip(
+        first=first,
+        end=end,
+        counts=counts,
+        phone_days=phone_days,
+        working=_working_days(practitioner_ids=practitioners, first=first, end=end, zone=zone)
+        if practitioners
+        else set(),
+    )
+    selected = next((s for s in strip if s.day == day), None) or next(
+        (s for s in strip if s.state == StripDay.TIMES), strip[0] if strip else None
+    )
+    if selected is not None:
+        selected.selected = True
+    before = [d for d in offered_days if d < first]
+    after = [d for d in offered_days if d >= end]
     return PickerWeek(
         first_day=first,
-        last_shown=min(end - timedelta(days=1), last_day),
+        last_shown=end - timedelta(days=1),
         days=days,
         earlier=max(before[-1] - timedelta(WEEK - 1), today) if before else None,
         later=after[0] if after else None,
@@ -313,6 +421,12 @@ def time_picker_week(
         last_day=last_day,
         any_late=any(t.late for d in days for p in d.periods for t in p.times),
         late_hours=clinic.late_cancellation_hours,
+        strip=strip,
+        selected=selected,
+        selected_day=next((d for d in days if selected and d.day == selected.day), None),
+        nearest=_nearest_days(selected.day, counts)
+        if selected is not None and selected.state != StripDay.TIMES
+        else [],
     )
 
 

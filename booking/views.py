@@ -162,9 +162,14 @@ def time_step(request):
         treatment=choice.treatment,
         practitioner=None if choice.any_practitioner else choice.practitioner,
         week=flow.date_parse(request.GET.get("week", "")),
+        day=flow.date_parse(request.GET.get("day", "")),
         now=timezone.now(),
     )
-    return _render_step(request, "booking/step_time.html", 2, {"choice": choice, "week": week})
+    context = {"choice": choice, "week": week}
+    if request.GET.get("partial") == "day":
+        # booking.js asks for the chosen day's times alone, to swap them in place.
+        return _render_step(request, "booking/includes/times.html#day-panel", 2, context)
+    return _render_step(request, "booking/step_time.html", 2, context)
 
 
 # --- Step 4: details ---------------------------------------------------------

@@ -47,6 +47,19 @@ def time_link_start(choice=None, appointment=None) -> str:
     return flow.url("booking:details", **params) + "&start="
 
 
+@register.simple_tag
+def day_link_start(choice=None, appointment=None, week=None) -> str:
+    """The address of a day in the picker's strip, up to the day itself: the week stays."""
+    first = week.first_day.isoformat()
+    if appointment:
+        path = reverse("booking:reschedule", kwargs={"reference": appointment.reference})
+        return f"{path}?week={first}&day="
+    params = choice.params(week=first)
+    params.pop("start", None)
+    params.pop("with", None)
+    return flow.url("booking:time", **params) + "&day="
+
+
 @register.filter
 def start_param(value: datetime) -> str:
     return flow.start_format(value)

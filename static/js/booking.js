@@ -22,6 +22,61 @@
     });
   });
 
+  // Day first: a day chosen in the strip shows its times in place, without a new
+  // page; focus moves to them. Without this, each day is an ordinary link.
+  var strip = document.querySelector("[data-day-strip]");
+  var panel = document.querySelector("[data-day-panel]");
+  if (strip && panel && window.fetch && window.history && window.URL) {
+    strip.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-day]");
+      if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) {
+        return;
+      }
+      event.preventDefault();
+      var address = new URL(link.href, window.location.href);
+      address.hash = "";
+      var fragment = new URL(address.href);
+      fragment.searchParams.set("partial", "day");
+      panel.setAttribute("aria-busy", "true");
+      window.fetch(fragment.href, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("The day could not be loaded");
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("[data-day-panel]");
+          if (!fresh) {
+            throw new Error("No day in the answer");
+          }
+          panel.replaceWith(fresh);
+          panel = fresh;
+          strip.querySelectorAll("a[data-day]").forEach(function (day) {
+            day.removeAttribute("aria-current");
+          });
+          link.setAttribute("aria-current", "date");
+          var jump = document.querySelector(".booking-jump__date");
+          if (jump) {
+            jump.value = link.getAttribute("data-day");
+          }
+          window.history.pushState({ day: link.getAttribute("data-day") }, "", address.href);
+          var heading = fresh.querySelector("#day-heading");
+          if (heading) {
+            heading.focus();
+          }
+        })
+        .catch(function () {
+          window.location.href = link.href; // the page itself, as without JavaScript
+        });
+    });
+    window.addEventListener("popstate", function () {
+      window.location.reload();
+    });
+  }
+
   // Back to a page kept in the browser's memory: let its buttons work again.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) {

@@ -185,24 +185,26 @@ def test_the_picker_offers_a_jump_to_a_date(client, world):
     far = world.day + timedelta(days=15)
     world.slot(world.maya, 14, 16, day=far)
 
+    # The jump form sends the day alone; its week starts on that day and shows its times.
     response = client.get(
         reverse("booking:time"),
-        {"treatment": world.follow_up.slug, "practitioner": "maya-okafor", "week": far.isoformat()},
+        {"treatment": world.follow_up.slug, "practitioner": "maya-okafor", "day": far.isoformat()},
     )
 
     content = response.content.decode()
-    assert 'type="date"' in content and 'name="week"' in content
+    assert 'type="date"' in content and 'name="day"' in content
     assert flow.start_format(at(far, 14)) in content
     assert flow.start_format(at(world.day, 9)) not in content
 
 
+@pytest.mark.parametrize("name", ["week", "day", "partial"])
 @pytest.mark.parametrize("week", ["\x00", "2026-02-30", "9999-12-31", "x" * 5000, "0001-01-01"])
-def test_a_nonsense_date_to_jump_to_gets_a_page(client, world, week):
+def test_a_nonsense_date_to_jump_to_gets_a_page(client, world, week, name):
     world.slot(world.maya, 9, 12)
 
     response = client.get(
         reverse("booking:time"),
-        {"treatment": world.follow_up.slug, "practitioner": "maya-okafor", "week": week},
+        {"treatment": world.follow_up.slug, "practitioner": "maya-okafor", name: week},
     )
 
     assert response.status_code == 200
@@ -409,3 +411,91 @@ def test_the_practitioner_step_shows_a_photo_when_there_is_one(client, world):
         content,
     ), content
     assert content.count("booking-choice__photo") == 1  # Tom has none
+
+
+# --- day first: the strip of days, full days, the day chosen ------------------------------
+
+
+def full_day(world, practitioner, day):
+    """Hours for exactly one follow-up, and that follow-up booked: the day is full."""
+    TimeSlot.objects.create(practitioner=practitioner, starts_at=at(day, 9), ends_at=at(day, 9, 30))
+    appointment_book(
+        treatment=world.follow_up,
+        practitioner=practitioner,
+        starts_at=at(day, 9),
+        patient=patient(),
+        now=at(day, 7) - timedelta(days=3),
+    )
+
+
+def test_the_strip_names_every_day_of_the_week_with_its_count_full_or_none(world):
+    monday = world.day - timedelta(days=world.day.weekday()) + timedelta(days=7)
+    world.slot(world.maya, 9, 11, day=monday)
+    full_day(world, world.maya, monday + timedelta(days=1))
+    now = at(monday, 7) - timedelta(days=3)
+
+    week = time_picker_week(
+        treatment=world.follow_up, practitioner=world.maya, week=monday, now=now
+    )
+
+    states = [(strip_day.day.weekday(), strip_day.state) for strip_day in week.strip]
+    assert states[:3] == [(0, "times"), (1, "full"), (2, "none")]
+    assert len(week.strip) == 7
+    assert week.strip[0].count == len(starts(week)) > 0
+    assert [full.day for full in week.full_days] == [monday + timedelta(days=1)]
+    assert week.selected.day == monday  # the first day with times
+
+
+def test_a_full_day_chosen_says_so_and_offers_the_nearest_days_with_times(client, world):
+    monday = world.day - timedelta(days=world.day.weekday()) + timedelta(days=7)
+    tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
+    world.slot(world.tom, 9, 11, day=monday)
+    full_day(world, world.tom, tuesday)
+    world.slot(world.tom, 9, 11, day=wednesday)
+
+    response = client.get(
+        reverse("booking:time"),
+        {"treatment": world.follow_up.slug, "practitioner": "tom-lindqvist", "day": tuesday},
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    label = f"{tuesday:%A} {tuesday.day} {tuesday:%B}"
+    assert f"{label} is fully booked." in text
+    assert f"{label}: fully booked" in text  # the strip says it to a screen reader too
+    assert "Join the waitlist for it" in text
+    nearest = re.search(r"Nearest days with times:(.*?)</p>", text, re.S).group(1)
+    assert f"{monday:%A} {monday.day}" in nearest and f"{wednesday:%A} {wednesday.day}" in nearest
+    assert flow.start_format(at(monday, 9)) not in text  # no other day's times on the page
+
+
+def test_the_day_panel_alone_is_what_javascript_swaps_in(client, world):
+    world.slot(world.maya, 9, 11)
+    params = {
+        "treatment": world.follow_up.slug,
+        "practitioner": "maya-okafor",
+        "day": world.day.isoformat(),
+    }
+
+    whole = client.get(reverse("booking:time"), params).content.decode()
+    panel = client.get(reverse("booking:time"), {**params, "partial": "day"}).content.decode()
+
+    assert panel.strip().startswith('<div class="booking-day-panel" data-day-panel>')
+    assert "<html" not in panel and "data-day-strip" not in panel
+    assert flow.start_format(at(world.day, 9)) in panel
+    assert re.sub(r"\s+", " ", panel.strip()) in re.sub(r"\s+", " ", whole)
+
+
+def test_a_week_without_times_says_so_at_the_top(client, world):
+    later = world.day + timedelta(days=20)
+    world.slot(world.maya, 9, 11, day=later)
+
+    response = client.get(
+        reverse("booking:time"),
+        {"treatment": world.follow_up.slug, "practitioner": "maya-okafor", "week": world.day},
+    )
+
+    text = response.content.decode()
+    top = text.index("No free times on these days.")
+    assert top < text.index("data-day-strip")
+    assert f"{later:%A} {later.day} {later:%B}" in text

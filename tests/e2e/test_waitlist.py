@@ -65,15 +65,13 @@ def context(browser, *, js: bool, viewport=PHONE):
 
 
 def times_of_the_day(page, day):
-    return page.get_by_role("region", name=re.compile(day.strftime("%A %-d %B"))).get_by_role(
-        "link", name=TIME_LINK
-    )
+    return page.get_by_role("link", name=re.compile(rf"^{day:%A %-d %B} at \d\d:\d\d"))
 
 
 def picker_url(live_server, day) -> str:
     return (
         f"{live_server.url}/book/time/?treatment=physiotherapy-follow-up"
-        f"&practitioner=tom-lindqvist&week={day.isoformat()}"
+        f"&practitioner=tom-lindqvist&day={day.isoformat()}"
     )
 
 
@@ -95,7 +93,10 @@ def join_for(
     page.goto(picker_url(live_server, day))
     if full:
         expect(times_of_the_day(page, day)).to_have_count(0)
-    page.get_by_role("link", name="Join the waitlist").click()
+        expect(page.get_by_text(f"{day:%A %-d %B} is fully booked.")).to_be_visible()
+        page.get_by_role("link", name="Join the waitlist for it").click()
+    else:
+        page.get_by_role("link", name="Join the waitlist", exact=True).last.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Join the waitlist")
     expect(page.get_by_label("Treatment")).to_have_value("physiotherapy-follow-up")
     expect(page.get_by_label("Practitioner")).to_have_value("tom-lindqvist")
@@ -208,7 +209,7 @@ def test_the_join_form_in_its_error_state_keeps_the_details_and_has_no_axe_viola
 ):
     page = context(browser, js=True, viewport=viewport).new_page()
     page.goto(picker_url(live_server, full_day))
-    page.get_by_role("link", name="Join the waitlist").click()
+    page.get_by_role("link", name="Join the waitlist", exact=True).last.click()
     page.get_by_label("Full name").fill("Ben Baker")
     page.get_by_label("Until").fill((full_day - timedelta(days=1)).isoformat())
     page.get_by_label("From").fill(full_day.isoformat())
@@ -388,3 +389,38 @@ def test_staff_see_the_waitlist_offer_a_free_time_now_and_read_the_offers(
         axe(page)
         page.context.close()
     assert WaitlistOffer.objects.filter(status=WaitlistOfferStatus.OPEN).count() == 2
+
+
+@pytest.mark.parametrize("js", [False, True], ids=["no-js", "js"])
+def test_toms_full_day_is_named_full_on_his_week_with_the_waitlist_beside_it(
+    live_server, browser, clinic, settings, axe, js
+):
+    settings.BOOKING_TIMES_CACHE_SECONDS = 0
+    demo.load(stdout=io.StringIO())
+    demo.load_showcase(stdout=io.StringIO())
+    tom = Practitioner.objects.get(slug="tom-lindqvist")
+    treatment = tom.treatments.active().order_by("duration_minutes").first()
+    full = AppointmentRequest.objects.filter(practitioner=tom).earliest("starts_at")
+    day = full.starts_at.astimezone(clinic_zone()).date()
+    label = f"{day:%A %-d %B}"
+    page = context(browser, js=js).new_page()
+    check = NoScriptAxe(browser, axe, live_server.url) if not js else axe
+
+    page.goto(f"{live_server.url}/book/time/?treatment={treatment.slug}&practitioner={tom.slug}")
+    while not page.get_by_role("link", name=f"{label}: fully booked").count():
+        page.get_by_role("link", name="Later times").click()
+
+    expect(page.get_by_role("link", name=f"{label}: fully booked")).to_be_visible()
+    note = page.get_by_text(re.compile(rf"Fully booked: {label}\."))
+    expect(note).to_be_visible()
+    expect(note.get_by_role("link", name="Join the waitlist")).to_be_visible()
+    check(page)
+
+    page.get_by_label("Go to a date").fill(day.isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text(f"{label} is fully booked.")).to_be_visible()
+    expect(page.get_by_role("link", name="Join the waitlist for it")).to_be_visible()
+    expect(page.get_by_text("Nearest days with times:")).to_be_visible()
+    check(page)
+    if not js:
+        check.close()
