@@ -243,6 +243,8 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "DATABASE_URL": url}
     if embedded:
         env["EMBEDDED_POSTGRES"] = "true"  # settings and deploy checks know it
+        # Its own pg_dump and psql first: the machine's may be older than its server.
+        env["PATH"] = f"{_package()}{os.pathsep}{env.get('PATH', '')}"
     # Ctrl-C reaches the command (the same process group); this process waits for it
     # to finish, then lets the server go. A TERM sent to this process is passed on.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
