@@ -13,7 +13,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from booking.formats import price
-from booking.models import Practitioner, Treatment
+from booking.models import Confirmation, Practitioner, Treatment
 from booking.screening import SCREENING_QUESTIONS
 from booking.services import PatientDetails
 from clinic.forms import MultilineField
@@ -61,6 +61,12 @@ def treatment_label(treatment: Treatment) -> str:
         return format_html(
             '{}<span class="booking-choice__note">A request: we confirm the time by e-mail, '
             "usually within one working day.</span>",
+            facts,
+        )
+    if treatment.confirmation == Confirmation.REVIEW:
+        return format_html(
+            '{}<span class="booking-choice__note">Booked at once, unless an answer to the '
+            "safety questions needs a look from us first.</span>",
             facts,
         )
     return format_html(

@@ -199,8 +199,8 @@ class RescheduleView(PrivatePageMixin, View):
             week=flow.date_parse(request.GET.get("week", "")),
             day=flow.date_parse(request.GET.get("day", "")),
             now=self.now,
-            needs_confirmation=appointment.status == AppointmentStatus.REQUESTED
-            and appointment.treatment.requires_confirmation,
+            # A request still waiting for staff must leave them time to confirm it.
+            needs_confirmation=appointment.status == AppointmentStatus.REQUESTED,
         )
         # The patient's own booking is not a free time, so it is not listed.
         if request.GET.get("partial") == "day":

@@ -18,6 +18,14 @@ class TreatmentQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
+class Confirmation(models.TextChoices):
+    """When an online booking of a treatment waits for staff to confirm it."""
+
+    ALWAYS = "always", _("Always")
+    NEVER = "never", _("Never")
+    REVIEW = "review", _("When a safety answer needs review")
+
+
 class Treatment(models.Model):
     # Start times a patient may pick fall on this many minutes past the hour.
     class StartStep(models.IntegerChoices):
@@ -50,10 +58,15 @@ class Treatment(models.Model):
         default=False,
         help_text=_("Patients answer the safety screening questions when booking."),
     )
-    requires_confirmation = models.BooleanField(
-        _("needs staff confirmation"),
-        default=True,
-        help_text=_("Off: online bookings are confirmed at once."),
+    confirmation = models.CharField(
+        _("staff confirm online bookings"),
+        max_length=10,
+        choices=Confirmation.choices,
+        default=Confirmation.ALWAYS,
+        help_text=_(
+            "Always: every online booking is a request staff confirm. Never: booked at once. "
+            "When answers need review: booked at once unless a safety answer needs a look first."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
@@ -77,10 +90,25 @@ class Treatment(models.Model):
                 condition=Q(start_step_minutes__in=[5, 10, 15, 20, 30, 60]),
                 name="treatment_start_step_divides_the_hour",
             ),
+            models.CheckConstraint(
+                condition=Q(confirmation__in=Confirmation.values),
+                name="treatment_confirmation_valid",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def requires_confirmation(self) -> bool:
+        """Every online booking is a request: the words say "Request" before any answer."""
+        return self.confirmation == Confirmation.ALWAYS
+
+    def needs_confirmation(self, screening: dict | None) -> bool:
+        """Whether an online booking with these safety answers waits for staff."""
+        if self.confirmation == Confirmation.REVIEW:
+            return self.is_needle_based and bool(screening_flags(screening))
+        return self.confirmation == Confirmation.ALWAYS
 
 
 class PractitionerQuerySet(models.QuerySet):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from booking.availability import (
     booking_window,
@@ -16,6 +16,7 @@ from booking.availability import (
 )
 from booking.models import (
     AppointmentRequest,
+    Confirmation,
     Notification,
     NotificationStatus,
     Practitioner,
@@ -457,7 +458,10 @@ def team_next_free(*, practitioners: list[Practitioner], now: datetime) -> dict[
     slots and appointments of everyone at once (availability.open_start_times).
     """
     treatment = (
-        Treatment.objects.active().order_by("requires_confirmation", "duration_minutes").first()
+        Treatment.objects.active()
+        .alias(always=Q(confirmation=Confirmation.ALWAYS))
+        .order_by("always", "duration_minutes")
+        .first()
     )
     if treatment is None:
         return {}

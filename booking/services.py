@@ -207,13 +207,26 @@ def _check_policy(*, starts_at: datetime, now: datetime, treatment: Treatment) -
         raise BookingError("That is not one of the times we offer. Please choose a listed time.")
 
 
-def _check_request_notice(*, treatment: Treatment, starts_at: datetime, now: datetime) -> None:
-    if treatment.requires_confirmation and starts_at < request_confirmable_from(now=now):
-        phone = get_clinic().phone
+def _check_request_notice(
+    *, starts_at: datetime, now: datetime, because_of_answers: bool = False
+) -> None:
+    """A request must leave staff the time to confirm it before it starts."""
+    confirmable = request_confirmable_from(now=now)
+    if starts_at >= confirmable:
+        return
+    phone = get_clinic().phone
+    phone_us = f"phone us{f' on {phone}' if phone else ''}"
+    if not because_of_answers:
         raise BookingError(
             "That time is too soon for us to confirm a request before it starts. "
-            f"Please choose a later time, or phone us{f' on {phone}' if phone else ''} to book it."
+            f"Please choose a later time, or {phone_us} to book it."
         )
+    local = confirmable.astimezone(clinic_zone())
+    raise BookingError(
+        "Because of your answers to the safety questions, a physiotherapist looks at them "
+        "before confirming, and that time is too soon for us to do so. Please choose a time "
+        f"from {local:%A} {local.day} {local:%B} at {local:%H:%M}, or {phone_us}."
+    )
 
 
 def _check_fits_in_slot(*, practitioner: Practitioner, starts_at: datetime, ends_at: datetime):
@@ -293,13 +306,19 @@ def appointment_book(
     _check_offers(treatment=treatment, practitioner=practitioner)
     if enforce_policy:
         _check_policy(starts_at=starts_at, now=now, treatment=treatment)
-        if online:
-            _check_request_notice(treatment=treatment, starts_at=starts_at, now=now)
+        if online and treatment.needs_confirmation(patient.screening):
+            _check_request_notice(
+                starts_at=starts_at,
+                now=now,
+                because_of_answers=not treatment.requires_confirmation,
+            )
     ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
     _check_fits_in_slot(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
 
     record = patient_record or patient_for_details(details=patient, joinable=joinable_patients)
-    if source == AppointmentRequest.Source.STAFF or not treatment.requires_confirmation:
+    if source == AppointmentRequest.Source.STAFF or not treatment.needs_confirmation(
+        patient.screening
+    ):
         status = AppointmentStatus.CONFIRMED
     else:
         status = AppointmentStatus.REQUESTED
@@ -407,7 +426,7 @@ def appointment_reschedule(
         _check_changeable_online(appointment=appointment, now=now)
         _check_policy(starts_at=starts_at, now=now, treatment=appointment.treatment)
         if appointment.status == AppointmentStatus.REQUESTED:
-            _check_request_notice(treatment=appointment.treatment, starts_at=starts_at, now=now)
+            _check_request_notice(starts_at=starts_at, now=now)
     elif not appointment.is_active:
         raise BookingError(f"This appointment is {appointment.get_status_display().lower()}.")
     return _move_locked(

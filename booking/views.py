@@ -35,7 +35,13 @@ from booking.forms import (
     details_unsign,
     fill_token_new,
 )
-from booking.models import AppointmentRequest, Practitioner, Treatment
+from booking.models import (
+    AppointmentRequest,
+    Confirmation,
+    Practitioner,
+    Treatment,
+    screening_flags,
+)
 from booking.ratelimit import booking_attempt, booking_made
 from booking.selectors import (
     clinic_zone,
@@ -54,23 +60,28 @@ from booking.tokens import digest
 from clinic.identity import get_clinic
 
 
-def _steps(choice) -> list[str]:
-    last = "Check and request" if _is_request(choice) else "Check and book"
+def _steps(choice, details=None) -> list[str]:
+    last = "Check and request" if _is_request(choice, details) else "Check and book"
     return ["Treatment", "Practitioner", "Day and time", "Your details", last]
 
 
-def _is_request(choice) -> bool:
-    return bool(choice and choice.treatment and choice.treatment.requires_confirmation)
+def _is_request(choice, details=None) -> bool:
+    """Whether booking this choice is a request: always, or when these answers need a look."""
+    if not (choice and choice.treatment):
+        return False
+    if details is None:
+        return choice.treatment.requires_confirmation
+    return choice.treatment.needs_confirmation(details.screening)
 
 
 def _render_step(request, template, step, context, status=200):
-    choice = context.get("choice")
-    steps = _steps(choice)
+    choice, details = context.get("choice"), context.get("details")
+    steps = _steps(choice, details)
     context = {
         "steps": steps,
         "step": step,
         "zone_label": zone_label(),
-        "is_request": _is_request(choice),
+        "is_request": _is_request(choice, details),
         "jsonld": seo.booking_page(request, get_clinic(), name=steps[min(step, len(steps) - 1)]),
         **context,
     }
@@ -373,6 +384,10 @@ def _review_page(
             "closest": closest,
             "late": choice.starts_at < late_cancellation_from(now=now),
             "any_yes": any(details.screening.values()),
+            # Why a booking that is instant when every answer is "no" becomes a request.
+            "review_flags": screening_flags(details.screening)
+            if choice.treatment.confirmation == Confirmation.REVIEW
+            else [],
             "back_url": _back_to_times(choice),
             "details_url": flow.url("booking:details", **params),
             "booked": booked,
@@ -541,7 +556,7 @@ def confirm(request):
             around=choice.starts_at,
             now=now,
         )
-        word = "request" if _is_request(choice) else "book"
+        word = "request" if _is_request(choice, signed.details) else "book"
         message = (
             "Sorry, someone booked that time a moment before you. Your details are kept: "
             f"choose one of the nearest free times below and {word} again."

@@ -117,10 +117,10 @@ class TreatmentAdmin(admin.ModelAdmin):
         "buffer_after_minutes",
         "price",
         "is_needle_based",
-        "requires_confirmation",
+        "confirmation",
         "is_active",
     ]
-    list_filter = ["is_active", "is_needle_based", "requires_confirmation"]
+    list_filter = ["is_active", "is_needle_based", "confirmation"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 

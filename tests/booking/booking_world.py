@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from booking.forms import details_sign
-from booking.models import Practitioner, TimeSlot, Treatment
+from booking.models import Confirmation, Practitioner, TimeSlot, Treatment
 from booking.screening import SCREENING_KEYS
 from booking.services import PatientDetails
 from booking.tokens import booking_key_new
@@ -78,7 +78,7 @@ def build_world(day: date) -> World:
         buffer_after_minutes=10,
         price=Decimal("65.00"),
         is_needle_based=True,
-        requires_confirmation=True,
+        confirmation=Confirmation.ALWAYS,
     )
     follow_up = Treatment.objects.create(
         name="Physiotherapy follow-up",
@@ -86,7 +86,7 @@ def build_world(day: date) -> World:
         duration_minutes=30,
         buffer_after_minutes=5,
         price=Decimal("45.00"),
-        requires_confirmation=False,
+        confirmation=Confirmation.NEVER,
     )
     massage = Treatment.objects.create(
         name="Massage therapy",

@@ -61,7 +61,7 @@ def test_admin_form_refuses_a_treatment_name_with_a_line_break(admin_client, cli
             "buffer_after_minutes": 0,
             "price": "40.00",
             "start_step_minutes": 15,
-            "requires_confirmation": "on",
+            "confirmation": "always",
             "is_active": "on",
             "sort_order": 0,
         },
