@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from booking.formats import price
 from booking.models import Confirmation, Practitioner, Treatment
-from booking.screening import SCREENING_QUESTIONS
+from booking.screening import SCREENING_QUESTIONS, SCREENING_STATEMENTS
 from booking.services import PatientDetails
 from clinic.forms import MultilineField
 from clinic.validators import tidy_name, validate_has_letter, validate_single_line
@@ -166,19 +166,45 @@ def honeypot_field() -> forms.CharField:
     )
 
 
+SCREENING_MISSING = "Tick each one that applies to you, or “None of these apply to me”."
+SCREENING_BOTH = (
+    "You ticked “None of these apply to me” and one that applies: please untick one of them."
+)
+
+
 def add_screening_fields(form: forms.Form) -> None:
-    """The safety questions of needle treatments, each a required yes or no."""
-    for key, question in SCREENING_QUESTIONS:
-        form.fields[f"screening_{key}"] = forms.ChoiceField(
-            label=question,
-            choices=YES_NO,
-            widget=forms.RadioSelect,
-            error_messages={"required": "Please answer yes or no."},
-        )
+    """The safety questions of needle treatments as one group: tick each that applies, or
+    "None of these apply to me". One of the two is required, so nobody skips them."""
+    form.fields["screening"] = forms.MultipleChoiceField(
+        label="Do any of these apply to you?",
+        choices=[(key, SCREENING_STATEMENTS[key]) for key, _question in SCREENING_QUESTIONS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    form.fields["screening_none"] = forms.BooleanField(
+        label="None of these apply to me", required=False
+    )
+
+
+def clean_screening(form: forms.Form, cleaned: dict) -> None:
+    ticked, none = cleaned.get("screening") or [], cleaned.get("screening_none")
+    if not ticked and not none:
+        form.add_error("screening", SCREENING_MISSING)
+    elif ticked and none:
+        form.add_error("screening_none", SCREENING_BOTH)
 
 
 def screening_answers(cleaned_data: dict) -> dict[str, bool]:
-    return {key: cleaned_data[f"screening_{key}"] == "yes" for key, _ in SCREENING_QUESTIONS}
+    """Every question answered: yes for each statement ticked, no for the others."""
+    ticked = set(cleaned_data.get("screening") or [])
+    return {key: key in ticked for key, _question in SCREENING_QUESTIONS}
+
+
+def screening_initial(answers: dict[str, bool]) -> dict:
+    if not answers:
+        return {}
+    ticked = [key for key, _question in SCREENING_QUESTIONS if answers.get(key)]
+    return {"screening": ticked, "screening_none": not ticked}
 
 
 class DetailsForm(forms.Form):
@@ -241,13 +267,13 @@ class DetailsForm(forms.Form):
             add_screening_fields(self)
         # Keep the field order readable: screening before consent.
         order = ["name", "email", "phone", "patient_type", "reason"]
-        order += [f"screening_{key}" for key, _ in SCREENING_QUESTIONS if needle_based]
+        order += ["screening", "screening_none"] if needle_based else []
         order += ["consent", "website", "started"]
         self.order_fields(order)
 
     @property
     def screening_fields(self):
-        return [self[name] for name in self.fields if name.startswith("screening_")]
+        return [self[name] for name in ("screening", "screening_none") if name in self.fields]
 
     @property
     def contact_fields(self):
@@ -274,6 +300,8 @@ class DetailsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.needle_based:
+            clean_screening(self, cleaned)
         if cleaned.get("website"):
             self.is_spam = True
             raise forms.ValidationError("We could not accept this form.", code="spam")
@@ -405,8 +433,7 @@ def details_initial(details: PatientDetails, *, started: float | None = None) ->
         "reason": details.reason,
         "consent": True,
     }
-    for key, answer in details.screening.items():
-        initial[f"screening_{key}"] = "yes" if answer else "no"
+    initial.update(screening_initial(details.screening))
     if started is not None:
         # The first showing counts: this is the same patient coming back.
         initial["started"] = fill_token_new(started)

@@ -17,6 +17,18 @@ SCREENING_QUESTIONS = [
 
 SCREENING_KEYS = frozenset(key for key, _question in SCREENING_QUESTIONS)
 
+# The same questions as statements a patient ticks when they apply (the booking form
+# lists them as one group, beside "None of these apply to me").
+SCREENING_STATEMENTS = {
+    "pregnant": "I am pregnant, or could be",
+    "bleeding": "I have a bleeding disorder, or take blood-thinning medicine",
+    "needle_fear": "I am afraid of needles, or have fainted with them",
+    "implant": "I have a pacemaker or another implanted device",
+    "recent_surgery": (
+        "I have had surgery or an infection at the area to be treated in the last six weeks"
+    ),
+}
+
 
 def screening_complete(answers) -> bool:
     """True when every question has a yes or no (True/False) answer."""

@@ -207,26 +207,37 @@ def _check_policy(*, starts_at: datetime, now: datetime, treatment: Treatment) -
         raise BookingError("That is not one of the times we offer. Please choose a listed time.")
 
 
-def _check_request_notice(
+def request_notice_refusal(
     *, starts_at: datetime, now: datetime, because_of_answers: bool = False
-) -> None:
-    """A request must leave staff the time to confirm it before it starts."""
+) -> str:
+    """Why a request for `starts_at` leaves staff no time to confirm it, or "" when it does."""
     confirmable = request_confirmable_from(now=now)
     if starts_at >= confirmable:
-        return
+        return ""
     phone = get_clinic().phone
     phone_us = f"phone us{f' on {phone}' if phone else ''}"
     if not because_of_answers:
-        raise BookingError(
+        return (
             "That time is too soon for us to confirm a request before it starts. "
             f"Please choose a later time, or {phone_us} to book it."
         )
     local = confirmable.astimezone(clinic_zone())
-    raise BookingError(
+    return (
         "Because of your answers to the safety questions, a physiotherapist looks at them "
         "before confirming, and that time is too soon for us to do so. Please choose a time "
         f"from {local:%A} {local.day} {local:%B} at {local:%H:%M}, or {phone_us}."
     )
+
+
+def _check_request_notice(
+    *, starts_at: datetime, now: datetime, because_of_answers: bool = False
+) -> None:
+    """A request must leave staff the time to confirm it before it starts."""
+    refusal = request_notice_refusal(
+        starts_at=starts_at, now=now, because_of_answers=because_of_answers
+    )
+    if refusal:
+        raise BookingError(refusal)
 
 
 def _check_fits_in_slot(*, practitioner: Practitioner, starts_at: datetime, ends_at: datetime):

@@ -115,6 +115,38 @@ def _opened(sealed: str) -> dict:
     return json.loads(_fernet().decrypt(str(sealed).encode()))
 
 
+ATTEMPT = "booking_attempt"
+
+
+def attempt_save(request, *, data: dict, errors: dict, choice_params: dict) -> None:
+    """A details form sent with mistakes: what was typed and what was wrong, for the GET
+    page the POST redirects to (so Back never meets a "resubmit the form?" prompt)."""
+    _keep_briefly(request)
+    request.session[ATTEMPT] = {
+        "sealed": _sealed({"data": data, "errors": errors}),
+        "choice": choice_params,
+        "saved": time.time(),
+    }
+
+
+def attempt_get(request, *, choice_params: dict) -> tuple[dict, dict] | None:
+    """(data, errors) of the last attempt at these details, or None."""
+    attempt = request.session.get(ATTEMPT)
+    if not isinstance(attempt, dict) or attempt.get("choice") != choice_params:
+        return None
+    if time.time() - attempt.get("saved", 0) > DETAILS_MAX_AGE:
+        return None
+    try:
+        opened = _opened(attempt["sealed"])
+        return dict(opened["data"]), dict(opened["errors"])
+    except (KeyError, TypeError, ValueError, InvalidToken):
+        return None
+
+
+def attempt_clear(request) -> None:
+    request.session.pop(ATTEMPT, None)
+
+
 def draft_clear(request) -> None:
     request.session.pop(DRAFT, None)
 

@@ -12,7 +12,9 @@ import time as clock
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
 from booking import flow, seo, session
-from booking.availability import late_cancellation_from
+from booking.availability import late_cancellation_from, request_confirmable_from
 from booking.caching import cache_time_picker
 from booking.errors import AlreadyBookedError, BookingError, SlotTakenError
 from booking.formats import zone_label
@@ -52,10 +54,7 @@ from booking.selectors import (
     team_next_free,
     time_picker_week,
 )
-from booking.services import (
-    PatientDetails,
-    appointment_book,
-)
+from booking.services import PatientDetails, appointment_book, request_notice_refusal
 from booking.tokens import digest
 from clinic.identity import get_clinic
 
@@ -149,7 +148,14 @@ def _practitioner_page(request, choice, *, initial="", data=None, status=200):
 
 
 def _treatment_again(request, error):
-    form = TreatmentChoiceForm(treatments=Treatment.objects.active())
+    """Back to step 1; sent with no treatment, the form itself says what is missing."""
+    treatments = Treatment.objects.active()
+    if request.GET.get("treatment"):
+        form = TreatmentChoiceForm(treatments=treatments)
+    else:
+        form = TreatmentChoiceForm(data={}, treatments=treatments)
+        form.is_valid()
+        error = ""
     return _render_step(
         request,
         "booking/step_treatment.html",
@@ -222,6 +228,7 @@ def details_step(request):
         form = _details_form(choice, data=request.POST)
         if form.is_valid():
             # Post/redirect/get: the review page survives Back, refresh and a restored tab.
+            session.attempt_clear(request)
             session.draft_save(
                 request,
                 details=form.patient_details(),
@@ -229,10 +236,21 @@ def details_step(request):
                 asked=form.fill_asked,
                 choice_params=choice.params(),
             )
-            response = HttpResponseRedirect(flow.url("booking:review", **choice.params()))
-            response.status_code = 303  # See Other: the review page is fetched with GET
-            return response
-        return _details_page(request, choice, form, status=400 if form.is_spam else 200)
+            return _see_other(flow.url("booking:review", **choice.params()))
+        if form.is_spam:
+            return _details_page(request, choice, form, status=400)
+        # Mistakes too are shown by a GET page, so that Back never asks to resend a form.
+        session.attempt_save(
+            request,
+            data=_typed(form.data),
+            errors=form.errors.get_json_data(),
+            choice_params=choice.params(),
+        )
+        return _see_other(flow.url("booking:details", **choice.params(), check="1"))
+    if request.GET.get("check"):
+        attempt = session.attempt_get(request, choice_params=choice.params())
+        if attempt is not None:
+            return _details_page(request, choice, _checked_form(choice, *attempt))
     if not _time_still_offered(choice, timezone.now()):
         booked = _last_booking(request)
         if booked is not None and _same_booking(booked[0], choice):
@@ -246,6 +264,35 @@ def details_step(request):
     draft = session.draft_get(request)
     initial = details_initial(draft.details, started=draft.started) if draft else {}
     return _details_page(request, choice, _details_form(choice, initial=initial), kept=bool(draft))
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    response = HttpResponseRedirect(url)
+    response.status_code = 303  # See Other: the next page is fetched with GET
+    return response
+
+
+def _typed(data) -> dict:
+    """What the patient sent, without the CSRF token: lists for the fields that have several."""
+    return {
+        name: values if len(values) > 1 or name == "screening" else values[0]
+        for name, values in data.lists()
+        if name != "csrfmiddlewaretoken"
+    }
+
+
+def _checked_form(choice, data: dict, errors: dict) -> DetailsForm:
+    """The details form as it was sent, with the mistakes found in it then."""
+    query = QueryDict(mutable=True)
+    for name, value in data.items():
+        query.setlist(name, value if isinstance(value, list) else [value])
+    form = _details_form(choice, data=query)
+    form.is_valid()
+    form._errors = ErrorDict()
+    for name, messages_ in errors.items():
+        for message in messages_:
+            form.add_error(None if name == NON_FIELD_ERRORS else name, message["message"])
+    return form
 
 
 def _details_form(choice, **kwargs) -> DetailsForm:
@@ -316,6 +363,7 @@ def review_step(request):
             started=draft.started,
             asked=draft.asked,
             key=draft.key,
+            **_too_soon_for_a_review(choice, draft.details),
         )
     booked = _last_booking(request)
     if booked is not None:
@@ -331,6 +379,32 @@ def review_step(request):
         )
     messages.info(request, "Please enter your details.")
     return redirect(flow.url("booking:details", **choice.params()))
+
+
+def _too_soon_for_a_review(choice, details) -> dict:
+    """A booking that became a request by its answers, for a time too soon to confirm:
+    said on the review page, before the patient presses, with times that leave room."""
+    treatment = choice.treatment
+    if treatment.confirmation != Confirmation.REVIEW or not treatment.needs_confirmation(
+        details.screening
+    ):
+        return {}
+    now = timezone.now()
+    refusal = request_notice_refusal(starts_at=choice.starts_at, now=now, because_of_answers=True)
+    if not refusal:
+        return {}
+    confirmable = request_confirmable_from(now=now)
+    later = [
+        offered
+        for offered in nearest_start_times(
+            treatment=treatment,
+            practitioner=None if choice.any_practitioner else choice.practitioner,
+            around=confirmable,
+            now=now,
+        )
+        if offered.starts_at >= confirmable
+    ]
+    return {"error": refusal, "alternatives": later}
 
 
 def _last_booking(request):

@@ -11,6 +11,7 @@ from booking.forms import (
     ANY_PRACTITIONER,
     DetailsForm,
     add_screening_fields,
+    clean_screening,
     email_field,
     honeypot_field,
     screening_answers,
@@ -188,7 +189,13 @@ class ClaimForm(Honeypot):
 
     @property
     def screening_fields(self):
-        return [self[name] for name in self.fields if name.startswith("screening_")]
+        return [self[name] for name in ("screening", "screening_none") if name in self.fields]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.needle_based:
+            clean_screening(self, cleaned)
+        return cleaned
 
     def screening(self) -> dict[str, bool]:
         return screening_answers(self.cleaned_data) if self.needle_based else {}

@@ -77,6 +77,30 @@
     });
   }
 
+  // The safety group: "None of these apply to me" and a statement that applies cannot
+  // both be ticked (the server says so too); ticking one unticks the other.
+  document.querySelectorAll(".booking-screening").forEach(function (group) {
+    var none = group.querySelector("input[name='screening_none']");
+    var statements = group.querySelectorAll("input[name='screening']");
+    if (!none) {
+      return;
+    }
+    none.addEventListener("change", function () {
+      if (none.checked) {
+        statements.forEach(function (box) {
+          box.checked = false;
+        });
+      }
+    });
+    statements.forEach(function (box) {
+      box.addEventListener("change", function () {
+        if (box.checked) {
+          none.checked = false;
+        }
+      });
+    });
+  });
+
   // Back to a page kept in the browser's memory: let its buttons work again.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) {

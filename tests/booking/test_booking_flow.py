@@ -11,6 +11,7 @@ from django.utils import timezone
 from booking import flow
 from booking.links import manage_token
 from booking.models import AppointmentRequest, AppointmentStatus, TimeSlot
+from booking.screening import SCREENING_KEYS
 from booking.services import appointment_book
 from tests.booking.booking_world import at, make_world, patient, signed_details
 
@@ -47,12 +48,11 @@ def details_data(**fields):
         "reason": "Stiff neck",
         "consent": "on",
         "website": "",
-        "screening_pregnant": "no",
-        "screening_bleeding": "no",
-        "screening_needle_fear": "no",
-        "screening_implant": "no",
-        "screening_recent_surgery": "no",
     }
+    # The safety group: screening_<key>="yes" ticks that statement; none ticked is
+    # "None of these apply to me".
+    ticked = [key for key in sorted(SCREENING_KEYS) if fields.pop(f"screening_{key}", "") == "yes"]
+    data.update(screening=ticked, screening_none="" if ticked else "on")
     data.update(fields)
     return data
 
@@ -186,8 +186,8 @@ def test_week_navigation_links_keep_the_choices(client, world):
 def test_details_form_asks_screening_questions_for_needle_treatments(client, world):
     content = client.get(details_url(world)).content.decode()
 
-    assert "Are you pregnant, or could you be?" in content
-    assert "pacemaker" in content
+    assert "I am pregnant, or could be" in content
+    assert "pacemaker" in content and "None of these apply to me" in content
 
 
 def test_details_form_skips_screening_for_other_treatments(client, world):
@@ -216,7 +216,8 @@ def test_details_for_a_time_no_longer_free_go_back_to_the_times(client, world):
         ("reason", "x" * 2001, "under 2,000 characters"),
         ("consent", "", "Please agree to the privacy notice"),
         ("patient_type", "maybe", "Select a valid choice"),
-        ("screening_pregnant", "", "Please answer yes or no."),
+        ("screening_none", "", "Tick each one that applies to you, or “None of these apply"),
+        ("screening", "pregnant", "You ticked “None of these apply to me” and one that applies"),
     ],
 )
 def test_bad_details_are_shown_next_to_the_field_and_typed_text_kept(
@@ -226,10 +227,12 @@ def test_bad_details_are_shown_next_to_the_field_and_typed_text_kept(
     if field == "reason":
         data["reason"] = value
 
-    response = client.post(details_url(world), data)
+    response = client.post(details_url(world), data, follow=True)
 
     content = response.content.decode()
-    assert response.status_code == 200
+    # The mistakes come back on a GET page (Back never asks to resend the form).
+    assert [status for _url, status in response.redirect_chain] == [303]
+    assert response.status_code == 200 and "check=1" in response.redirect_chain[0][0]
     assert message in content
     assert 'value="sam.patel@example.com"' in content or field == "email"
     assert AppointmentRequest.objects.count() == 0
@@ -281,10 +284,14 @@ def test_form_sent_back_too_fast_is_asked_again(client, world, settings):
     form_page = client.get(details_url(world)).content.decode()
     started = re.search(r'name="started" value="([^"]+)"', form_page).group(1)
 
-    response = client.post(details_url(world), details_data(started=started))
+    response = client.post(details_url(world), details_data(started=started), follow=True)
 
     assert "Please check your answers and press Continue again." in response.content.decode()
     assert "Request this appointment" not in response.content.decode()
+    # The page asking again carries the note that it asked: the next press goes through.
+    again = re.search(r'name="started" value="([^"]+)"', response.content.decode()).group(1)
+    follow = client.post(details_url(world), details_data(started=again), follow=True)
+    assert "Request this appointment" in follow.content.decode()
 
 
 def test_form_filled_at_a_human_pace_passes_the_fill_time_check(client, world, settings):

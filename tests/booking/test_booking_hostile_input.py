@@ -127,8 +127,10 @@ def test_nul_bytes_in_the_details_form_get_a_message(client, world):
             "patient_type": "new",
             "consent": "on",
         },
+        follow=True,
     )
 
+    assert [status for _url, status in response.redirect_chain] == [303]
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
     assert_nothing_saved()

@@ -276,13 +276,14 @@ def test_a_needle_claim_without_answers_shows_the_questions_again(client, world,
     [offer] = offer_time(world, now, 10, minutes=55)
     page = open_offer(client, offer)
 
-    response = client.post(page, {"screening_pregnant": "no"})
+    nothing = client.post(page, {})
+    both = client.post(page, {"screening": ["pregnant"], "screening_none": "on"})
 
-    assert response.status_code == 200
-    assert "Please answer yes or no." in response.content.decode()
+    assert nothing.status_code == both.status_code == 200
+    assert "Tick each one that applies to you" in nothing.content.decode()
+    assert "and one that applies: please untick one" in both.content.decode()
     assert AppointmentRequest.objects.count() == 0
-    answers = {f"screening_{key}": "no" for key in SCREENING_KEYS}
-    assert client.post(page, answers).status_code == 302
+    assert client.post(page, {"screening_none": "on"}).status_code == 302
     assert AppointmentRequest.objects.get().screening == NO
 
 

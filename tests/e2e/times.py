@@ -50,3 +50,14 @@ def pick_time_on(page: Page, picker_url: str, day: date, nth: int = 0) -> None:
     separator = "&" if "?" in picker_url else "?"
     page.goto(f"{picker_url}{separator}week={day.isoformat()}")
     time_link_on(page, day, nth).click()
+
+
+def choose_in_strip(page: Page, day: date) -> None:
+    """As a patient does in the picker: the week's "Later" arrow until `day` shows in the
+    strip of days, then that day."""
+    in_strip = page.get_by_role("link", name=re.compile(rf"^{re.escape(day_label(day))}: "))
+    for _week in range(10):
+        if in_strip.count():
+            break
+        page.get_by_role("link", name="Later times").click()
+    in_strip.click()
