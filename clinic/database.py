@@ -1,4 +1,5 @@
-"""Reaching PostgreSQL outside a request: the checks a command makes before it starts.
+"""Reaching PostgreSQL: the pool's check before it lends a connection, and the checks a
+command makes before it starts.
 
 A management command that cannot reach its database must say so in one
 sentence (what is wrong and what to run), never with a pool timeout and a
@@ -6,10 +7,56 @@ traceback. The probe connects directly, without the pool, with a short
 timeout, so the answer comes in about two seconds whatever the pool says.
 """
 
+import select
+import time
+
 import psycopg
 from django.conf import settings
+from psycopg import pq
 
 CONNECT_TIMEOUT_SECONDS = 2
+# An empty query is answered within a round trip (under a millisecond on a LAN). The
+# pool may start a last check just before DATABASE_POOL_TIMEOUT: this much later at most.
+CHECK_TIMEOUT_SECONDS = 0.25
+
+
+def check_connection(conn: psycopg.Connection) -> None:
+    """The pool's check before it lends a connection: an empty query, answered in time.
+
+    psycopg's own check (ConnectionPool.check_connection) waits for the answer
+    as long as it takes: on a connection whose peer went silent, forever, and
+    the request with it. This one raises after CHECK_TIMEOUT_SECONDS; the pool
+    then closes the connection and lends another, or a new one, within
+    DATABASE_POOL_TIMEOUT. It uses libpq's non-blocking calls (`conn.pgconn`),
+    so it needs no thread.
+    """
+    pgconn = conn.pgconn
+    deadline = time.monotonic() + CHECK_TIMEOUT_SECONDS
+    with conn.lock:
+        if pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            status = pq.TransactionStatus(pgconn.transaction_status).name
+            raise psycopg.OperationalError(f"connection to check is {status}, not IDLE")
+        pgconn.send_query(b"")
+        while pgconn.flush():
+            _wait_for(pgconn.socket, select.POLLOUT, deadline)
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            _wait_for(pgconn.socket, select.POLLIN, deadline)
+            pgconn.consume_input()
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.EMPTY_QUERY:
+                message = result.error_message.decode(errors="replace").strip()
+                raise psycopg.OperationalError(message or "unexpected answer to the check")
+
+
+def _wait_for(fd: int, event: int, deadline: float) -> None:
+    poller = select.poll()
+    poller.register(fd, event)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or not poller.poll(remaining * 1000):
+        raise psycopg.OperationalError(
+            f"no answer to the connection check within {CHECK_TIMEOUT_SECONDS} s"
+        )
 
 
 def connection_params() -> dict:

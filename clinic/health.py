@@ -1,23 +1,94 @@
 """What /healthz reports: the database, the cache and the task queue, each on its own.
 
-Every check is bounded in time (the pool's DATABASE_POOL_TIMEOUT or
-DATABASE_CONNECT_TIMEOUT, a one-second statement timeout, REDIS_TIMEOUT), so
-the answer comes within three seconds whatever is down, and none of them
-needs another to answer: with the database down the cache is still checked,
-and the other way round.
+Every check has a deadline, so the answer comes within three seconds whatever
+is down, and none of them needs another to answer: with the database down the
+cache is still checked, and the other way round.
+
+The database's deadlines are kept by the client, because in a network
+partition the server never sees the query and its one-second statement timeout
+never starts (docs/scaling.md, "Deadlines", has the measurements):
+
+- The pool checks a connection before lending it (clinic.database's
+  `check_connection`, the pool's `check` in settings) and gives it up when the check is not answered
+  within CHECK_TIMEOUT_SECONDS; a request waits at most DATABASE_POOL_TIMEOUT
+  (and one check) for a connection that passes. That protects every request,
+  /healthz included, from an idle pooled connection whose peer went silent.
+- The database report gives up at DATABASE_DEADLINE_SECONDS by shutting the
+  socket of the connection it is using (`_given_up_after`), so a query that
+  goes unanswered once the connection is lent, or on a connection without the
+  pool (PgBouncer), fails at once instead of waiting for the network.
+- libpq's `tcp_user_timeout` and keepalives (settings) drop, within three
+  seconds, any connection whose peer stops acknowledging packets. They cannot
+  tell a proxy or PgBouncer that still acknowledges but never answers from a
+  slow query, hence the timers above.
 """
 
-from collections.abc import Callable
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
+import psycopg
 from django.core.cache import caches
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Case, Count, F, Min, When
 from django.db.models.functions import Greatest
 
 from clinic.cache import FailSoftRedisCache
 
 STATEMENT_TIMEOUT_MS = 1000
+# With the cache's REDIS_TIMEOUT after it, /healthz still answers within three seconds.
+DATABASE_DEADLINE_SECONDS = 2.0
+
+
+def _shut_down(conn: psycopg.Connection | None) -> None:
+    """Shut the connection's socket: a call blocked on it fails at once with OperationalError."""
+    if conn is None or conn.closed:
+        return
+    try:
+        fd = conn.pgconn.socket
+    except psycopg.OperationalError:
+        return  # libpq has already dropped it
+    with socket.socket(fileno=os.dup(fd)) as sock, contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def _given_up_after(seconds: float) -> Iterator[None]:
+    """Give up the database connection this thread uses once `seconds` have passed.
+
+    A timer thread shuts the connection's socket: the query waiting on it
+    raises OperationalError at once, and the pool discards the connection.
+    Until the block ends it keeps watching, for a connection the pool lends
+    after the deadline. Each connection is shut once, while the block is
+    still using it.
+    """
+    wrapper = connections[DEFAULT_DB_ALIAS]  # this thread's
+    lock = threading.Lock()
+    finished = threading.Event()
+
+    def watch() -> None:
+        if finished.wait(seconds):
+            return
+        shut = None
+        while True:
+            with lock:
+                if finished.is_set():
+                    return
+                if wrapper.connection is not shut:
+                    shut = wrapper.connection
+                    _shut_down(shut)
+            if finished.wait(0.05):
+                return
+
+    threading.Thread(target=watch, name="database-deadline", daemon=True).start()
+    try:
+        yield
+    finally:
+        with lock:
+            finished.set()
 
 
 def seconds_since(moment: datetime | None, now: datetime) -> int | None:
@@ -46,9 +117,9 @@ def _task_queue(now: datetime) -> dict:
 
 
 def database_report(now: datetime, extra: Callable[[datetime], dict] | None = None) -> dict:
-    """The database and everything read from it; "unreachable" when it does not answer."""
+    """The database and everything read from it; "unreachable" when it does not answer in time."""
     try:
-        with transaction.atomic():
+        with _given_up_after(DATABASE_DEADLINE_SECONDS), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
             report = {"database": "ok", **_task_queue(now)}

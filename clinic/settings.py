@@ -124,6 +124,18 @@ _database.setdefault("OPTIONS", {})
 # Short, explicit waits: a database that is down must fail a request (or a
 # command) in about two seconds, not hold a worker thread for ten.
 _database["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 2))
+# A connection whose peer stops acknowledging (a network partition, a host gone)
+# is dropped by the kernel after three seconds, idle, sending or waiting for an
+# answer; a slow query on a live server is not (docs/scaling.md, "Deadlines").
+# Parameters in DATABASE_URL (?tcp_user_timeout=10000) win.
+_database["OPTIONS"] = {
+    "keepalives": 1,
+    "keepalives_idle": 2,
+    "keepalives_interval": 1,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 3000,  # milliseconds
+    **_database["OPTIONS"],
+}
 # Behind PgBouncer in transaction mode (docs/scaling.md): PgBouncer is the one
 # pool, and nothing may outlive a transaction on a server connection.
 DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", default=False)
@@ -131,10 +143,19 @@ if DATABASE_PGBOUNCER:
     _database["DISABLE_SERVER_SIDE_CURSORS"] = True
     _database["OPTIONS"]["prepare_threshold"] = None
 if env_bool("DATABASE_POOL", default=not DATABASE_PGBOUNCER):
+    from clinic.database import check_connection
+
     _database["OPTIONS"]["pool"] = {
         "min_size": env_int("DATABASE_POOL_MIN", 1),
         "max_size": env_int("DATABASE_POOL_MAX", 8),
         "timeout": env_int("DATABASE_POOL_TIMEOUT", 2),
+        # psycopg's own check waits for ever on a connection whose peer went
+        # silent; this one gives up after a quarter of a second (clinic/database.py).
+        "check": check_connection,
+        # A connection that keeps failing to open is retried after 1, 2, 4... s;
+        # the pool gives up after 10 s and the next request starts again at once,
+        # so the site is back within seconds of the database, however long it was away.
+        "reconnect_timeout": 10,
     }
 _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DATABASES = {"default": _database}

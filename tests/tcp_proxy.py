@@ -1,7 +1,16 @@
-"""A small TCP proxy the fault tests put in front of PostgreSQL, then stop and start again.
+"""A small TCP proxy the fault tests put in front of PostgreSQL, then break in one of two ways.
 
-Stopping it closes the listening socket and every forwarded connection, as a
-database host that goes away would; starting it again listens on the same port.
+- `stop()` closes the listening socket and every forwarded connection, as a
+  database host that goes away would (connections refused); `start()` listens
+  on the same port again.
+- `partition()` keeps everything open and forwards nothing, as a network
+  partition (or a middlebox whose far side is gone) would: connections already
+  made stay open and go silent, new ones are accepted and get no answer.
+  `heal()` forwards again, delivering what was held, as TCP would after a
+  short partition; `stop()` also ends a partition.
+
+The proxy's own kernel still acknowledges what the client sends, so a client
+sees silence, never an error: only a deadline of its own ends the wait.
 """
 
 import contextlib
@@ -16,6 +25,8 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._forwarding = threading.Event()
+        self._forwarding.set()
 
     def start(self) -> "TcpProxy":
         listener = socket.socket()
@@ -39,6 +50,14 @@ class TcpProxy:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+        self._forwarding.set()  # threads held by a partition see closed sockets and end
+
+    def partition(self) -> None:
+        """Forward nothing from now on, in either direction, and close nothing."""
+        self._forwarding.clear()
+
+    def heal(self) -> None:
+        self._forwarding.set()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -46,23 +65,36 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return  # stopped
-            try:
-                upstream = socket.create_connection(self.target, timeout=2)
-                upstream.settimeout(None)
-            except OSError:
-                client.close()
-                continue
             with self._lock:
-                self._open.update((client, upstream))
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                self._open.add(client)
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        self._forwarding.wait()  # in a partition, a new connection gets no further
+        try:
+            upstream = socket.create_connection(self.target, timeout=2)
+            upstream.settimeout(None)
+        except OSError:
+            with self._lock:
+                self._open.discard(client)
+            client.close()
+            return
+        with self._lock:
+            if client not in self._open:  # stopped meanwhile
+                upstream.close()
+                return
+            self._open.add(upstream)
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._forwarding.wait()  # a partition holds what it has read
                 sink.sendall(data)
         except OSError:
             pass
+        self._forwarding.wait()  # and the end of the stream
         for sock in (source, sink):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)

@@ -106,15 +106,11 @@ def test_the_review_page_says_a_request_is_too_soon_before_the_patient_presses(
 ):
     time_machine.move_to(at(world.day, 6, 30))  # staff can confirm from 10:00 on this day
 
-    review = client.post(
-        details_url(world, 9), details_data(screening_pregnant="yes"), follow=True
-    )
+    review = client.post(details_url(world, 9), details_data(screening_pregnant="yes"), follow=True)
 
     text = re.sub(r"\s+", " ", review.content.decode())
     assert "Because of your answers to the safety questions" in text
     assert f"from {world.day:%A} {world.day.day} {world.day:%B} at 10:00" in text
-    offered = [
-        flow.start_parse(start) for start in re.findall(r'value="maya-okafor\|(\w+)"', text)
-    ]
+    offered = [flow.start_parse(start) for start in re.findall(r'value="maya-okafor\|(\w+)"', text)]
     assert offered and all(start >= at(world.day, 10) for start in offered)
     assert AppointmentRequest.objects.count() == 0
