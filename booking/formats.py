@@ -33,3 +33,33 @@ def email_clinic(clinic) -> dict:
         "cancellation_policy": clinic.cancellation_policy,
         "late_cancellation_hours": clinic.late_cancellation_hours,
     }
+
+
+# An appointment's status as one sentence to the patient: "You cancelled this
+# appointment", never "This appointment is cancelled by patient".
+_STATUS_SENTENCES = {
+    "requested": "This appointment is a request: we confirm it by e-mail.",
+    "confirmed": "This appointment is confirmed.",
+    "completed": "This appointment has taken place.",
+    "no_show": "This appointment was missed.",
+    "declined": "We could not offer you this appointment.",
+    "cancelled_by_patient": "You cancelled this appointment.",
+    "cancelled_by_clinic": "The clinic cancelled this appointment.",
+}
+
+
+def status_sentence(status: str) -> str:
+    return _STATUS_SENTENCES.get(status, "This appointment can no longer be changed online.")
+
+
+# The status badge on the patient's own pages: staff's words where they read well.
+_PATIENT_STATUS_LABELS = {
+    "cancelled_by_patient": "Cancelled by you",
+    "cancelled_by_clinic": "Cancelled by the clinic",
+    "declined": "Not available",
+    "no_show": "Missed",
+}
+
+
+def patient_status_label(status: str, staff_label: str) -> str:
+    return _PATIENT_STATUS_LABELS.get(status, staff_label)

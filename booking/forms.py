@@ -34,6 +34,11 @@ phone_validator = RegexValidator(
 TOO_FAST = "Please check your answers and press Continue again."
 
 
+def too_fast(button: str) -> str:
+    """Sent back quicker than a person types: ask again, naming the button to press."""
+    return f"Please check your answers and press {button} again."
+
+
 class TreatmentChoiceForm(forms.Form):
     treatment = forms.ModelChoiceField(
         queryset=Treatment.objects.none(),
@@ -247,6 +252,8 @@ class DetailsForm(forms.Form):
     website = honeypot_field()
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    submit_label = "Continue"  # the button the form's messages name
+
     def __init__(self, *args, needle_based: bool, is_request: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.is_spam = False
@@ -315,7 +322,7 @@ class DetailsForm(forms.Form):
             self.data = self.data.copy()
             self.data["started"] = fill_token_new(started, asked=True)
             if not self.errors:  # with other mistakes to fix, asking again is noise
-                raise forms.ValidationError(TOO_FAST, code="too_fast")
+                raise forms.ValidationError(too_fast(self.submit_label), code="too_fast")
         if started is None:
             self.started_at = clock.time()
         return cleaned

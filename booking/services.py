@@ -31,6 +31,7 @@ from booking.errors import (
     LinkExpiredError,
     SlotTakenError,
 )
+from booking.formats import status_sentence
 from booking.locks import Lock, lock_transaction
 from booking.models import (
     ACTIVE_STATUSES,
@@ -406,7 +407,7 @@ def _check_changeable_online(*, appointment: AppointmentRequest, now: datetime) 
     if appointment.ends_at <= now:
         raise LinkExpiredError("This appointment is over, so the link no longer works.")
     if not appointment.is_active:
-        raise BookingError(f"This appointment is {appointment.get_status_display().lower()}.")
+        raise BookingError(status_sentence(appointment.status))
     window = timedelta(hours=get_clinic().late_cancellation_hours)
     if appointment.starts_at - now < window:
         raise CancellationWindowError(
@@ -439,7 +440,7 @@ def appointment_reschedule(
         if appointment.status == AppointmentStatus.REQUESTED:
             _check_request_notice(starts_at=starts_at, now=now)
     elif not appointment.is_active:
-        raise BookingError(f"This appointment is {appointment.get_status_display().lower()}.")
+        raise BookingError(status_sentence(appointment.status))
     return _move_locked(
         appointment=appointment,
         practitioner=appointment.practitioner,

@@ -4,7 +4,7 @@ from django import template
 from django.urls import reverse
 
 from booking import flow
-from booking.formats import price
+from booking.formats import patient_status_label, price, status_sentence
 from booking.models import Practitioner
 
 register = template.Library()
@@ -58,6 +58,16 @@ def day_link_start(choice=None, appointment=None, week=None) -> str:
     params.pop("start", None)
     params.pop("with", None)
     return flow.url("booking:time", **params) + "&day="
+
+
+@register.filter(name="status_sentence")
+def status_sentence_filter(status: str) -> str:
+    return status_sentence(status)
+
+
+@register.filter
+def patient_status(appointment) -> str:
+    return patient_status_label(appointment.status, appointment.get_status_display())
 
 
 @register.filter

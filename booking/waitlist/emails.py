@@ -52,7 +52,9 @@ def entry_summary(entry: WaitlistEntry) -> dict[str, str]:
         "reference": entry.reference,
         "treatment": entry.treatment.name,
         "practitioner": entry.practitioner.name if entry.practitioner else _("any practitioner"),
-        "days": f"{_day(entry.first_day)} to {_day(entry.last_day)}",
+        "days": _day(entry.first_day)
+        if entry.first_day == entry.last_day
+        else f"{_day(entry.first_day)} to {_day(entry.last_day)}",
         "times_of_day": entry.times_of_day_label,
         "url": waitlist_url(entry),
     }

@@ -42,6 +42,8 @@ class Honeypot(forms.Form):
 class WaitlistJoinForm(DetailsForm):
     """What the patient waits for, then the same details, consent and checks as a booking."""
 
+    submit_label = "Join the waitlist"
+
     treatment = forms.ModelChoiceField(
         queryset=Treatment.objects.none(),
         to_field_name="slug",

@@ -513,6 +513,25 @@ def test_post_on_the_cancel_page_cancels_and_frees_the_time(client, world, booke
     assert response.status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("status", "sentence"),
+    [
+        (AppointmentStatus.CANCELLED_BY_PATIENT, "You cancelled this appointment."),
+        (AppointmentStatus.CANCELLED_BY_CLINIC, "The clinic cancelled this appointment."),
+        (AppointmentStatus.DECLINED, "We could not offer you this appointment."),
+    ],
+)
+def test_a_closed_appointment_says_what_happened_in_a_sentence(client, booked, status, sentence):
+    AppointmentRequest.objects.filter(pk=booked.pk).update(status=status)
+    manage = client.get(open_link(client, booked)).content.decode()
+    cancel = client.get(reverse("booking:cancel", kwargs={"reference": booked.reference}))
+
+    assert sentence in manage and sentence in cancel.content.decode()
+    assert "cancelled by patient" not in manage.lower()  # staff words, not theirs
+    response = client.post(reverse("booking:cancel", kwargs={"reference": booked.reference}))
+    assert sentence in client.get(response.url).content.decode()
+
+
 def test_inside_the_late_window_the_page_shows_the_phone_not_the_buttons(client, world, clinic):
     soon = (timezone.now() + timedelta(hours=5)).replace(second=0, microsecond=0)
     soon += timedelta(minutes=-soon.minute % 15)

@@ -178,7 +178,7 @@ def test_a_form_sent_back_faster_than_a_person_types_is_asked_again_then_accepte
 
     first = client.post(JOIN, fast)
 
-    assert "Please check your answers and press Continue again." in first.content.decode()
+    assert "Please check your answers and press Join the waitlist again." in first.content.decode()
     assert WaitlistEntry.objects.count() == 0
     again = join_data(world, started=first.context["form"].data["started"])
     assert client.post(JOIN, again).status_code == 303
