@@ -30,6 +30,7 @@ PUBLIC_PAGES = [
     "/team/",
     "/team/maya-okafor/",
     "/book/",
+    "/book/?practitioner=maya-okafor",
 ]
 
 
@@ -83,6 +84,22 @@ def test_team_practitioner_privacy_and_booking_pages_do_not_share_the_clinics_ge
     maya = Practitioner.objects.get(slug="maya-okafor")
     tags = meta(client.get(maya.get_absolute_url()).content.decode())
     assert tags["og:title"] == f"{maya.name}, {maya.role}"
+
+
+def test_booking_started_with_a_practitioner_shares_its_own_title_and_address(client, demo, clinic):
+    maya = Practitioner.objects.get(slug="maya-okafor")
+    general = meta(client.get("/book/").content.decode())
+    html = client.get("/book/?practitioner=maya-okafor").content.decode()
+    tags = meta(html)
+
+    assert tags["og:title"] == f"Book with {maya.name} at {clinic.name}"
+    assert tags["og:url"] == "http://testserver/book/?practitioner=maya-okafor"
+    assert tags["og:image"] != general["og:image"]
+    assert f"<title>Book with {maya.name} · {clinic.name}</title>" in html
+    assert 'rel="canonical" href="http://testserver/book/?practitioner=maya-okafor"' in html
+    # Anything else after ?practitioner= is the general page, shared as such.
+    unknown = meta(client.get("/book/?practitioner=nobody%00").content.decode())
+    assert unknown["og:title"] == general["og:title"]
 
 
 def test_a_page_with_a_lead_image_shares_its_crop_with_its_alt_text(client, demo):
