@@ -50,6 +50,12 @@ def forget_clinic() -> None:
     bump_site_generation()
 
 
+def forget_clinic_when_an_image_changes(sender, **kwargs) -> None:
+    """images.signals.image_changed: the identity holds the clinic's photo, and
+    cached pages show library pictures (connected in clinic/apps.py)."""
+    forget_clinic()
+
+
 def _load_clinic() -> ClinicProfile:
     intervals = (
         OpeningHours.objects.filter(clinic=OuterRef("pk"))

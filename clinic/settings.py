@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from clinic.brand import COLOURS
 from clinic.env import ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -258,6 +259,10 @@ SOCIAL_CARD_FONT = env_str(
     "SOCIAL_CARD_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 )
 # The demo loader draws its own illustrations and portraits (images/artwork.py).
+# The colours the image library draws social cards and the demo's pictures in:
+# the brand's (clinic/brand.py). The library reads them from here, so the
+# images app never imports the clinic app that uses it.
+IMAGE_COLOURS = COLOURS
 DEMO_IMAGES = env_bool("DEMO_IMAGES", default=True)
 # Widths (pixels) of each library image's renditions, in AVIF, WebP and JPEG.
 IMAGE_RENDITION_WIDTHS = [

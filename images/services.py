@@ -5,13 +5,17 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from clinic.identity import forget_clinic
 from images.models import Image
 from images.renditions import delete_renditions, make_renditions
+from images.signals import image_changed
 
 
 class ImageError(Exception):
     """An image that cannot be saved as asked."""
+
+
+def _announce_change() -> None:
+    image_changed.send(sender=Image)
 
 
 def _check_alt(*, alt_text: str, decorative: bool) -> None:
@@ -28,7 +32,8 @@ def image_save(*, image: Image) -> Image:
     Renditions are made again only when the file is new or replaced; the old
     ones are removed from storage after the change commits. A changed image may
     be on any cached page (its text alternative, its file) or be the clinic's
-    home page picture, so the cached pages and the clinic's identity go stale.
+    home page picture, so the cached pages and the clinic's identity go stale
+    (``image_changed``, sent once the change commits).
     """
     _check_alt(alt_text=image.alt_text, decorative=image.decorative)
     previous = None
@@ -46,7 +51,7 @@ def image_save(*, image: Image) -> Image:
         if old and old.get("key") != image.renditions["key"]:
             transaction.on_commit(lambda: delete_renditions(old))
     if previous is not None:
-        transaction.on_commit(forget_clinic)
+        transaction.on_commit(_announce_change)
     return image
 
 
@@ -66,7 +71,7 @@ def image_delete(*, image: Image) -> None:
             default_storage.delete(original)
 
     transaction.on_commit(delete_files, robust=True)
-    transaction.on_commit(forget_clinic)
+    transaction.on_commit(_announce_change)
 
 
 def image_create(

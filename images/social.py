@@ -17,8 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageFont
 
-from clinic.brand import COLOURS
-from images.artwork import logo_mark
+from images.artwork import brand_colour, logo_mark
 from images.renditions import SOCIAL_SIZE
 
 # Change it when the drawing changes, so every card is drawn again.
@@ -61,16 +60,16 @@ def _wrap(draw, text: str, font, width: int) -> list[str]:
 
 def draw_card(*, title: str, site_name: str) -> bytes:
     width, height = SOCIAL_SIZE
-    card = Image.new("RGB", SOCIAL_SIZE, COLOURS["brand"])
+    card = Image.new("RGB", SOCIAL_SIZE, brand_colour("brand"))
     draw = ImageDraw.Draw(card)
     # A quiet shape on the right, in the darker brand colour.
-    draw.ellipse([820, -160, 1440, 460], fill=COLOURS["brand-dark"])
-    draw.ellipse([940, 330, 1360, 750], fill=COLOURS["brand-dark"])
+    draw.ellipse([820, -160, 1440, 460], fill=brand_colour("brand-dark"))
+    draw.ellipse([940, 330, 1360, 750], fill=brand_colour("brand-dark"))
     # The mark on a white disc, and the clinic's name.
-    draw.ellipse([72, 64, 184, 176], fill=COLOURS["surface"])
+    draw.ellipse([72, 64, 184, 176], fill=brand_colour("surface"))
     mark = logo_mark(104)
     card.paste(mark, (76, 68), mark)
-    draw.text((212, 120), site_name, font=_font(38), fill=COLOURS["surface"], anchor="lm")
+    draw.text((212, 120), site_name, font=_font(38), fill=brand_colour("surface"), anchor="lm")
     # The title: as large as fits in three lines.
     for size in (76, 66, 58, 50, 44):
         font = _font(size)
@@ -82,9 +81,9 @@ def draw_card(*, title: str, site_name: str) -> bytes:
         lines[-1] = lines[-1].rstrip(" .,;:") + "…"
     y = 250 if len(lines) < 3 else 230
     for line in lines:
-        draw.text((80, y), line, font=font, fill=COLOURS["surface"])
+        draw.text((80, y), line, font=font, fill=brand_colour("surface"))
         y += round(size * 1.22)
-    draw.rectangle([80, height - 56, 200, height - 48], fill=COLOURS["soft"])
+    draw.rectangle([80, height - 56, 200, height - 48], fill=brand_colour("soft"))
     buffer = BytesIO()
     card.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
