@@ -1,7 +1,7 @@
 """Whole-page caching for the public content pages.
 
-The pages are cached by PublicPageCacheMiddleware (articles/middleware.py)
-under the policy their view declares (clinic.caching.cached_page). Keys carry
+The pages are cached by PublicPageCacheMiddleware (clinic/page_cache.py)
+under the policy their view declares (clinic.page_cache.cached_page). Keys carry
 the site generation, so one bump after any content edit makes every cached
 page stale at once and staff see their change. Visitors with a session
 (staff, someone mid-booking) and pages showing messages are never served
@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from articles import selectors
-from clinic.caching import cached_page
+from clinic.page_cache import cached_page
 
 NEXT_PUBLISH_KEY = "articles:next-publish"
 # An upper bound only: every content change forgets the stored answer at once.

@@ -20,7 +20,7 @@ from articles.models import (
     ServicePage,
     Status,
 )
-from clinic.caching import bump_site_generation
+from clinic.page_cache import bump_site_generation
 
 Content = Article | ServicePage | ConditionPage
 

@@ -36,7 +36,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.db.models import Case, Count, F, Min, When
 from django.db.models.functions import Greatest
 
-from clinic.cache import FailSoftRedisCache
+from clinic.redis_cache import FailSoftRedisCache
 
 STATEMENT_TIMEOUT_MS = 1000
 # With the cache's REDIS_TIMEOUT after it, /healthz still answers within three seconds.

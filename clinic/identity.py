@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.db.models import OuterRef
 from django.db.models.functions import JSONObject
 
-from clinic.caching import bump_site_generation
 from clinic.models import ClinicProfile, OpeningHours
+from clinic.page_cache import bump_site_generation
 
 CACHE_KEY = "clinic:profile:v1"
 

@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # Repeat anonymous visits to public pages are answered here, headers and
     # all, as cheaply as a static file (docs/benchmarks.md).
-    "articles.middleware.PublicPageCacheMiddleware",
+    "clinic.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -168,7 +168,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # worker and server through Redis in production (REDIS_URL). The cache is an
 # optimisation, never a dependency: with Redis down or slow, every cache call
 # gives up within REDIS_TIMEOUT seconds and the site renders pages from the
-# database (clinic/cache.py). The local-memory default suits one process.
+# database (clinic/redis_cache.py). The local-memory default suits one process.
 
 REDIS_URL = env_str("REDIS_URL")
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.5)
@@ -176,7 +176,7 @@ REDIS_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "clinic")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "clinic.cache.FailSoftRedisCache",
+            "BACKEND": "clinic.redis_cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
             "OPTIONS": {
@@ -258,11 +258,11 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 SOCIAL_CARD_FONT = env_str(
     "SOCIAL_CARD_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 )
-# The demo loader draws its own illustrations and portraits (images/artwork.py).
 # The colours the image library draws social cards and the demo's pictures in:
 # the brand's (clinic/brand.py). The library reads them from here, so the
 # images app never imports the clinic app that uses it.
 IMAGE_COLOURS = COLOURS
+# The demo loader draws its own illustrations and portraits (images/artwork.py).
 DEMO_IMAGES = env_bool("DEMO_IMAGES", default=True)
 # Widths (pixels) of each library image's renditions, in AVIF, WebP and JPEG.
 IMAGE_RENDITION_WIDTHS = [

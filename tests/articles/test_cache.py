@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.http import HttpResponse
 
-from articles.middleware import PublicPageCacheMiddleware
+from clinic.page_cache import PublicPageCacheMiddleware
 
 from .conftest import make_article
 

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from articles.models import Status
-from clinic.caching import bump_site_generation
+from clinic.page_cache import bump_site_generation
 
 from .conftest import make_article
 

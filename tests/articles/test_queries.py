@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from clinic.caching import bump_site_generation
+from clinic.page_cache import bump_site_generation
 
 from .conftest import make_articles, make_condition, make_service, make_topic
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.caching import next_publish_deadline
 from articles.models import Status
-from clinic.caching import PAGE_CACHE_SECONDS
+from clinic.page_cache import PAGE_CACHE_SECONDS
 
 from .conftest import make_article, make_condition, make_service
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from booking.models import Notification
 from booking.notifications import queue_notification
-from clinic.cache import FailSoftRedisCache, Outage
+from clinic.redis_cache import FailSoftRedisCache, Outage
 from tests.booking.conftest import make_appointment
 from tests.conftest import closed_port
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def redis_cache_settings(url: str, prefix: str = "clinic-test") -> dict:
     return {
         "default": {
-            "BACKEND": "clinic.cache.FailSoftRedisCache",
+            "BACKEND": "clinic.redis_cache.FailSoftRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
