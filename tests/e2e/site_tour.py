@@ -88,7 +88,7 @@ def booking_tour(page: Page, base: str) -> Iterator[str]:
 
     page.goto(base + "/book/practitioner/")
     expect(
-        page.get_by_role("link", name="Which treatment would you like?: Choose a treatment.")
+        page.get_by_role("link", name="Which treatment would you like? Choose a treatment.")
     ).to_be_visible()
     yield "practitioner step without a treatment"
     page.goto(base + "/book/time/?treatment=dry-needling")

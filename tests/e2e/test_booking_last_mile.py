@@ -300,7 +300,7 @@ def test_every_booking_step_in_its_error_state_has_no_axe_violations(
 
     page.goto(base + "/book/practitioner/")  # no treatment chosen
     expect(
-        page.get_by_role("link", name="Which treatment would you like?: Choose a treatment.")
+        page.get_by_role("link", name="Which treatment would you like? Choose a treatment.")
     ).to_be_visible()
     axe(page)
 
