@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -6,34 +5,43 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.validators import NameField
 
+# The policies a new clinic record starts with; staff change them in admin.
+DEFAULT_MIN_NOTICE_HOURS = 2
+DEFAULT_LATE_CANCELLATION_HOURS = 24
+DEFAULT_BOOKING_HORIZON_DAYS = 56
+DEFAULT_REQUEST_NOTICE_HOURS = 2
+DEFAULT_WAITLIST_OFFER_COUNT = 3
+DEFAULT_WAITLIST_OFFER_MINUTES = 120
+DEFAULT_WAITLIST_OFFER_CLOSES_MINUTES = 60
 
-# Module-level functions so that migrations can refer to them.
+
+# Module-level functions because the migrations refer to them.
 def default_min_notice_hours():
-    return settings.CLINIC_DEFAULTS["min_notice_hours"]
+    return DEFAULT_MIN_NOTICE_HOURS
 
 
 def default_late_cancellation_hours():
-    return settings.CLINIC_DEFAULTS["late_cancellation_hours"]
+    return DEFAULT_LATE_CANCELLATION_HOURS
 
 
 def default_booking_horizon_days():
-    return settings.CLINIC_DEFAULTS["booking_horizon_days"]
+    return DEFAULT_BOOKING_HORIZON_DAYS
 
 
 def default_request_notice_hours():
-    return settings.CLINIC_DEFAULTS["request_notice_hours"]
+    return DEFAULT_REQUEST_NOTICE_HOURS
 
 
 def default_waitlist_offer_count():
-    return settings.CLINIC_DEFAULTS["waitlist_offer_count"]
+    return DEFAULT_WAITLIST_OFFER_COUNT
 
 
 def default_waitlist_offer_minutes():
-    return settings.CLINIC_DEFAULTS["waitlist_offer_minutes"]
+    return DEFAULT_WAITLIST_OFFER_MINUTES
 
 
 def default_waitlist_offer_closes_minutes():
-    return settings.CLINIC_DEFAULTS["waitlist_offer_closes_minutes"]
+    return DEFAULT_WAITLIST_OFFER_CLOSES_MINUTES
 
 
 class ClinicProfile(models.Model):

@@ -387,17 +387,10 @@ LOGGING = {
 }
 
 # The clinic ----------------------------------------------------------------
-# Defaults for the policies staff can change on the clinic record in admin.
+# The clinic's name, contact details, hours and booking policies are a record
+# staff edit in admin (a new one starts with clinic/models.py's defaults); every
+# page reads it from the cache, kept this long, forgotten at once on an edit.
 
-CLINIC_DEFAULTS = {
-    "min_notice_hours": env_int("CLINIC_MIN_NOTICE_HOURS", 2),
-    "late_cancellation_hours": env_int("CLINIC_LATE_CANCELLATION_HOURS", 24),
-    "booking_horizon_days": env_int("CLINIC_BOOKING_HORIZON_DAYS", 56),
-    "request_notice_hours": env_int("CLINIC_REQUEST_NOTICE_HOURS", 2),
-    "waitlist_offer_count": env_int("CLINIC_WAITLIST_OFFER_COUNT", 3),
-    "waitlist_offer_minutes": env_int("CLINIC_WAITLIST_OFFER_MINUTES", 120),
-    "waitlist_offer_closes_minutes": env_int("CLINIC_WAITLIST_OFFER_CLOSES_MINUTES", 60),
-}
 CLINIC_CACHE_SECONDS = env_int("CLINIC_CACHE_SECONDS", 60 * 60)
 
 # Appointment requests whose time is older than this are anonymised by
