@@ -321,6 +321,133 @@ def _nearest_days(around: date, counts: dict[date, int], *, limit: int = 2) -> l
     return [StripDay(day=day, count=counts[day], state=StripDay.TIMES) for day in sorted(closest)]
 
 
+@dataclass
+class _Horizon:
+    """Every free start from today to the booking horizon's last day, sorted by day."""
+
+    today: date
+    last_day: date
+    practitioners: dict[int, Practitioner]
+    starts: dict[datetime, int]  # each free start, with who is offered then
+    starts_by_day: dict[date, list[datetime]]  # the starts offered online
+    phone_days: set[date]  # days with requests held back for "phone us"
+    offered_days: list[date]  # every day with either, in order
+    counts: dict[date, int]  # free times offered online, per day
+
+
+def _horizon(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner | None,
+    needs_confirmation: bool | None,
+    phone_setting: str,
+    zone: ZoneInfo,
+    now: datetime,
+) -> _Horizon:
+    """The whole booking horizon, read at once (three queries) and sorted into days."""
+    today = now.astimezone(zone).date()
+    _earliest, latest = booking_window(now=now)
+    last_day = (latest - timedelta(seconds=1)).astimezone(zone).date()
+    practitioners, starts = _free_starts(
+        treatment=treatment,
+        practitioner=practitioner,
+        start=today,
+        days=(last_day - today).days + 1,
+        now=now,
+    )
+    confirmable = _confirmable_from(
+        treatment=treatment, needs_confirmation=needs_confirmation, now=now
+    )
+    phone_held_back = confirmable > now and phone_setting == "phone"
+    # The whole horizon decides where "Earlier" and "Later" lead, but only the
+    # week shown needs its times as OfferedTime: they are built per day, later.
+    starts_by_day: dict[date, list[datetime]] = defaultdict(list)
+    phone_days: set[date] = set()
+    for moment in sorted(starts):
+        moment_day = moment.astimezone(zone).date()
+        if moment >= confirmable:
+            starts_by_day[moment_day].append(moment)
+        elif phone_held_back:
+            phone_days.add(moment_day)
+    return _Horizon(
+        today=today,
+        last_day=last_day,
+        practitioners=practitioners,
+        starts=starts,
+        starts_by_day=starts_by_day,
+        phone_days=phone_days,
+        offered_days=sorted(starts_by_day.keys() | phone_days),
+        counts={offered_day: len(moments) for offered_day, moments in starts_by_day.items()},
+    )
+
+
+def _first_shown_day(horizon: _Horizon, *, week: date | None, day: date | None) -> date:
+    """The week asked for (or the chosen day's), kept inside the horizon; else the first offered."""
+    if week is None and day is not None:
+        week = day
+    if week is None:
+        return horizon.offered_days[0] if horizon.offered_days else horizon.today
+    return min(max(week, horizon.today), horizon.last_day)
+
+
+def _picker_days(
+    horizon: _Horizon,
+    *,
+    treatment: Treatment,
+    first: date,
+    end: date,
+    zone: ZoneInfo,
+    now: datetime,
+) -> list[PickerDay]:
+    """The days in [first, end) with times (or "phone us"), their times split into periods."""
+    late_before = late_cancellation_from(now=now)
+    return [
+        PickerDay(
+            day=offered_day,
+            periods=_periods(
+                [
+                    _offered(
+                        moment,
+                        horizon.practitioners[horizon.starts[moment]],
+                        treatment,
+                        late_before,
+                    )
+                    for moment in horizon.starts_by_day.get(offered_day, [])
+                ],
+                zone,
+            ),
+            phone_only=offered_day in horizon.phone_days,
+        )
+        for offered_day in horizon.offered_days
+        if first <= offered_day < end
+    ]
+
+
+def _week_strip(horizon: _Horizon, *, first: date, end: date, zone: ZoneInfo) -> list[StripDay]:
+    """Every day of the week shown, with a query for the days the practitioners work."""
+    return _strip(
+        first=first,
+        end=end,
+        counts=horizon.counts,
+        phone_days=horizon.phone_days,
+        working=_working_days(
+            practitioner_ids=horizon.practitioners, first=first, end=end, zone=zone
+        )
+        if horizon.practitioners
+        else set(),
+    )
+
+
+def _select_day(strip: list[StripDay], *, day: date | None) -> StripDay | None:
+    """The chosen day when it is in the strip, else the first with times, else the first."""
+    selected = next((s for s in strip if s.day == day), None) or next(
+        (s for s in strip if s.state == StripDay.TIMES), strip[0] if strip else None
+    )
+    if selected is not None:
+        selected.selected = True
+    return selected
+
+
 def time_picker_week(
     *,
     treatment: Treatment,
@@ -346,86 +473,35 @@ def time_picker_week(
     """
     zone = clinic_zone()
     clinic = get_clinic()
-    today = now.astimezone(zone).date()
-    _earliest, latest = booking_window(now=now)
-    last_day = (latest - timedelta(seconds=1)).astimezone(zone).date()
-    practitioners, starts = _free_starts(
+    horizon = _horizon(
         treatment=treatment,
         practitioner=practitioner,
-        start=today,
-        days=(last_day - today).days + 1,
+        needs_confirmation=needs_confirmation,
+        phone_setting=clinic.short_notice_requests,
+        zone=zone,
         now=now,
     )
-    confirmable = _confirmable_from(
-        treatment=treatment, needs_confirmation=needs_confirmation, now=now
-    )
-    phone_held_back = confirmable > now and clinic.short_notice_requests == "phone"
-    # The whole horizon decides where "Earlier" and "Later" lead, but only the
-    # week shown needs its times as OfferedTime: they are built below, per day.
-    starts_by_day: dict[date, list[datetime]] = defaultdict(list)
-    phone_days: set[date] = set()
-    for moment in sorted(starts):
-        moment_day = moment.astimezone(zone).date()
-        if moment >= confirmable:
-            starts_by_day[moment_day].append(moment)
-        elif phone_held_back:
-            phone_days.add(moment_day)
-    offered_days = sorted(starts_by_day.keys() | phone_days)
-
-    if week is None and day is not None:
-        week = day
-    if week is None:
-        first = offered_days[0] if offered_days else today
-    else:
-        first = min(max(week, today), last_day)
-    end = min(first + timedelta(WEEK), last_day + timedelta(days=1))
-    late_before = late_cancellation_from(now=now)
-    days = [
-        PickerDay(
-            day=offered_day,
-            periods=_periods(
-                [
-                    _offered(moment, practitioners[starts[moment]], treatment, late_before)
-                    for moment in starts_by_day.get(offered_day, [])
-                ],
-                zone,
-            ),
-            phone_only=offered_day in phone_days,
-        )
-        for offered_day in offered_days
-        if first <= offered_day < end
-    ]
-    counts = {offered_day: len(moments) for offered_day, moments in starts_by_day.items()}
-    strip = _strip(
-        first=first,
-        end=end,
-        counts=counts,
-        phone_days=phone_days,
-        working=_working_days(practitioner_ids=practitioners, first=first, end=end, zone=zone)
-        if practitioners
-        else set(),
-    )
-    selected = next((s for s in strip if s.day == day), None) or next(
-        (s for s in strip if s.state == StripDay.TIMES), strip[0] if strip else None
-    )
-    if selected is not None:
-        selected.selected = True
-    before = [d for d in offered_days if d < first]
-    after = [d for d in offered_days if d >= end]
+    first = _first_shown_day(horizon, week=week, day=day)
+    end = min(first + timedelta(WEEK), horizon.last_day + timedelta(days=1))
+    days = _picker_days(horizon, treatment=treatment, first=first, end=end, zone=zone, now=now)
+    strip = _week_strip(horizon, first=first, end=end, zone=zone)
+    selected = _select_day(strip, day=day)
+    before = [d for d in horizon.offered_days if d < first]
+    after = [d for d in horizon.offered_days if d >= end]
     return PickerWeek(
         first_day=first,
         last_shown=end - timedelta(days=1),
         days=days,
-        earlier=max(before[-1] - timedelta(WEEK - 1), today) if before else None,
+        earlier=max(before[-1] - timedelta(WEEK - 1), horizon.today) if before else None,
         later=after[0] if after else None,
-        today=today,
-        last_day=last_day,
+        today=horizon.today,
+        last_day=horizon.last_day,
         any_late=any(t.late for d in days for p in d.periods for t in p.times),
         late_hours=clinic.late_cancellation_hours,
         strip=strip,
         selected=selected,
         selected_day=next((d for d in days if selected and d.day == selected.day), None),
-        nearest=_nearest_days(selected.day, counts)
+        nearest=_nearest_days(selected.day, horizon.counts)
         if selected is not None and selected.state != StripDay.TIMES
         else [],
     )
