@@ -323,15 +323,15 @@ def _nearest_days(around: date, counts: dict[date, int], *, limit: int = 2) -> l
 
 @dataclass
 class _Horizon:
-    """Every free start from today to the booking horizon's last day, sorted by day."""
+    """Every free start from today to the booking horizon's last day, sorted into days."""
 
     today: date
     last_day: date
     practitioners: dict[int, Practitioner]
     starts: dict[datetime, int]  # each free start, with who is offered then
     starts_by_day: dict[date, list[datetime]]  # the starts offered online
-    phone_days: set[date]  # days with requests held back for "phone us"
-    offered_days: list[date]  # every day with either, in order
+    phone_days: set[date]  # days of requests held back: "phone us"
+    offered_days: list[date]  # the days with either, in order
     counts: dict[date, int]  # free times offered online, per day
 
 
@@ -344,7 +344,11 @@ def _horizon(
     zone: ZoneInfo,
     now: datetime,
 ) -> _Horizon:
-    """The whole booking horizon, read at once (three queries) and sorted into days."""
+    """The whole booking horizon, read at once (three queries), sorted into days.
+
+    The whole horizon decides where "Earlier" and "Later" lead, but only the
+    week shown needs its times as OfferedTime: `_picker_days` builds them.
+    """
     today = now.astimezone(zone).date()
     _earliest, latest = booking_window(now=now)
     last_day = (latest - timedelta(seconds=1)).astimezone(zone).date()
@@ -359,8 +363,6 @@ def _horizon(
         treatment=treatment, needs_confirmation=needs_confirmation, now=now
     )
     phone_held_back = confirmable > now and phone_setting == "phone"
-    # The whole horizon decides where "Earlier" and "Later" lead, but only the
-    # week shown needs its times as OfferedTime: they are built per day, later.
     starts_by_day: dict[date, list[datetime]] = defaultdict(list)
     phone_days: set[date] = set()
     for moment in sorted(starts):
@@ -369,25 +371,11 @@ def _horizon(
             starts_by_day[moment_day].append(moment)
         elif phone_held_back:
             phone_days.add(moment_day)
+    offered_days = sorted(starts_by_day.keys() | phone_days)
+    counts = {offered_day: len(moments) for offered_day, moments in starts_by_day.items()}
     return _Horizon(
-        today=today,
-        last_day=last_day,
-        practitioners=practitioners,
-        starts=starts,
-        starts_by_day=starts_by_day,
-        phone_days=phone_days,
-        offered_days=sorted(starts_by_day.keys() | phone_days),
-        counts={offered_day: len(moments) for offered_day, moments in starts_by_day.items()},
+        today, last_day, practitioners, starts, starts_by_day, phone_days, offered_days, counts
     )
-
-
-def _first_shown_day(horizon: _Horizon, *, week: date | None, day: date | None) -> date:
-    """The week asked for (or the chosen day's), kept inside the horizon; else the first offered."""
-    if week is None and day is not None:
-        week = day
-    if week is None:
-        return horizon.offered_days[0] if horizon.offered_days else horizon.today
-    return min(max(week, horizon.today), horizon.last_day)
 
 
 def _picker_days(
@@ -399,19 +387,15 @@ def _picker_days(
     zone: ZoneInfo,
     now: datetime,
 ) -> list[PickerDay]:
-    """The days in [first, end) with times (or "phone us"), their times split into periods."""
+    """The days of the week shown with times or "phone us", their times split into periods."""
     late_before = late_cancellation_from(now=now)
+    offered_by = horizon.practitioners
     return [
         PickerDay(
             day=offered_day,
             periods=_periods(
                 [
-                    _offered(
-                        moment,
-                        horizon.practitioners[horizon.starts[moment]],
-                        treatment,
-                        late_before,
-                    )
+                    _offered(moment, offered_by[horizon.starts[moment]], treatment, late_before)
                     for moment in horizon.starts_by_day.get(offered_day, [])
                 ],
                 zone,
@@ -423,9 +407,12 @@ def _picker_days(
     ]
 
 
-def _week_strip(horizon: _Horizon, *, first: date, end: date, zone: ZoneInfo) -> list[StripDay]:
-    """Every day of the week shown, with a query for the days the practitioners work."""
-    return _strip(
+def _week_strip(
+    horizon: _Horizon, *, first: date, end: date, day: date | None, zone: ZoneInfo
+) -> tuple[list[StripDay], StripDay | None]:
+    """Every day of the week shown (one query for the days worked), and the one selected:
+    `day` when it is in the week, else the first with times."""
+    strip = _strip(
         first=first,
         end=end,
         counts=horizon.counts,
@@ -436,16 +423,12 @@ def _week_strip(horizon: _Horizon, *, first: date, end: date, zone: ZoneInfo) ->
         if horizon.practitioners
         else set(),
     )
-
-
-def _select_day(strip: list[StripDay], *, day: date | None) -> StripDay | None:
-    """The chosen day when it is in the strip, else the first with times, else the first."""
     selected = next((s for s in strip if s.day == day), None) or next(
         (s for s in strip if s.state == StripDay.TIMES), strip[0] if strip else None
     )
     if selected is not None:
         selected.selected = True
-    return selected
+    return strip, selected
 
 
 def time_picker_week(
@@ -481,11 +464,15 @@ def time_picker_week(
         zone=zone,
         now=now,
     )
-    first = _first_shown_day(horizon, week=week, day=day)
+    if week is None and day is not None:
+        week = day
+    if week is None:
+        first = horizon.offered_days[0] if horizon.offered_days else horizon.today
+    else:
+        first = min(max(week, horizon.today), horizon.last_day)
     end = min(first + timedelta(WEEK), horizon.last_day + timedelta(days=1))
     days = _picker_days(horizon, treatment=treatment, first=first, end=end, zone=zone, now=now)
-    strip = _week_strip(horizon, first=first, end=end, zone=zone)
-    selected = _select_day(strip, day=day)
+    strip, selected = _week_strip(horizon, first=first, end=end, day=day, zone=zone)
     before = [d for d in horizon.offered_days if d < first]
     after = [d for d in horizon.offered_days if d >= end]
     return PickerWeek(
