@@ -8,3 +8,12 @@ class BookingConfig(AppConfig):
 
     def ready(self):
         from booking import checks  # noqa: F401 - registers the deployment checks
+        from booking.emails import email_kind_register
+        from booking.lookup import links_not_needed_because, links_render
+        from booking.models import NotificationKind
+
+        email_kind_register(
+            [NotificationKind.BOOKING_LINKS],
+            render=links_render,
+            not_needed_because=links_not_needed_because,
+        )

@@ -5,14 +5,14 @@ changes either (booking, moving, cancelling or declining by anyone, slot
 generation, blocking, adding a slot) bumps the availability generation after
 its commit, so a time just taken disappears from the picker at once and freed
 time reappears at once. The page itself is stored by the site's one page
-cache (clinic.caching); this module gives it the policy.
+cache (clinic.page_cache); this module gives it the policy.
 The cache never decides anything: the details step and PostgreSQL re-check.
 """
 
 from django.conf import settings
 
-from clinic.caching import GENERATION_KEY as SITE_GENERATION_KEY
-from clinic.caching import bump_generation, cached_page, generations
+from clinic.page_cache import GENERATION_KEY as SITE_GENERATION_KEY
+from clinic.page_cache import bump_generation, cached_page, generations
 
 GENERATION_KEY = "booking:availability-generation"
 

@@ -27,7 +27,7 @@ from booking.models import (
     WeeklyAvailability,
 )
 from booking.services import PatientDetails, patient_for_details, slots_generate
-from booking.tokens import digest, manage_token_new, reference_new
+from booking.tokens import digest, private_token_new, reference_new
 from clinic.identity import get_clinic
 from images import demo_pictures as demo_images
 
@@ -310,7 +310,7 @@ def book_a_day_full(
         reference = reference_new()
         appointment = AppointmentRequest.objects.create(
             reference=reference,
-            manage_token_hash=digest(manage_token_new(reference)),
+            manage_token_hash=digest(private_token_new(reference)),
             treatment=treatment,
             practitioner=practitioner,
             starts_at=starts_at,

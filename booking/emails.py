@@ -1,4 +1,4 @@
-"""The e-mails about appointments (and the waitlist's): render, send, record, retry.
+"""The e-mails about appointments (and the others'): render, send, record, retry.
 
 deliver_notification() is what the worker runs for each Notification row. The
 row is the truth staff see: it says whether the e-mail went out, how often it
@@ -9,10 +9,16 @@ for staff.
 
 No e-mail ever carries health details: templates get the appointment's
 logistics only (see _context), never its reason for visit or screening answers.
+
+E-mails that are not about one appointment (the waitlist's, "find my
+booking") are written by the part of the site they belong to, which says so
+with email_kind_register() from its AppConfig.ready(): this module sends them
+like the others without importing their code.
 """
 
 import email.message
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -36,7 +42,6 @@ from booking.models import (
     NotificationKind,
     NotificationStatus,
 )
-from booking.waitlist import emails as waitlist_emails
 from clinic.identity import get_clinic
 from clinic.validators import single_line
 
@@ -48,28 +53,30 @@ MAILER = "default"
 # The longest pause between two tries of one e-mail.
 MAX_RETRY_DELAY = timedelta(hours=6)
 
-Kind = NotificationKind
-Status = NotificationStatus
 
 # E-mails that carry the calendar file, so the patient's calendar holds the
 # appointment as it stands (tentative, confirmed, moved or cancelled).
 KINDS_WITH_CALENDAR = {
-    Kind.REQUEST_RECEIVED,
-    Kind.CONFIRMED,
-    Kind.RESCHEDULED,
-    Kind.DECLINED,
-    Kind.CANCELLED,
+    NotificationKind.REQUEST_RECEIVED,
+    NotificationKind.CONFIRMED,
+    NotificationKind.RESCHEDULED,
+    NotificationKind.DECLINED,
+    NotificationKind.CANCELLED,
 }
 
 # E-mails to the clinic's bookings inbox rather than to the patient.
-CLINIC_KINDS = {Kind.CLINIC_NEW_REQUEST, Kind.CLINIC_CANCELLED, Kind.CLINIC_MOVED}
+CLINIC_KINDS = {
+    NotificationKind.CLINIC_NEW_REQUEST,
+    NotificationKind.CLINIC_CANCELLED,
+    NotificationKind.CLINIC_MOVED,
+}
 
 # E-mails only worth sending while the appointment is still ahead and in this status.
 _STILL_NEEDED_WHILE = {
-    Kind.REQUEST_RECEIVED: {AppointmentStatus.REQUESTED},
-    Kind.CONFIRMED: {AppointmentStatus.CONFIRMED},
-    Kind.RESCHEDULED: {AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED},
-    Kind.REMINDER: {AppointmentStatus.CONFIRMED},
+    NotificationKind.REQUEST_RECEIVED: {AppointmentStatus.REQUESTED},
+    NotificationKind.CONFIRMED: {AppointmentStatus.CONFIRMED},
+    NotificationKind.RESCHEDULED: {AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED},
+    NotificationKind.REMINDER: {AppointmentStatus.CONFIRMED},
 }
 
 
@@ -99,6 +106,54 @@ def appointment_time(appointment: AppointmentRequest) -> AppointmentTime:
         zone=zone_label(),
         minutes=int((appointment.ends_at - appointment.starts_at).total_seconds() // 60),
     )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    to: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    """How an e-mail that is not about one appointment is written, and when it is moot.
+
+    render(notification, clinic, now=...) gives the Rendered e-mail;
+    not_needed_because(notification, now=...) why it should not go out any more, or "".
+    """
+
+    render: Callable[..., Rendered]
+    not_needed_because: Callable[..., str]
+
+
+_EMAIL_KINDS: dict[str, EmailKind] = {}
+
+
+def rendered_email(kind: str, *, subject: str, to: str, context: dict) -> Rendered:
+    """booking/email/<kind>.txt and .html with this context, the subject on one line."""
+    context = {**context, "subject": single_line(subject)}
+    return Rendered(
+        subject=context["subject"],
+        to=to,
+        text=render_to_string(f"booking/email/{kind}.txt", context),
+        html=render_to_string(f"booking/email/{kind}.html", context),
+    )
+
+
+def email_kind_register(
+    kinds, *, render: Callable[..., Rendered], not_needed_because: Callable[..., str]
+) -> None:
+    for kind in kinds:
+        _EMAIL_KINDS[kind] = EmailKind(render=render, not_needed_because=not_needed_because)
+
+
+def _email_kind(notification: Notification) -> EmailKind:
+    try:
+        return _EMAIL_KINDS[notification.kind]
+    except KeyError:
+        raise LookupError(f"No e-mail is registered for {notification.kind!r}.") from None
 
 
 def retry_delay(*, attempts: int) -> timedelta:
@@ -136,7 +191,10 @@ def deliver_notification(
                 "offer__entry__treatment",
                 "offer__entry__practitioner",
             )
-            .filter(pk=notification_id, status__in=[Status.QUEUED, Status.FAILED])
+            .filter(
+                pk=notification_id,
+                status__in=[NotificationStatus.QUEUED, NotificationStatus.FAILED],
+            )
             .first()
         )
         if notification is None:
@@ -145,11 +203,11 @@ def deliver_notification(
         clinic = get_clinic()
 
         if appointment is None:
-            reason_not_needed = waitlist_emails.not_needed_because(notification, now=now)
+            reason_not_needed = _email_kind(notification).not_needed_because(notification, now=now)
         else:
             reason_not_needed = _not_needed_because(notification, appointment, clinic, now=now)
         if reason_not_needed:
-            notification.status = Status.SKIPPED
+            notification.status = NotificationStatus.SKIPPED
             notification.last_error = f"Not sent: {reason_not_needed}."
             notification.save(update_fields=["status", "last_error"])
             return notification
@@ -160,7 +218,7 @@ def deliver_notification(
         except Exception as error:
             _record_failure(notification, error, now=now)
         else:
-            notification.status = Status.SENT
+            notification.status = NotificationStatus.SENT
             notification.sent_at = now
             notification.last_error = ""
             notification.save(update_fields=["status", "sent_at", "attempts", "last_error"])
@@ -172,7 +230,7 @@ def notification_message(
 ) -> EmailMultiAlternatives:
     """The e-mail one notification sends (or sent): about an appointment, or the waitlist's."""
     if notification.appointment is None:
-        return waitlist_message(notification=notification, clinic=clinic, now=now)
+        return other_message(notification=notification, clinic=clinic, now=now)
     return build_message(
         notification=notification, appointment=notification.appointment, clinic=clinic, now=now
     )
@@ -181,7 +239,7 @@ def notification_message(
 def _record_failure(notification: Notification, error: Exception, *, now: datetime) -> None:
     notification.last_error = f"{type(error).__name__}: {error}"[:2000]
     if notification.attempts >= settings.BOOKING_EMAIL_MAX_ATTEMPTS:
-        notification.status = Status.GAVE_UP
+        notification.status = NotificationStatus.GAVE_UP
         logger.error(
             "E-mail %s gave up after %d attempts: %s",
             notification.pk,
@@ -189,7 +247,7 @@ def _record_failure(notification: Notification, error: Exception, *, now: dateti
             notification.last_error,
         )
     else:
-        notification.status = Status.FAILED
+        notification.status = NotificationStatus.FAILED
         logger.warning(
             "E-mail %s failed (attempt %d), retrying after %s: %s",
             notification.pk,
@@ -217,10 +275,12 @@ def _not_needed_because(
             return f"the appointment is now {appointment.get_status_display().lower()}"
         if appointment.starts_at <= now:
             return "the appointment has already started"
-    if kind == Kind.REMINDER and notification.for_starts_at != appointment.starts_at:
+    if kind == NotificationKind.REMINDER and notification.for_starts_at != appointment.starts_at:
         return "the appointment has moved since this reminder was queued"
-    if kind == Kind.RESCHEDULED and (
-        appointment.notifications.filter(kind=Kind.RESCHEDULED, pk__gt=notification.pk).exists()
+    if kind == NotificationKind.RESCHEDULED and (
+        appointment.notifications.filter(
+            kind=NotificationKind.RESCHEDULED, pk__gt=notification.pk
+        ).exists()
     ):
         return "a newer e-mail announces the latest time"
     return ""
@@ -229,15 +289,17 @@ def _not_needed_because(
 def _subject(kind: str, *, treatment: str, when: AppointmentTime, reference: str) -> str:
     day = f"{when.date} at {when.starts}"
     subjects = {
-        Kind.REQUEST_RECEIVED: _("We have your request: %(treatment)s, %(day)s"),
-        Kind.CONFIRMED: _("Confirmed: %(treatment)s, %(day)s"),
-        Kind.DECLINED: _("We cannot offer %(day)s: please choose another time"),
-        Kind.CANCELLED: _("Cancelled: %(treatment)s, %(day)s"),
-        Kind.RESCHEDULED: _("New time: %(treatment)s, %(day)s"),
-        Kind.REMINDER: _("Reminder: %(treatment)s, %(day)s"),
-        Kind.CLINIC_NEW_REQUEST: _("New booking %(reference)s: %(treatment)s, %(day)s"),
-        Kind.CLINIC_CANCELLED: _("Cancelled online %(reference)s: %(treatment)s, %(day)s"),
-        Kind.CLINIC_MOVED: _("Moved online %(reference)s: %(treatment)s, now %(day)s"),
+        NotificationKind.REQUEST_RECEIVED: _("We have your request: %(treatment)s, %(day)s"),
+        NotificationKind.CONFIRMED: _("Confirmed: %(treatment)s, %(day)s"),
+        NotificationKind.DECLINED: _("We cannot offer %(day)s: please choose another time"),
+        NotificationKind.CANCELLED: _("Cancelled: %(treatment)s, %(day)s"),
+        NotificationKind.RESCHEDULED: _("New time: %(treatment)s, %(day)s"),
+        NotificationKind.REMINDER: _("Reminder: %(treatment)s, %(day)s"),
+        NotificationKind.CLINIC_NEW_REQUEST: _("New booking %(reference)s: %(treatment)s, %(day)s"),
+        NotificationKind.CLINIC_CANCELLED: _(
+            "Cancelled online %(reference)s: %(treatment)s, %(day)s"
+        ),
+        NotificationKind.CLINIC_MOVED: _("Moved online %(reference)s: %(treatment)s, now %(day)s"),
     }
     # A header is one line: a stray line break in a name must not break the e-mail.
     return single_line(
@@ -324,11 +386,9 @@ def build_message(
     return message
 
 
-def waitlist_message(
-    *, notification: Notification, clinic, now: datetime
-) -> EmailMultiAlternatives:
+def other_message(*, notification: Notification, clinic, now: datetime) -> EmailMultiAlternatives:
     """A waitlist e-mail, or the links of "find my booking": plain text and HTML."""
-    rendered = waitlist_emails.render(notification, clinic, now=now)
+    rendered = _email_kind(notification).render(notification, clinic, now=now)
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,

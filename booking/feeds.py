@@ -30,10 +30,9 @@ from booking.models import (
     NotificationKind,
     Practitioner,
 )
-from booking.services import calendar_token_hash
+from booking.tokens import digest
 from clinic.identity import get_clinic
 
-S = AppointmentStatus
 PRODID = "-//Clinic booking//Practitioner diary//EN"
 
 
@@ -97,7 +96,7 @@ def practitioner_calendar(practitioner: Practitioner, *, now) -> bytes:
         event.add("dtstart", timezone.localtime(appointment.starts_at, zone))
         event.add("dtend", timezone.localtime(appointment.ends_at, zone))
         summary = f"{short_name(appointment.patient_name)}: {appointment.treatment.name}"
-        if appointment.status == S.REQUESTED:
+        if appointment.status == AppointmentStatus.REQUESTED:
             summary += " (requested)"
         event.add("summary", summary)
         event.add("location", location)
@@ -119,7 +118,7 @@ def practitioner_calendar_feed(request, token: str):
     if not token or len(token) > 100 or "\x00" in token:
         raise Http404("No such calendar.")
     practitioner = Practitioner.objects.filter(
-        calendar_token_hash=calendar_token_hash(token), is_active=True
+        calendar_token_hash=digest(token), is_active=True
     ).first()
     if practitioner is None:
         raise Http404("No such calendar.")

@@ -1,8 +1,14 @@
 """How the booking pages, e-mails and calendars write prices, zones and the clinic: one way."""
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+
+from booking.availability import clinic_zone
+from booking.links import book_url, waitlist_url
 
 
 def price(value) -> str:
@@ -63,3 +69,38 @@ _PATIENT_STATUS_LABELS = {
 
 def patient_status_label(status: str, staff_label: str) -> str:
     return _PATIENT_STATUS_LABELS.get(status, staff_label)
+
+
+def long_day(moment_or_date: date | datetime) -> str:
+    """ "Thursday 10 December 2026", as the e-mails write a day."""
+    if isinstance(moment_or_date, datetime):
+        moment_or_date = timezone.localtime(moment_or_date, clinic_zone())
+    return dateformat.format(moment_or_date, "l j F Y")
+
+
+def clinic_time(moment: datetime) -> str:
+    return dateformat.format(timezone.localtime(moment, clinic_zone()), "H:i")
+
+
+def waitlist_entry_summary(entry) -> dict[str, str]:
+    """A waitlist place as the patient reads it: what, with whom, which days and times of day."""
+    return {
+        "reference": entry.reference,
+        "treatment": entry.treatment.name,
+        "practitioner": entry.practitioner.name if entry.practitioner else _("any practitioner"),
+        "days": long_day(entry.first_day)
+        if entry.first_day == entry.last_day
+        else f"{long_day(entry.first_day)} to {long_day(entry.last_day)}",
+        "times_of_day": entry.times_of_day_label,
+        "url": waitlist_url(entry),
+    }
+
+
+def email_context(clinic) -> dict:
+    """What every e-mail template is given about the clinic and the site."""
+    return {
+        "clinic": email_clinic(clinic),
+        "book_url": book_url(),
+        "site_url": settings.SITE_URL,
+        "zone": zone_label(),
+    }

@@ -7,7 +7,6 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
@@ -16,20 +15,14 @@ from booking.formats import price
 from booking.models import Confirmation, Practitioner, Treatment
 from booking.screening import SCREENING_QUESTIONS, SCREENING_STATEMENTS
 from booking.services import PatientDetails
+from booking.validators import phone_validator
 from clinic.forms import MultilineField
 from clinic.validators import tidy_name, validate_has_letter, validate_single_line
 from images.rendering import picture_html
 
 ANY_PRACTITIONER = "any"
 
-YES_NO = [("no", "No"), ("yes", "Yes")]
-
 _FILL_SALT = "booking.details.started.v2"
-
-phone_validator = RegexValidator(
-    r"^(?=(?:\D*\d){7,20}\D*$)[0-9 +()\-]+$",
-    "Enter a phone number of 7 to 20 digits (spaces, +, brackets and hyphens are fine).",
-)
 
 TOO_FAST = "Please check your answers and press Continue again."
 
@@ -445,3 +438,22 @@ def details_initial(details: PatientDetails, *, started: float | None = None) ->
         # The first showing counts: this is the same patient coming back.
         initial["started"] = fill_token_new(started)
     return initial
+
+
+class Honeypot(forms.Form):
+    """A form whose only check against bots is the field people never see."""
+
+    website = honeypot_field()
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class FindBookingForm(Honeypot):
+    """ "Find my booking": the address to send the private links to."""
+
+    email = email_field("The address you booked or joined the waitlist with.")
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()

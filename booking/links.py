@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from booking.models import AppointmentRequest, WaitlistEntry, WaitlistOffer
-from booking.tokens import OFFER_SALT, WAITLIST_SALT, manage_token_for, private_token_for
+from booking.tokens import OFFER_SALT, WAITLIST_SALT, private_token_for
 
 
 def absolute_url(path: str) -> str:
@@ -24,7 +24,7 @@ def site_domain() -> str:
 
 def manage_token(appointment: AppointmentRequest) -> str:
     """The token in the appointment's private link ("" if it cannot be written again)."""
-    return manage_token_for(
+    return private_token_for(
         reference=appointment.reference, stored_hash=appointment.manage_token_hash
     )
 

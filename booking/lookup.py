@@ -20,8 +20,18 @@ from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from booking.availability import clinic_zone
+from booking.emails import Rendered, rendered_email
+from booking.formats import (
+    clinic_time,
+    email_context,
+    long_day,
+    patient_status_label,
+    waitlist_entry_summary,
+)
+from booking.links import manage_url
 from booking.locks import Lock, lock_transaction
 from booking.models import (
     AppointmentRequest,
@@ -83,3 +93,51 @@ def _added_since(email: str, moment: datetime) -> bool:
 def booking_links_request(*, email: str) -> dict:
     """One "find my booking" request, taken off the page (see the module's docstring)."""
     return {"queued": booking_links_send(email=email, now=timezone.now())}
+
+
+# --- The links e-mail (registered with booking.emails in booking.apps) ---------
+
+
+def _links_of(email: str, *, now: datetime) -> tuple[list, list]:
+    appointments = list(
+        AppointmentRequest.objects.upcoming_for_email(email, now=now).select_related(
+            "treatment", "practitioner"
+        )
+    )
+    entries = list(
+        WaitlistEntry.objects.waiting_for_email(
+            email, today=timezone.localdate(now, clinic_zone())
+        ).select_related("treatment", "practitioner")
+    )
+    return appointments, entries
+
+
+def links_not_needed_because(notification: Notification, *, now: datetime) -> str:
+    if not any(_links_of(notification.email, now=now)):
+        return "the address has no upcoming appointment or waitlist entry any more"
+    return ""
+
+
+def links_render(notification: Notification, clinic, *, now: datetime) -> Rendered:
+    """The e-mail of "find my booking": every upcoming appointment and waiting place."""
+    appointments, entries = _links_of(notification.email, now=now)
+    context = email_context(clinic)
+    context.update(
+        appointments=[
+            {
+                "reference": a.reference,
+                "treatment": a.treatment.name,
+                "practitioner": a.practitioner.name,
+                "date": long_day(a.starts_at),
+                "starts": clinic_time(a.starts_at),
+                "status": patient_status_label(a.status, a.get_status_display()),
+                "url": manage_url(a),
+            }
+            for a in appointments
+        ],
+        entries=[waitlist_entry_summary(entry) for entry in entries],
+    )
+    subject = _("Your links for %(clinic)s") % {"clinic": clinic.name}
+    return rendered_email(
+        NotificationKind.BOOKING_LINKS, subject=subject, to=notification.email, context=context
+    )

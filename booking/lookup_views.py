@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from booking.availability import clinic_zone
+from booking.forms import FindBookingForm
 from booking.lookup import booking_links_request, lookup_spacing
 from booking.manage_views import private_page
 from booking.ratelimit import lookup_attempt
-from booking.waitlist.forms import FindBookingForm
 
 
 def _see_other(url: str) -> HttpResponseRedirect:

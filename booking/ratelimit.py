@@ -33,8 +33,8 @@ from django.conf import settings
 from django.db import connection
 
 from booking.models import RateLimitCounter
-from clinic.cache import UNAVAILABLE, Outage
 from clinic.client import client_ip
+from clinic.redis_cache import UNAVAILABLE, Outage
 
 logger = logging.getLogger(__name__)
 

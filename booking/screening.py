@@ -1,7 +1,8 @@
 """The safety questions asked before any needle-based treatment.
 
-The booking form asks them and the booking service refuses a needle-based
-appointment without an answer to each, so the keys live here, apart from both.
+The booking form asks them, staff's phone-in form records them, and the
+booking service refuses a needle-based appointment without an answer to
+each, so the questions live here, apart from all three.
 """
 
 SCREENING_QUESTIONS = [
@@ -14,6 +15,9 @@ SCREENING_QUESTIONS = [
         "Have you had surgery or an infection at the area to be treated in the last six weeks?",
     ),
 ]
+
+# The answers as staff record them on a phone-in booking, one per question.
+YES_NO = [("no", "No"), ("yes", "Yes")]
 
 SCREENING_KEYS = frozenset(key for key, _question in SCREENING_QUESTIONS)
 

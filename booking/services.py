@@ -1,6 +1,5 @@
 """Every write that matters in booking: one transaction each, `now` passed in."""
 
-import hashlib
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
@@ -13,6 +12,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from psycopg.errors import DeadlockDetected
 
+from booking import signals
 from booking.availability import (
     booking_window,
     clinic_zone,
@@ -32,6 +32,7 @@ from booking.errors import (
     SlotTakenError,
 )
 from booking.formats import status_sentence
+from booking.intervals import Interval, merge, subtract
 from booking.locks import Lock, lock_transaction
 from booking.models import (
     ACTIVE_STATUSES,
@@ -54,32 +55,42 @@ from booking.models import (
 )
 from booking.notifications import queue_notification
 from booking.screening import screening_complete
-from booking.tokens import digest, manage_token_new, reference_new
-from booking.waitlist.offers import offers_taken, offers_withdraw, waitlist_booked
-from booking.waitlist.tasks import time_freed
+from booking.tokens import digest, private_token_new, reference_new
 from clinic.identity import get_clinic
 
-S = AppointmentStatus
-
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    S.REQUESTED: {S.CONFIRMED, S.DECLINED, S.CANCELLED_BY_PATIENT, S.CANCELLED_BY_CLINIC},
-    S.CONFIRMED: {S.COMPLETED, S.NO_SHOW, S.CANCELLED_BY_PATIENT, S.CANCELLED_BY_CLINIC},
-    S.COMPLETED: set(),
-    S.NO_SHOW: set(),
-    S.DECLINED: set(),
-    S.CANCELLED_BY_PATIENT: set(),
-    S.CANCELLED_BY_CLINIC: set(),
+    AppointmentStatus.REQUESTED: {
+        AppointmentStatus.CONFIRMED,
+        AppointmentStatus.DECLINED,
+        AppointmentStatus.CANCELLED_BY_PATIENT,
+        AppointmentStatus.CANCELLED_BY_CLINIC,
+    },
+    AppointmentStatus.CONFIRMED: {
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+        AppointmentStatus.CANCELLED_BY_PATIENT,
+        AppointmentStatus.CANCELLED_BY_CLINIC,
+    },
+    AppointmentStatus.COMPLETED: set(),
+    AppointmentStatus.NO_SHOW: set(),
+    AppointmentStatus.DECLINED: set(),
+    AppointmentStatus.CANCELLED_BY_PATIENT: set(),
+    AppointmentStatus.CANCELLED_BY_CLINIC: set(),
 }
 
 # Statuses that give the appointment's time back: the waitlist is offered it.
-FREES_TIME = {S.DECLINED, S.CANCELLED_BY_PATIENT, S.CANCELLED_BY_CLINIC}
+FREES_TIME = {
+    AppointmentStatus.DECLINED,
+    AppointmentStatus.CANCELLED_BY_PATIENT,
+    AppointmentStatus.CANCELLED_BY_CLINIC,
+}
 
 # The e-mail the patient gets when an appointment reaches a status.
 NOTIFICATION_FOR_STATUS = {
-    S.CONFIRMED: NotificationKind.CONFIRMED,
-    S.DECLINED: NotificationKind.DECLINED,
-    S.CANCELLED_BY_PATIENT: NotificationKind.CANCELLED,
-    S.CANCELLED_BY_CLINIC: NotificationKind.CANCELLED,
+    AppointmentStatus.CONFIRMED: NotificationKind.CONFIRMED,
+    AppointmentStatus.DECLINED: NotificationKind.DECLINED,
+    AppointmentStatus.CANCELLED_BY_PATIENT: NotificationKind.CANCELLED,
+    AppointmentStatus.CANCELLED_BY_CLINIC: NotificationKind.CANCELLED,
 }
 
 
@@ -129,7 +140,7 @@ def appointment_change_status(
         raise InvalidTransitionError(refusal)
     appointment.status = to_status
     update_fields = ["status", "updated_at"]
-    if to_status == S.DECLINED:
+    if to_status == AppointmentStatus.DECLINED:
         appointment.decline_reason = note
         update_fields.append("decline_reason")
     appointment.save(update_fields=update_fields)
@@ -145,7 +156,8 @@ def appointment_change_status(
         # Declined or cancelled time is free again: offer it at once.
         transaction.on_commit(availability_changed)
     if to_status in FREES_TIME and appointment.starts_at > now:
-        time_freed(
+        signals.time_freed.send(
+            sender=None,
             practitioner_id=appointment.practitioner_id,
             starts_at=appointment.starts_at,
             ends_at=appointment.occupied_until,
@@ -340,7 +352,7 @@ def appointment_book(
                 reference = reference_new()
                 appointment = AppointmentRequest.objects.create(
                     reference=reference,
-                    manage_token_hash=digest(manage_token_new(reference)),
+                    manage_token_hash=digest(private_token_new(reference)),
                     booking_key_hash=key_hash,
                     treatment=treatment,
                     practitioner=practitioner,
@@ -388,7 +400,7 @@ def appointment_book(
         by=by,
         note="Booked online" if source == AppointmentRequest.Source.ONLINE else "Booked by staff",
     )
-    waitlist_booked(appointment=appointment, now=now)
+    signals.appointment_booked.send(sender=None, appointment=appointment, now=now)
     if source == AppointmentRequest.Source.ONLINE:
         kind = (
             NotificationKind.CONFIRMED
@@ -503,15 +515,19 @@ def _move_locked(
         note=note,
     )
     queue_notification(appointment=appointment, kind=NotificationKind.RESCHEDULED)
-    offers_taken(
+    signals.time_taken.send(
+        sender=None,
         practitioner_id=practitioner.pk,
         starts_at=starts_at,
         occupied_until=appointment.occupied_until,
         now=now,
     )
     if old_starts_at > now:
-        time_freed(
-            practitioner_id=old_practitioner.pk, starts_at=old_starts_at, ends_at=old_occupied_until
+        signals.time_freed.send(
+            sender=None,
+            practitioner_id=old_practitioner.pk,
+            starts_at=old_starts_at,
+            ends_at=old_occupied_until,
         )
     if not getattr(by, "is_authenticated", False):
         # The patient moved it through the private link: the front desk must know.
@@ -543,38 +559,6 @@ def appointment_cancel_by_patient(*, appointment_id: int, now: datetime) -> Appo
 # Serialises slot generation (the daily command and an admin click at once).
 
 
-Interval = tuple[datetime, datetime]
-
-
-def _subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval]:
-    result = []
-    for start, end in intervals:
-        pieces = [(start, end)]
-        for hole_start, hole_end in holes:
-            next_pieces = []
-            for piece_start, piece_end in pieces:
-                if hole_end <= piece_start or hole_start >= piece_end:
-                    next_pieces.append((piece_start, piece_end))
-                    continue
-                if piece_start < hole_start:
-                    next_pieces.append((piece_start, hole_start))
-                if hole_end < piece_end:
-                    next_pieces.append((hole_end, piece_end))
-            pieces = next_pieces
-        result.extend(pieces)
-    return result
-
-
-def _merge(intervals: list[Interval]) -> list[Interval]:
-    merged: list[Interval] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def _wanted_intervals(
     *, practitioner_ids: list[int], first: date, last: date, zone: ZoneInfo
 ) -> dict[int, list[Interval]]:
@@ -598,7 +582,7 @@ def _wanted_intervals(
                 local = list(weekly[practitioner_id][day.weekday()])
                 todays = exceptions.get((practitioner_id, day), [])
                 local.extend((e.starts_at, e.ends_at) for e in todays if e.kind == "extra")
-                day_intervals = _merge(
+                day_intervals = merge(
                     [(local_instant(day, s, zone), local_instant(day, e, zone)) for s, e in local]
                 )
                 off = []
@@ -616,7 +600,7 @@ def _wanted_intervals(
                                 local_instant(day, exception.ends_at, zone),
                             )
                         )
-                intervals.extend(i for i in _subtract(day_intervals, off) if i[1] > i[0])
+                intervals.extend(i for i in subtract(day_intervals, off) if i[1] > i[0])
             day += timedelta(days=1)
         wanted[practitioner_id] = intervals
     return wanted
@@ -675,7 +659,7 @@ def slots_generate(
     for practitioner_id in practitioner_ids:
         target = {
             (s, e)
-            for s, e in _subtract(wanted[practitioner_id], protected[practitioner_id])
+            for s, e in subtract(wanted[practitioner_id], protected[practitioner_id])
             if e - s >= GRANULARITY and e > now
         }
         have = set()
@@ -707,7 +691,8 @@ def slots_generate(
     for slot in to_create:
         new_time[slot.practitioner_id].append(slot)
     for practitioner_id, slots in new_time.items():
-        time_freed(
+        signals.time_freed.send(
+            sender=None,
             practitioner_id=practitioner_id,
             starts_at=min(slot.starts_at for slot in slots),
             ends_at=max(slot.ends_at for slot in slots),
@@ -724,8 +709,11 @@ def slot_set_blocked(*, slot_id: int, blocked: bool) -> TimeSlot:
         slot.save(update_fields=["is_blocked"])
         transaction.on_commit(availability_changed)
         if not blocked:
-            time_freed(
-                practitioner_id=slot.practitioner_id, starts_at=slot.starts_at, ends_at=slot.ends_at
+            signals.time_freed.send(
+                sender=None,
+                practitioner_id=slot.practitioner_id,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
             )
     return slot
 
@@ -746,7 +734,9 @@ def slot_add_manual(
                 source=TimeSlot.Source.MANUAL,
             )
         transaction.on_commit(availability_changed)
-        time_freed(practitioner_id=practitioner.pk, starts_at=starts_at, ends_at=ends_at)
+        signals.time_freed.send(
+            sender=None, practitioner_id=practitioner.pk, starts_at=starts_at, ends_at=ends_at
+        )
         return slot
     except IntegrityError as error:
         if _constraint_name(error) == "time_slot_no_overlap":
@@ -857,7 +847,7 @@ def _waitlist_erase(*, ids: list[int], now: datetime) -> None:
     WaitlistEntry.objects.filter(pk__in=waiting).update(
         status=WaitlistEntryStatus.LEFT, closed_at=now
     )
-    offers_withdraw(entry_ids=ids, now=now)
+    signals.waitlist_places_erased.send(sender=None, entry_ids=ids, now=now)
     WaitlistEntry.objects.filter(pk__in=ids).update(
         patient_name=ANONYMISED_NAME,
         email=ANONYMISED_EMAIL,
@@ -916,16 +906,19 @@ def status_change_refusal(*, appointment: AppointmentRequest, to_status: str, no
     if to_status not in ALLOWED_TRANSITIONS.get(appointment.status, set()):
         return (
             f"Appointment {reference} is {appointment.get_status_display().lower()}"
-            f" and cannot be marked {S(to_status).label.lower()}."
+            f" and cannot be marked {AppointmentStatus(to_status).label.lower()}."
         )
-    if to_status == S.CONFIRMED and appointment.starts_at <= now:
+    if to_status == AppointmentStatus.CONFIRMED and appointment.starts_at <= now:
         return f"Appointment {reference} has already started, so it cannot be confirmed any more."
-    if to_status in (S.COMPLETED, S.NO_SHOW) and appointment.starts_at > now:
+    if (
+        to_status in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+        and appointment.starts_at > now
+    ):
         return (
             f"Appointment {reference} has not started yet, so it cannot be marked "
-            f"{S(to_status).label.lower()}."
+            f"{AppointmentStatus(to_status).label.lower()}."
         )
-    if to_status == S.NO_SHOW and appointment.arrived_at is not None:
+    if to_status == AppointmentStatus.NO_SHOW and appointment.arrived_at is not None:
         return f"The patient of appointment {reference} arrived, so it is not a no-show."
     return ""
 
@@ -933,7 +926,7 @@ def status_change_refusal(*, appointment: AppointmentRequest, to_status: str, no
 def arrival_refusal(*, appointment: AppointmentRequest, now: datetime) -> str:
     """Why the patient's arrival cannot be recorded at `now`, or "" when it can."""
     reference = appointment.reference
-    if appointment.status != S.CONFIRMED:
+    if appointment.status != AppointmentStatus.CONFIRMED:
         return (
             f"Appointment {reference} is {appointment.get_status_display().lower()}, "
             "so an arrival cannot be recorded."
@@ -1189,16 +1182,12 @@ def patient_anonymise(*, patient_id: int, now: datetime) -> Patient:
 # --- The practitioner's calendar feed ------------------------------------------------
 
 
-def calendar_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def practitioner_calendar_link_new(*, practitioner_id: int, now: datetime) -> str:
     """Make a new private feed token (the old link stops working); returns it once."""
     token = secrets.token_urlsafe(32)
     updated = Practitioner.objects.filter(pk=practitioner_id).update(
-        calendar_token_hash=calendar_token_hash(token), calendar_token_created_at=now
+        calendar_token_hash=digest(token), calendar_token_created_at=now
     )
     if not updated:
         raise BookingError("That practitioner no longer exists.")

@@ -55,14 +55,6 @@ def private_token_for(*, reference: str, stored_hash: str, salt: str = _MANAGE_S
     return ""
 
 
-def manage_token_new(reference: str) -> str:
-    return private_token_new(reference)
-
-
-def manage_token_for(*, reference: str, stored_hash: str) -> str:
-    return private_token_for(reference=reference, stored_hash=stored_hash)
-
-
 def offer_booking_key(reference: str) -> str:
     """The booking key of an offer's claim: the same for every press on that offer."""
     return _token(_OFFER_KEY_SALT, reference, settings.SECRET_KEY)

@@ -1,7 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from booking import feeds, lookup_views, manage_views, views
-from booking.waitlist import views as waitlist_views
+from booking import feeds, lookup_views, manage_views, team_views, views
 
 app_name = "booking"
 
@@ -37,27 +36,19 @@ urlpatterns = [
         manage_views.AppointmentIcsView.as_view(),
         name="appointment_ics",
     ),
-    # The waitlist: joining, then a place and its offers behind private links.
-    path("book/waitlist/", waitlist_views.join, name="waitlist_join"),
-    path("book/waitlist/link/<str:token>/", waitlist_views.waitlist_link, name="waitlist_link"),
-    path(
-        "book/waitlist/<str:reference>/",
-        waitlist_views.WaitlistEntryView.as_view(),
-        name="waitlist_entry",
-    ),
-    path(
-        "book/waitlist/<str:reference>/leave/",
-        waitlist_views.WaitlistLeaveView.as_view(),
-        name="waitlist_leave",
-    ),
-    path("book/offer/link/<str:token>/", waitlist_views.offer_link, name="offer_link"),
-    path("book/offer/<str:reference>/", waitlist_views.OfferView.as_view(), name="offer"),
+    # The waitlist's own pages, in the same "booking:" namespace; included by
+    # name so the core imports nothing of the waitlist.
+    path("", include("booking.waitlist.urls")),
     # A practitioner's private calendar subscription (token stored hashed).
     path(
         "calendar/<str:token>.ics",
         feeds.practitioner_calendar_feed,
         name="practitioner_calendar",
     ),
-    path("team/", views.PractitionerListView.as_view(), name="practitioner_list"),
-    path("team/<slug:slug>/", views.PractitionerDetailView.as_view(), name="practitioner_detail"),
+    path("team/", team_views.PractitionerListView.as_view(), name="practitioner_list"),
+    path(
+        "team/<slug:slug>/",
+        team_views.PractitionerDetailView.as_view(),
+        name="practitioner_detail",
+    ),
 ]

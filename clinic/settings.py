@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "clinic",
     "images",
     "booking",
+    "booking.waitlist",  # listens to the booking core; its models stay in booking
     "articles",
     "clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, junk-proof
     "django.contrib.auth",

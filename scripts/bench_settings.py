@@ -8,5 +8,5 @@ from clinic.settings import *  # noqa: F403
 from clinic.settings import MIDDLEWARE
 
 MIDDLEWARE = [
-    name for name in MIDDLEWARE if name != "articles.middleware.PublicPageCacheMiddleware"
+    name for name in MIDDLEWARE if name != "clinic.page_cache.PublicPageCacheMiddleware"
 ]

@@ -35,14 +35,13 @@ from booking.errors import BookingError
 from booking.models import AppointmentStatus, AppointmentStatusChange, Notification
 from booking.services import appointment_change_status, status_change_refusal
 
-S = AppointmentStatus
 # The status actions, and the status each one moves an appointment to.
 STATUS_ACTIONS = {
-    "confirm": S.CONFIRMED,
-    "decline": S.DECLINED,
-    "cancel_by_clinic": S.CANCELLED_BY_CLINIC,
-    "mark_completed": S.COMPLETED,
-    "mark_no_show": S.NO_SHOW,
+    "confirm": AppointmentStatus.CONFIRMED,
+    "decline": AppointmentStatus.DECLINED,
+    "cancel_by_clinic": AppointmentStatus.CANCELLED_BY_CLINIC,
+    "mark_completed": AppointmentStatus.COMPLETED,
+    "mark_no_show": AppointmentStatus.NO_SHOW,
 }
 # A mixed selection's message names this many skipped appointments at most.
 SKIPPED_SHOWN = 5
@@ -350,7 +349,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
             else:
                 done.append(changed.reference)
                 self.log_change(request, changed, [{"changed": {"fields": [str(_("status"))]}}])
-        label = S(to_status).label.lower()
+        label = AppointmentStatus(to_status).label.lower()
         parts = []
         if done:
             parts.append(
@@ -432,7 +431,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         location=BOTH,
     )
     def confirm(self, request, queryset):
-        self.change_status(request, queryset, S.CONFIRMED)
+        self.change_status(request, queryset, AppointmentStatus.CONFIRMED)
 
     @admin.action(
         description=_("Decline this request (with a reason)…"),
@@ -444,7 +443,9 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         if "apply" in request.POST:
             form = DeclineForm(request.POST)
             if form.is_valid():
-                self.change_status(request, queryset, S.DECLINED, note=form.cleaned_data["reason"])
+                self.change_status(
+                    request, queryset, AppointmentStatus.DECLINED, note=form.cleaned_data["reason"]
+                )
                 return None
         else:
             form = DeclineForm()
@@ -466,7 +467,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         location=BOTH,
     )
     def cancel_by_clinic(self, request, queryset):
-        self.change_status(request, queryset, S.CANCELLED_BY_CLINIC)
+        self.change_status(request, queryset, AppointmentStatus.CANCELLED_BY_CLINIC)
 
     @admin.action(
         description=_("Mark this appointment completed"),
@@ -475,7 +476,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         location=BOTH,
     )
     def mark_completed(self, request, queryset):
-        self.change_status(request, queryset, S.COMPLETED)
+        self.change_status(request, queryset, AppointmentStatus.COMPLETED)
 
     @admin.action(
         description=_("Mark this appointment as a no-show"),
@@ -484,7 +485,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         location=BOTH,
     )
     def mark_no_show(self, request, queryset):
-        self.change_status(request, queryset, S.NO_SHOW)
+        self.change_status(request, queryset, AppointmentStatus.NO_SHOW)
 
     @admin.action(description=_("Export selected appointments as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

@@ -32,8 +32,8 @@ from booking.admin.scoping import (
     sees_everything,
 )
 from booking.errors import BookingError
-from booking.forms import phone_validator
 from booking.models import AppointmentRequest, Patient, email_key, phone_key, screening_flags
+from booking.validators import phone_validator
 
 logger = logging.getLogger(__name__)
 

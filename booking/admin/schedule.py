@@ -13,9 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
@@ -25,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from booking.admin.pages import AdminPageView, parse_day
 from booking.admin.scoping import scope_to_user
+from booking.availability import clinic_zone
+from booking.intervals import subtract
 from booking.models import (
     ACTIVE_STATUSES,
     AppointmentRequest,
@@ -45,10 +45,6 @@ DEFAULT_LAST_HOUR = 19  # exclusive
 FINEST_STEP_MINUTES = 5
 # Years a chosen time may fall in: far beyond any diary, never near date's limits.
 FIRST_OPEN_YEAR, LAST_OPEN_YEAR = 2000, 2099
-
-
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def local_midnight(day: date) -> datetime:
@@ -122,21 +118,6 @@ class Cell:
         return [e for e in self.entries if e.kind == "blocked"]
 
 
-def _subtract(start: datetime, end: datetime, busy: list[tuple[datetime, datetime]]):
-    """The parts of [start, end) not covered by the (sorted) busy intervals."""
-    cursor = start
-    for busy_start, busy_end in busy:
-        if busy_end <= cursor or busy_start >= end:
-            continue
-        if busy_start > cursor:
-            yield cursor, busy_start
-        cursor = max(cursor, busy_end)
-        if cursor >= end:
-            return
-    if cursor < end:
-        yield cursor, end
-
-
 def entries_by_practitioner_and_day(
     *,
     practitioners: list[Practitioner],
@@ -191,8 +172,8 @@ def entries_by_practitioner_and_day(
         # A slot is worked time even when it is all booked: its day gets a cell.
         cells[(slot.practitioner_id, slot_start.astimezone(zone).date())]
         first = True
-        for piece_start, piece_end in _subtract(
-            slot_start, slot_end, sorted(busy[slot.practitioner_id])
+        for piece_start, piece_end in subtract(
+            [(slot_start, slot_end)], busy[slot.practitioner_id]
         ):
             before_appointment = piece_end < slot_end
             if kind == "free" and piece_end - piece_start < shortest(

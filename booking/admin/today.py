@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from booking import services
-from booking.admin.schedule import SHOWN_STATUSES, clinic_zone, local_midnight
+from booking.admin.schedule import SHOWN_STATUSES, local_midnight
 from booking.admin.scoping import scope_to_user, scope_waitlist
+from booking.availability import clinic_zone
 from booking.errors import BookingError
 from booking.models import (
     ACTIVE_STATUSES,
@@ -34,7 +35,6 @@ from booking.models import (
     WaitlistOffer,
 )
 
-S = AppointmentStatus
 # The one-click outcomes, as the buttons say them.
 MARKS = {
     "arrived": gettext_lazy("Arrived"),
@@ -102,7 +102,9 @@ def today_board(*, user, now: datetime) -> TodayBoard | None:
         practitioner = appointment.practitioner
         columns.setdefault(practitioner.pk, (practitioner, []))[1].append(row)
 
-    waiting = appointments.filter(status=S.REQUESTED, starts_at__gt=now).order_by("created_at")
+    waiting = appointments.filter(status=AppointmentStatus.REQUESTED, starts_at__gt=now).order_by(
+        "created_at"
+    )
     failed = scope_to_user(
         Notification.objects.filter(status=NotificationStatus.GAVE_UP).select_related(
             "appointment", "waitlist_entry__treatment", "offer__practitioner"

@@ -41,7 +41,6 @@ from booking.waitlist.offers import offer_plan
 from booking.waitlist.services import waitlist_leave
 from booking.waitlist.tasks import offers_make_now
 
-Offer = WaitlistOfferStatus
 # The "offer now" page lists this many free times at most.
 TIMES_SHOWN = 25
 # The offers summary above the list covers this many days.
@@ -133,8 +132,8 @@ class WaitlistEntryAdmin(PractitionerScopedAdmin):
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request).annotate(
             offers_sent=Count("offers"),
-            offers_claimed=Count("offers", filter=Q(offers__status=Offer.CLAIMED)),
-            offers_expired=Count("offers", filter=Q(offers__status=Offer.EXPIRED)),
+            offers_claimed=Count("offers", filter=Q(offers__status=WaitlistOfferStatus.CLAIMED)),
+            offers_expired=Count("offers", filter=Q(offers__status=WaitlistOfferStatus.EXPIRED)),
         )
         return scope_waitlist(queryset, request.user)
 
@@ -213,9 +212,9 @@ class WaitlistEntryAdmin(PractitionerScopedAdmin):
             practitioner_path="practitioner",
         ).aggregate(
             sent=Count("pk"),
-            claimed=Count("pk", filter=Q(status=Offer.CLAIMED)),
-            expired=Count("pk", filter=Q(status=Offer.EXPIRED)),
-            open=Count("pk", filter=Q(status=Offer.OPEN)),
+            claimed=Count("pk", filter=Q(status=WaitlistOfferStatus.CLAIMED)),
+            expired=Count("pk", filter=Q(status=WaitlistOfferStatus.EXPIRED)),
+            open=Count("pk", filter=Q(status=WaitlistOfferStatus.OPEN)),
         )
         extra_context = {
             **(extra_context or {}),

@@ -6,8 +6,10 @@
 - services.py: joining, leaving and claiming (claims book through
   booking.services.appointment_book);
 - tasks.py: matching and expiry on the task queue, queued on commit;
-- emails.py: the waitlist's e-mails, rendered by booking.emails;
-- forms.py and views.py: the patient's pages.
+- emails.py: the waitlist's e-mails, sent by booking.emails;
+- receivers.py: what it does when the core announces freed or booked time
+  (booking/signals.py; connected in apps.py, so the core never imports it);
+- forms.py, views.py and urls.py: the patient's pages.
 
 The staff screens are in booking/admin/waitlist.py.
 """

@@ -1,5 +1,5 @@
-"""The waitlist's forms: joining (the booking details, plus what to wait for), claiming,
-and "find my booking". Every field says what is wrong next to it."""
+"""The waitlist's forms: joining (the booking details, plus what to wait for) and claiming.
+Every field says what is wrong next to it."""
 
 from datetime import date, datetime
 
@@ -10,10 +10,9 @@ from booking.availability import clinic_zone
 from booking.forms import (
     ANY_PRACTITIONER,
     DetailsForm,
+    Honeypot,
     add_screening_fields,
     clean_screening,
-    email_field,
-    honeypot_field,
     screening_answers,
 )
 from booking.models import Practitioner, Treatment
@@ -29,14 +28,6 @@ DATE_ERRORS = {
     "required": "Enter a date.",
     "invalid": "Enter a real date, for example 24/06/2027.",
 }
-
-
-class Honeypot(forms.Form):
-    website = honeypot_field()
-
-    @property
-    def is_spam(self) -> bool:
-        return bool(self.data.get("website"))
 
 
 class WaitlistJoinForm(DetailsForm):
@@ -201,10 +192,3 @@ class ClaimForm(Honeypot):
 
     def screening(self) -> dict[str, bool]:
         return screening_answers(self.cleaned_data) if self.needle_based else {}
-
-
-class FindBookingForm(Honeypot):
-    email = email_field("The address you booked or joined the waitlist with.")
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()

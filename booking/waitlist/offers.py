@@ -49,8 +49,6 @@ SHORTEST_OFFER = timedelta(minutes=10)
 # Which of an entry's times of day a start falls in (selectors.PERIODS).
 PERIOD_FIELDS = {"Morning": "mornings", "Afternoon": "afternoons", "Evening": "evenings"}
 
-Offer = WaitlistOfferStatus
-
 
 @dataclass(frozen=True)
 class PlannedOffer:
@@ -184,7 +182,7 @@ def offer_plan(
     let_expire: dict[tuple[int, int], list[tuple[datetime, datetime]]] = defaultdict(list)
     for entry_id, practitioner_id, starts_at, until in (
         WaitlistOffer.objects.filter(
-            entry_id__in=[entry.pk for entry in entries], status=Offer.EXPIRED
+            entry_id__in=[entry.pk for entry in entries], status=WaitlistOfferStatus.EXPIRED
         )
         .overlapping(starts_at=low, occupied_until=high)
         .values_list("entry_id", "practitioner_id", "starts_at", "occupied_until")
@@ -282,9 +280,11 @@ def offers_taken(
 ) -> int:
     """Close the open offers of time that has just been booked: someone was quicker."""
     return (
-        WaitlistOffer.objects.filter(status=Offer.OPEN, practitioner_id=practitioner_id)
+        WaitlistOffer.objects.filter(
+            status=WaitlistOfferStatus.OPEN, practitioner_id=practitioner_id
+        )
         .overlapping(starts_at=starts_at, occupied_until=occupied_until)
-        .update(status=Offer.TAKEN, closed_at=now)
+        .update(status=WaitlistOfferStatus.TAKEN, closed_at=now)
     )
 
 
@@ -305,8 +305,8 @@ def waitlist_booked(*, appointment: AppointmentRequest, now: datetime) -> None:
         WaitlistEntry.objects.filter(pk__in=ids).update(
             status=WaitlistEntryStatus.BOOKED, closed_at=now, appointment=appointment
         )
-        WaitlistOffer.objects.filter(entry_id__in=ids, status=Offer.OPEN).update(
-            status=Offer.WITHDRAWN, closed_at=now
+        WaitlistOffer.objects.filter(entry_id__in=ids, status=WaitlistOfferStatus.OPEN).update(
+            status=WaitlistOfferStatus.WITHDRAWN, closed_at=now
         )
     offers_taken(
         practitioner_id=appointment.practitioner_id,
@@ -318,9 +318,9 @@ def waitlist_booked(*, appointment: AppointmentRequest, now: datetime) -> None:
 
 def offers_withdraw(*, entry_ids: list[int], now: datetime) -> int:
     """Close the open offers of entries that are no longer waiting."""
-    return WaitlistOffer.objects.filter(entry_id__in=entry_ids, status=Offer.OPEN).update(
-        status=Offer.WITHDRAWN, closed_at=now
-    )
+    return WaitlistOffer.objects.filter(
+        entry_id__in=entry_ids, status=WaitlistOfferStatus.OPEN
+    ).update(status=WaitlistOfferStatus.WITHDRAWN, closed_at=now)
 
 
 @transaction.atomic
@@ -331,12 +331,12 @@ def offers_expire(*, now: datetime) -> tuple[int, list[tuple[int, datetime, date
     offered to the next people in line.
     """
     due = WaitlistOffer.objects.select_for_update(skip_locked=True).filter(
-        status=Offer.OPEN, expires_at__lte=now
+        status=WaitlistOfferStatus.OPEN, expires_at__lte=now
     )
     rows = list(due.values_list("pk", "practitioner_id", "starts_at", "occupied_until"))
     if rows:
         WaitlistOffer.objects.filter(pk__in=[row[0] for row in rows]).update(
-            status=Offer.EXPIRED, closed_at=now
+            status=WaitlistOfferStatus.EXPIRED, closed_at=now
         )
     times = {(pid, starts, until) for _pk, pid, starts, until in rows if starts > now}
     return len(rows), sorted(times)

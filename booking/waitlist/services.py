@@ -39,8 +39,6 @@ from booking.tokens import (
 )
 from booking.waitlist.offers import offers_withdraw
 
-Offer = WaitlistOfferStatus
-
 # Serialises joining for one address and treatment (a double press makes one place).
 
 
@@ -190,13 +188,15 @@ def waitlist_leave(*, entry_id: int, now: datetime) -> WaitlistEntry:
 
 def offer_closed_message(offer: WaitlistOffer, *, now: datetime) -> str:
     """Why this offer cannot be claimed, in the patient's words, or "" when it can."""
-    if offer.status == Offer.TAKEN:
+    if offer.status == WaitlistOfferStatus.TAKEN:
         return "Someone was quicker: this time has just been booked."
-    if offer.status == Offer.CLAIMED:
+    if offer.status == WaitlistOfferStatus.CLAIMED:
         return "You have booked this time already."
-    if offer.status == Offer.EXPIRED or (offer.status == Offer.OPEN and offer.expires_at <= now):
+    if offer.status == WaitlistOfferStatus.EXPIRED or (
+        offer.status == WaitlistOfferStatus.OPEN and offer.expires_at <= now
+    ):
         return "This offer has expired, so the time has gone to the next person on the waitlist."
-    if offer.status == Offer.WITHDRAWN:
+    if offer.status == WaitlistOfferStatus.WITHDRAWN:
         entry = offer.entry
         if entry.status == WaitlistEntryStatus.BOOKED:
             return "You have booked an appointment for this treatment, so the offer was closed."
@@ -219,7 +219,7 @@ def offer_claim(*, offer_id: int, screening: dict[str, bool], now: datetime) -> 
     entry = offer.entry
     key = offer_booking_key(offer.reference)
     closed = offer_closed_message(offer, now=now)
-    if offer.status == Offer.CLAIMED and offer.appointment_id:
+    if offer.status == WaitlistOfferStatus.CLAIMED and offer.appointment_id:
         raise AlreadyBookedError(
             f"This offer has booked appointment {offer.appointment.reference}.",
             appointment=offer.appointment,
@@ -247,25 +247,25 @@ def offer_claim(*, offer_id: int, screening: dict[str, bool], now: datetime) -> 
                 patient_record=entry.patient,
             )
             WaitlistOffer.objects.filter(pk=offer.pk).update(
-                status=Offer.CLAIMED, appointment=appointment, closed_at=now
+                status=WaitlistOfferStatus.CLAIMED, appointment=appointment, closed_at=now
             )
     except AlreadyBookedError:
         # A second press on this offer that ran alongside the first.
         raise
     except SlotTakenError as error:
-        _close(offer, Offer.TAKEN, now=now)
+        _close(offer, WaitlistOfferStatus.TAKEN, now=now)
         raise OfferClosedError(
             "Someone was quicker: this time has just been booked.", offer=offer
         ) from error
     except BookingError as error:
         # The time cannot be booked online any more (blocked, too soon, no longer offered).
-        _close(offer, Offer.WITHDRAWN, now=now)
+        _close(offer, WaitlistOfferStatus.WITHDRAWN, now=now)
         raise OfferClosedError(str(error), offer=offer) from error
     return appointment
 
 
 def _close(offer: WaitlistOffer, status: str, *, now: datetime) -> None:
-    WaitlistOffer.objects.filter(pk=offer.pk, status=Offer.OPEN).update(
+    WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOfferStatus.OPEN).update(
         status=status, closed_at=now
     )
     offer.refresh_from_db(fields=["status", "closed_at"])

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, Treatment
-from booking.tokens import digest, manage_token_new
+from booking.tokens import digest, private_token_new
 
 # --- Appointments made straight with the ORM (e-mail, reminder, .ics tests) ---
 
@@ -56,7 +56,7 @@ def make_appointment(
     }
     values.update(fields)
     # As the booking service does: only the hash of the private link's token is stored.
-    values.setdefault("manage_token_hash", digest(manage_token_new(values["reference"])))
+    values.setdefault("manage_token_hash", digest(private_token_new(values["reference"])))
     return AppointmentRequest.objects.create(**values)
 
 

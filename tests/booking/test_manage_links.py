@@ -14,7 +14,7 @@ from django.utils import timezone
 from booking.links import ics_url, manage_token
 from booking.models import AppointmentRequest
 from booking.services import appointment_book
-from booking.tokens import manage_token_for
+from booking.tokens import private_token_for
 from tests.booking.booking_world import at, make_world, patient
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_the_token_cannot_be_made_without_the_secret_key(booked, settings):
     settings.SECRET_KEY = "another-secret-key-of-a-copied-database-xxxxxxxxxxxxxxxx"
 
     assert manage_token(booked) == ""
-    assert manage_token_for(reference=booked.reference, stored_hash=booked.manage_token_hash) != (
+    assert private_token_for(reference=booked.reference, stored_hash=booked.manage_token_hash) != (
         token
     )
 
