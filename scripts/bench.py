@@ -277,7 +277,7 @@ def load_with_python(url: str, duration: int, connections: int, threads: int) ->
     return Result(len(latencies) / duration, statistics.median(latencies), p99)
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per case")
@@ -292,24 +292,16 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.duration <= 60 or not 1 <= args.rounds <= 5:
         parser.error("keep it bounded: --duration 1..60 and --rounds 1..5")
+    return args
 
-    static_root = Path(tempfile.mkdtemp(prefix="clinic-bench-static-"))
-    env = server_env(
-        static_root,
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE=(
-            "scripts.bench_settings" if args.view_cache_only else "clinic.settings"
-        ),
-    )
-    load = load_with_wrk if shutil.which("wrk") else load_with_python
-    server = None
+
+def _write_twins(env: dict, static_root: Path, workers: int) -> list[tuple]:
+    """Step 3: learn each page's size and write its static twin (the same bytes: same
+    size, same compressibility), gzipped copy beside it. One server, stopped after."""
     paths = {}
+    twins = []
+    server = start_server(env, workers)
     try:
-        prepare(env)
-        # First start: learn each page's size, write its static twin (the same bytes:
-        # same size, same compressibility).
-        server = start_server(env, args.workers)
-        twins = []
         for case in CASES:
             if case.path not in paths:
                 paths[case.path] = case.resolve()
@@ -319,42 +311,70 @@ def main() -> int:
             twin.write_bytes(body)
             twin.with_name(twin.name + ".gz").write_bytes(gzip.compress(body, 9, mtime=0))
             twins.append((case, paths[case.path], len(body), twin))
+    finally:
         stop_server(server)
-        server = None
+    return twins
 
-        rows = []
-        # One server per environment; whitenoise indexes STATIC_ROOT, twins included, at start.
-        for case_env in dict.fromkeys(case.env for case in CASES):
-            server = start_server({**env, **dict(case_env)}, args.workers)
+
+def _measure_case(
+    case: Case,
+    path: str,
+    size: int,
+    twin: Path,
+    *,
+    static_root: Path,
+    args: argparse.Namespace,
+    load: Callable[..., Result],
+) -> tuple:
+    """One case against its static twin: warm the cache, check both answer compressed,
+    then alternate their loads for --rounds rounds."""
+    cache_state = "-"
+    if case.warm:
+        for _ in range(2 * args.workers):  # each worker has its own memory cache
+            _, headers = fetch(path, dict([ACCEPT]))
+        cache_state = headers.get("X-Page-Cache", "-")
+    wire = len(fetch(path, dict([ACCEPT]))[0])
+    static_path = "/static/" + twin.relative_to(static_root).as_posix()
+    assert len(fetch(static_path)[0]) == size
+    static_body, static_headers = fetch(static_path, dict([ACCEPT]))
+    assert static_headers.get("Content-Encoding") == "gzip", static_headers
+    page_runs, static_runs = [], []
+    for _ in range(args.rounds):
+        page_runs.append(load(BASE + path, args.duration, args.connections, args.threads))
+        static_runs.append(load(BASE + static_path, args.duration, args.connections, args.threads))
+    sizes = f"{size} ({wire} / {len(static_body)})"
+    return (case, path, sizes, cache_state, page_runs, static_runs)
+
+
+def _measure(
+    env: dict,
+    twins: list[tuple],
+    *,
+    static_root: Path,
+    args: argparse.Namespace,
+    load: Callable[..., Result],
+) -> list[tuple]:
+    """Step 4: every case, one server per environment (whitenoise indexes STATIC_ROOT,
+    twins included, at start)."""
+    rows = []
+    for case_env in dict.fromkeys(case.env for case in CASES):
+        server = start_server({**env, **dict(case_env)}, args.workers)
+        try:
             for case, path, size, twin in twins:
                 if case.env != case_env:
                     continue
-                cache_state = "-"
-                if case.warm:
-                    for _ in range(2 * args.workers):  # each worker has its own memory cache
-                        _, headers = fetch(path, dict([ACCEPT]))
-                    cache_state = headers.get("X-Page-Cache", "-")
-                wire = len(fetch(path, dict([ACCEPT]))[0])
-                static_path = "/static/" + twin.relative_to(static_root).as_posix()
-                assert len(fetch(static_path)[0]) == size
-                static_body, static_headers = fetch(static_path, dict([ACCEPT]))
-                assert static_headers.get("Content-Encoding") == "gzip", static_headers
-                page_runs, static_runs = [], []
-                for _ in range(args.rounds):
-                    page_runs.append(
-                        load(BASE + path, args.duration, args.connections, args.threads)
+                rows.append(
+                    _measure_case(
+                        case, path, size, twin, static_root=static_root, args=args, load=load
                     )
-                    static_runs.append(
-                        load(BASE + static_path, args.duration, args.connections, args.threads)
-                    )
-                sizes = f"{size} ({wire} / {len(static_body)})"
-                rows.append((case, path, sizes, cache_state, page_runs, static_runs))
+                )
+        finally:
             stop_server(server)
-            server = None
-    finally:
-        if server is not None:
-            stop_server(server)
-        shutil.rmtree(static_root, ignore_errors=True)
+    return rows
+
+
+def _report(rows: list[tuple], *, args: argparse.Namespace, load: Callable[..., Result]) -> bool:
+    """The results as a Markdown table; True when a case falls below its target ratio."""
 
     def mean(runs, field):
         return statistics.mean(getattr(run, field) for run in runs)
@@ -384,7 +404,27 @@ def main() -> int:
             f"| {f'{case.target:.2f}×' if case.target else '-'} |"
         )
     print("\nExit 1 when a case falls below its target ratio.")
-    return 1 if failed else 0
+    return failed
+
+
+def main() -> int:
+    args = _arguments()
+    static_root = Path(tempfile.mkdtemp(prefix="clinic-bench-static-"))
+    env = server_env(
+        static_root,
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE=(
+            "scripts.bench_settings" if args.view_cache_only else "clinic.settings"
+        ),
+    )
+    load = load_with_wrk if shutil.which("wrk") else load_with_python
+    try:
+        prepare(env)
+        twins = _write_twins(env, static_root, args.workers)
+        rows = _measure(env, twins, static_root=static_root, args=args, load=load)
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+    return 1 if _report(rows, args=args, load=load) else 0
 
 
 if __name__ == "__main__":

@@ -42,68 +42,70 @@ WHERE a.status IN ('requested', 'confirmed') AND b.status IN ('requested', 'conf
 """
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
     if not 1 <= args.users <= 200 or not 5 <= args.seconds <= 300:
         parser.error("keep it bounded: --users 1..200 and --seconds 5..300")
+    return args
 
-    static_root = Path(tempfile.mkdtemp(prefix="clinic-load-static-"))
-    out = Path(tempfile.mkdtemp(prefix="clinic-load-"))
-    env = bench.server_env(
-        static_root,
-        BEHIND_PROXY="true",  # each simulated person has their own address
-        LOG_LEVEL="ERROR",  # not a line per 409 or 429; errors still show
-        TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend",
+
+def _run_locust(env: dict, args: argparse.Namespace, out: Path) -> subprocess.CompletedProcess:
+    """Locust headless against the server, its CSV files and our summary written to `out`."""
+    return subprocess.run(
+        [
+            str(LOCUST),
+            "-f",
+            str(ROOT / "scripts" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            "10",
+            "-t",
+            f"{args.seconds}s",
+            "--host",
+            bench.BASE,
+            "--csv",
+            str(out / "load"),
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+        ],
+        cwd=ROOT,
+        env={**env, "MIXED_LOAD_SUMMARY": str(out / "summary.json")},
+        capture_output=True,
+        text=True,
+        timeout=args.seconds + 120,
+        check=False,
     )
-    server = None
+
+
+def _load(env: dict, args: argparse.Namespace, out: Path) -> tuple:
+    """Serve with gunicorn (2 workers × 4 threads), run the load, read what it wrote."""
+    server = bench.start_server(env, 2, threads=4)
     try:
-        bench.prepare(env)
-        bench.time_picker_with_busy_diary()
-        server = bench.start_server(env, 2, threads=4)
-        summary_path = out / "summary.json"
-        locust = subprocess.run(
-            [
-                str(LOCUST),
-                "-f",
-                str(ROOT / "scripts" / "locustfile.py"),
-                "--headless",
-                "-u",
-                str(args.users),
-                "-r",
-                "10",
-                "-t",
-                f"{args.seconds}s",
-                "--host",
-                bench.BASE,
-                "--csv",
-                str(out / "load"),
-                "--only-summary",
-                "--stop-timeout",
-                "10",
-            ],
-            cwd=ROOT,
-            env={**env, "MIXED_LOAD_SUMMARY": str(summary_path)},
-            capture_output=True,
-            text=True,
-            timeout=args.seconds + 120,
-            check=False,
-        )
-        summary = json.loads(summary_path.read_text())
+        locust = _run_locust(env, args, out)
+        summary = json.loads((out / "summary.json").read_text())
         with open(out / "load_stats.csv") as stats_file:
             stats = list(csv.DictReader(stats_file))
         with open(out / "load_failures.csv") as failures_file:
             failures = list(csv.DictReader(failures_file))
     finally:
-        if server is not None:
-            bench.stop_server(server)
-        shutil.rmtree(static_root, ignore_errors=True)
-    with psycopg.connect(bench.DATABASE_URL.replace("postgres://", "postgresql://", 1)) as conn:
-        overlaps = conn.execute(OVERLAPS_SQL).fetchone()[0]
-    shutil.rmtree(out, ignore_errors=True)
+        bench.stop_server(server)
+    return locust, summary, stats, failures
 
+
+def _overlaps() -> int:
+    """Active appointments that overlap another of the same practitioner's, counted in SQL."""
+    with psycopg.connect(bench.DATABASE_URL.replace("postgres://", "postgresql://", 1)) as conn:
+        return conn.execute(OVERLAPS_SQL).fetchone()[0]
+
+
+def _report(args: argparse.Namespace, stats: list, failures: list, summary: dict) -> int:
+    """Print the table, the page cache's share and the outcomes; the number of 5xx answers."""
     print(
         f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · gunicorn 2 workers "
         f"× 4 threads · locust {args.users} users, {args.seconds} s · settings as committed\n"
@@ -128,6 +130,28 @@ def main() -> int:
     print(f"Booking outcomes: {summary['booking_outcomes']}")
     errors = sum(summary["server_errors"].values())
     print(f"5xx answers: {errors} {summary['server_errors'] or ''}")
+    return errors
+
+
+def main() -> int:
+    args = _arguments()
+    static_root = Path(tempfile.mkdtemp(prefix="clinic-load-static-"))
+    out = Path(tempfile.mkdtemp(prefix="clinic-load-"))
+    env = bench.server_env(
+        static_root,
+        BEHIND_PROXY="true",  # each simulated person has their own address
+        LOG_LEVEL="ERROR",  # not a line per 409 or 429; errors still show
+        TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend",
+    )
+    try:
+        bench.prepare(env)
+        bench.time_picker_with_busy_diary()
+        locust, summary, stats, failures = _load(env, args, out)
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+    overlaps = _overlaps()
+    shutil.rmtree(out, ignore_errors=True)
+    errors = _report(args, stats, failures, summary)
     print(f"Overlapping active appointments afterwards (SQL): {overlaps}")
     if locust.returncode not in (0, 1):  # 1: some requests failed (counted above)
         print(locust.stderr[-2000:], file=sys.stderr)
