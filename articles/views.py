@@ -150,7 +150,6 @@ class _CollectionView(PublicPageCacheMixin, TemplateView):
     name: str
     url_name: str
     description: str
-    context_name: str
 
     def items(self, *, now):
         raise NotImplementedError
@@ -158,7 +157,8 @@ class _CollectionView(PublicPageCacheMixin, TemplateView):
     def get_context_data(self, **kwargs):
         crumbs = _crumbs((self.name, reverse(self.url_name)))
         return super().get_context_data(
-            **{self.context_name: list(self.items(now=timezone.now()))},
+            pages=list(self.items(now=timezone.now())),
+            name=self.name,
             crumbs=crumbs,
             description=self.description,
             jsonld=seo.web_page(
@@ -178,28 +178,37 @@ class ServiceListView(_CollectionView):
     name = "Services"
     url_name = "articles:service_list"
     description = "The treatments we offer, what each involves and how to book it online."
-    context_name = "services"
 
     def items(self, *, now):
         return selectors.published_services(now=now)
 
 
-class ServiceDetailView(_DetailView):
+class _SectionPageView(_DetailView):
+    """A page of a section (services, conditions): crumbs through its list, its own JSON-LD."""
+
+    section: str  # the list's name, first crumb
+    section_url: str
+    context_name: str
+
+    def context_for(self, page, *, now):
+        crumbs = _crumbs(
+            (self.section, reverse(self.section_url)), (page.title, page.get_absolute_url())
+        )
+        return {
+            "page": page,
+            self.context_name: page,
+            "crumbs": crumbs,
+            "jsonld": self.structured_data(self.request, get_clinic(), page, crumbs),
+        }
+
+
+class ServiceDetailView(_SectionPageView):
     template_name = "articles/service_detail.html"
+    section, section_url, context_name = "Services", "articles:service_list", "service"
+    structured_data = staticmethod(seo.service_page)
 
     def load(self, *, slug, now):
         return selectors.service_for_page(slug=slug, now=now, public=self.public)
-
-    def context_for(self, service, *, now):
-        crumbs = _crumbs(
-            ("Services", reverse("articles:service_list")),
-            (service.title, service.get_absolute_url()),
-        )
-        return {
-            "service": service,
-            "crumbs": crumbs,
-            "jsonld": seo.service_page(self.request, get_clinic(), service, crumbs),
-        }
 
 
 class ConditionListView(_CollectionView):
@@ -207,28 +216,18 @@ class ConditionListView(_CollectionView):
     name = "Conditions"
     url_name = "articles:condition_list"
     description = "Where it hurts: common painful areas we treat and how we can help."
-    context_name = "conditions"
 
     def items(self, *, now):
         return selectors.published_conditions(now=now)
 
 
-class ConditionDetailView(_DetailView):
+class ConditionDetailView(_SectionPageView):
     template_name = "articles/condition_detail.html"
+    section, section_url, context_name = "Conditions", "articles:condition_list", "condition"
+    structured_data = staticmethod(seo.condition_page)
 
     def load(self, *, slug, now):
         return selectors.condition_for_page(slug=slug, now=now, public=self.public)
-
-    def context_for(self, condition, *, now):
-        crumbs = _crumbs(
-            ("Conditions", reverse("articles:condition_list")),
-            (condition.title, condition.get_absolute_url()),
-        )
-        return {
-            "condition": condition,
-            "crumbs": crumbs,
-            "jsonld": seo.condition_page(self.request, get_clinic(), condition, crumbs),
-        }
 
 
 class SearchView(PublicPageCacheMixin, TemplateView):

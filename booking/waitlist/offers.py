@@ -9,8 +9,9 @@ before the time starts; once it expires the time goes to the next people in
 line. Nobody is offered a time they let expire again, nor a time that
 clashes with an appointment or an open offer they already have.
 
-This module imports no booking service: booking.services calls it to close
-offers when time is booked, and queues it (waitlist.tasks) when time frees.
+This module imports no booking service: the waitlist's receivers call it when
+the booking core announces booked time (booking/signals.py), and queue it
+(waitlist.tasks) when time frees.
 """
 
 from collections import defaultdict
@@ -109,6 +110,65 @@ def offer_plan(
     window_start, window_end = max(window_start, now), min(window_end, latest)
     if window_end <= window_start:
         return []
+    entries = _waiting_entries(
+        now=now,
+        window_start=window_start,
+        window_end=window_end,
+        practitioner_ids=practitioner_ids,
+    )
+    if not entries:
+        return []
+    treatments = {entry.treatment_id: entry.treatment for entry in entries}
+    offering, order = _who_offers(treatments=treatments, practitioner_ids=practitioner_ids)
+    # Read once (it counts opening hours past closures): requests need this much notice.
+    confirmable = (
+        request_confirmable_from(now=now)
+        if any(treatment.requires_confirmation for treatment in treatments.values())
+        else None
+    )
+    starts = {
+        treatment.pk: _free_starts(
+            treatment=treatment,
+            practitioner_ids=offering[treatment.pk],
+            order=order,
+            lowest=max(earliest, confirmable) if treatment.requires_confirmation else earliest,
+            window=(window_start, window_end),
+            only_start=only_start,
+            now=now,
+            clinic=clinic,
+        )
+        for treatment in treatments.values()
+        if offering[treatment.pk]
+    }
+    spans = [
+        (moment, moment + _held(treatments[treatment_id]))
+        for treatment_id, found in starts.items()
+        for moment, _practitioner_id in found
+    ]
+    if not spans:
+        return []
+    busy = _Busy.read(
+        entries=entries,
+        low=min(s for s, _e in spans),
+        high=max(e for _s, e in spans),
+        now=now,
+    )
+    return _assign(entries=entries, starts=starts, busy=busy, now=now, clinic=clinic)
+
+
+def _held(treatment) -> timedelta:
+    """How long an appointment of the treatment holds its practitioner, buffer included."""
+    return timedelta(minutes=treatment.duration_minutes + treatment.buffer_after_minutes)
+
+
+def _waiting_entries(
+    *,
+    now: datetime,
+    window_start: datetime,
+    window_end: datetime,
+    practitioner_ids: list[int] | None,
+) -> list[WaitlistEntry]:
+    """The places waiting for a day of the window, first come first served."""
     entries = WaitlistEntry.objects.waiting(today=_local_day(now)).filter(
         first_day__lte=_local_day(window_end),
         last_day__gte=_local_day(window_start),
@@ -118,11 +178,13 @@ def offer_plan(
         entries = entries.filter(
             Q(practitioner_id__in=practitioner_ids) | Q(practitioner__isnull=True)
         )
-    entries = list(entries.select_related("treatment").order_by("created_at", "pk"))
-    if not entries:
-        return []
+    return list(entries.select_related("treatment").order_by("created_at", "pk"))
 
-    treatments = {entry.treatment_id: entry.treatment for entry in entries}
+
+def _who_offers(
+    *, treatments: dict, practitioner_ids: list[int] | None
+) -> tuple[dict[int, list[int]], dict[int, tuple]]:
+    """Per treatment, the active practitioners who give it; and their order on the site."""
     offering: dict[int, list[int]] = defaultdict(list)
     pairs = Practitioner.treatments.through.objects.filter(
         treatment_id__in=treatments, practitioner__is_active=True
@@ -135,82 +197,107 @@ def offer_plan(
     ):
         offering[treatment_id].append(practitioner_id)
         order[practitioner_id] = (sort_order, name)
+    return offering, order
 
-    confirmable = None
-    starts: dict[int, list[tuple[datetime, int]]] = {}
-    spans: list[tuple[datetime, datetime]] = []
-    for treatment in treatments.values():
-        if not offering[treatment.pk]:
-            continue
-        duration = timedelta(minutes=treatment.duration_minutes)
-        held = duration + timedelta(minutes=treatment.buffer_after_minutes)
-        lowest = max(window_start - held, earliest)
-        if treatment.requires_confirmation:
-            confirmable = confirmable or request_confirmable_from(now=now)
-            lowest = max(lowest, confirmable)
-        found = [
-            (moment, practitioner_id)
-            for practitioner_id, moment in open_start_times(
-                treatment=treatment,
-                practitioner_ids=offering[treatment.pk],
-                window_start=lowest,
-                window_end=window_end,
-            )
-            if moment + held > window_start
-            and (only_start is None or moment == only_start)
-            and offer_expiry(starts_at=moment, now=now, clinic=clinic) is not None
-        ]
-        # The freed start itself first, then the starts nearest to it.
-        found.sort(key=lambda pair: (abs(pair[0] - window_start), pair[0], order[pair[1]]))
-        starts[treatment.pk] = found
-        spans.extend((moment, moment + held) for moment, _pid in found)
-    if not spans:
-        return []
-    low, high = min(s for s, _e in spans), max(e for _s, e in spans)
 
-    open_by_practitioner: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    open_by_entry: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for entry_id, practitioner_id, starts_at, until in (
-        WaitlistOffer.objects.open(now=now)
-        .overlapping(starts_at=low, occupied_until=high)
-        .values_list("entry_id", "practitioner_id", "starts_at", "occupied_until")
-    ):
-        open_by_practitioner[practitioner_id].append((starts_at, until))
-        open_by_entry[entry_id].append((starts_at, until))
-    # A time someone let expire is not offered to them again, not even a few minutes
-    # earlier or later; a time taken by someone else may be, should it come free again.
-    let_expire: dict[tuple[int, int], list[tuple[datetime, datetime]]] = defaultdict(list)
-    for entry_id, practitioner_id, starts_at, until in (
-        WaitlistOffer.objects.filter(
-            entry_id__in=[entry.pk for entry in entries], status=WaitlistOfferStatus.EXPIRED
+def _free_starts(
+    *,
+    treatment,
+    practitioner_ids: list[int],
+    order: dict[int, tuple],
+    lowest: datetime,
+    window: tuple[datetime, datetime],
+    only_start: datetime | None,
+    now: datetime,
+    clinic,
+) -> list[tuple[datetime, int]]:
+    """The treatment's open starts whose time overlaps the window, nearest its start first."""
+    window_start, window_end = window
+    held = _held(treatment)
+    lowest = max(window_start - held, lowest)
+    found = [
+        (moment, practitioner_id)
+        for practitioner_id, moment in open_start_times(
+            treatment=treatment,
+            practitioner_ids=practitioner_ids,
+            window_start=lowest,
+            window_end=window_end,
         )
-        .overlapping(starts_at=low, occupied_until=high)
-        .values_list("entry_id", "practitioner_id", "starts_at", "occupied_until")
-    ):
-        let_expire[(entry_id, practitioner_id)].append((starts_at, until))
-    booked_by_email: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for email, starts_at, until in (
-        AppointmentRequest.objects.active()
-        .overlapping(starts_at=low, occupied_until=high)
-        .filter(email__in={entry.email for entry in entries})
-        .values_list("email", "starts_at", "occupied_until")
-    ):
-        booked_by_email[email_key(email)].append((starts_at, until))
+        if moment + held > window_start
+        and (only_start is None or moment == only_start)
+        and offer_expiry(starts_at=moment, now=now, clinic=clinic) is not None
+    ]
+    # The freed start itself first, then the starts nearest to it.
+    found.sort(key=lambda pair: (abs(pair[0] - window_start), pair[0], order[pair[1]]))
+    return found
 
+
+@dataclass
+class _Busy:
+    """What stands in the way of an offer between `low` and `high`."""
+
+    by_practitioner: dict[int, list[tuple[datetime, datetime]]]  # open offers
+    by_entry: dict[int, list[tuple[datetime, datetime]]]  # open offers
+    let_expire: dict[tuple[int, int], list[tuple[datetime, datetime]]]
+    booked_by_email: dict[str, list[tuple[datetime, datetime]]]
+
+    @classmethod
+    def read(cls, *, entries: list[WaitlistEntry], low: datetime, high: datetime, now: datetime):
+        busy = cls(defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list))
+        for entry_id, practitioner_id, starts_at, until in (
+            WaitlistOffer.objects.open(now=now)
+            .overlapping(starts_at=low, occupied_until=high)
+            .values_list("entry_id", "practitioner_id", "starts_at", "occupied_until")
+        ):
+            busy.by_practitioner[practitioner_id].append((starts_at, until))
+            busy.by_entry[entry_id].append((starts_at, until))
+        # A time someone let expire is not offered to them again, not even a few minutes
+        # earlier or later; a time taken by someone else may be, should it come free again.
+        for entry_id, practitioner_id, starts_at, until in (
+            WaitlistOffer.objects.filter(
+                entry_id__in=[entry.pk for entry in entries],
+                status=WaitlistOfferStatus.EXPIRED,
+            )
+            .overlapping(starts_at=low, occupied_until=high)
+            .values_list("entry_id", "practitioner_id", "starts_at", "occupied_until")
+        ):
+            busy.let_expire[(entry_id, practitioner_id)].append((starts_at, until))
+        for email, starts_at, until in (
+            AppointmentRequest.objects.active()
+            .overlapping(starts_at=low, occupied_until=high)
+            .filter(email__in={entry.email for entry in entries})
+            .values_list("email", "starts_at", "occupied_until")
+        ):
+            busy.booked_by_email[email_key(email)].append((starts_at, until))
+        return busy
+
+    def blocks(self, entry: WaitlistEntry, practitioner_id: int, moment, until, limit) -> bool:
+        return bool(
+            _overlaps(moment, until, self.let_expire[(entry.pk, practitioner_id)])
+            or _overlaps(moment, until, self.by_entry[entry.pk])
+            or _overlaps(moment, until, self.booked_by_email[entry.email])
+            or _overlaps(moment, until, self.by_practitioner[practitioner_id]) >= limit
+        )
+
+
+def _assign(
+    *,
+    entries: list[WaitlistEntry],
+    starts: dict[int, list[tuple[datetime, int]]],
+    busy: _Busy,
+    now: datetime,
+    clinic,
+) -> list[PlannedOffer]:
+    """Each entry in turn takes the first start that suits it and nothing blocks."""
     plan = []
     for entry in entries:
         treatment = entry.treatment
         duration = timedelta(minutes=treatment.duration_minutes)
-        held = duration + timedelta(minutes=treatment.buffer_after_minutes)
+        held = _held(treatment)
         for moment, practitioner_id in starts.get(treatment.pk, []):
             until = moment + held
-            if (
-                not _wants(entry, practitioner_id, moment)
-                or _overlaps(moment, until, let_expire[(entry.pk, practitioner_id)])
-                or _overlaps(moment, until, open_by_entry[entry.pk])
-                or _overlaps(moment, until, booked_by_email[entry.email])
-                or _overlaps(moment, until, open_by_practitioner[practitioner_id])
-                >= clinic.waitlist_offer_count
+            if not _wants(entry, practitioner_id, moment) or busy.blocks(
+                entry, practitioner_id, moment, until, clinic.waitlist_offer_count
             ):
                 continue
             plan.append(
@@ -223,8 +310,8 @@ def offer_plan(
                     expires_at=offer_expiry(starts_at=moment, now=now, clinic=clinic),
                 )
             )
-            open_by_practitioner[practitioner_id].append((moment, until))
-            open_by_entry[entry.pk].append((moment, until))
+            busy.by_practitioner[practitioner_id].append((moment, until))
+            busy.by_entry[entry.pk].append((moment, until))
             break
     return plan
 

@@ -142,37 +142,51 @@ def waitlist_join(
     )
     created = entry is None
     if entry is not None:
-        if entry.reference not in owned_references:
-            # Knowing an address is not owning it: a place changes only from its own link.
-            raise BookingError(
-                f"This e-mail address already has a place on the waitlist for "
-                f"{treatment.name.lower()}. To change its days or times, open the link in the "
-                "e-mail we sent when it joined, or ask for the link again with Find my booking."
-            )
-        for name, value in wishes.items():
-            setattr(entry, name, value)
-        entry.save()
+        _update_place(
+            entry=entry, treatment=treatment, wishes=wishes, owned_references=owned_references
+        )
     else:
         _check_places_held(email=email, today=now.astimezone(clinic_zone()).date())
-        patient = patient_for_details(details=replace(details, screening={}))
-        for attempt in range(5):
-            reference = reference_new()
-            try:
-                with transaction.atomic():
-                    entry = WaitlistEntry.objects.create(
-                        reference=reference,
-                        token_hash=digest(private_token_new(reference, salt=WAITLIST_SALT)),
-                        treatment=treatment,
-                        patient=patient,
-                        email=email,
-                        **wishes,
-                    )
-                break
-            except IntegrityError:
-                if attempt == 4:  # a reference drawn twice: astronomically rare
-                    raise
+        entry = _new_place(treatment=treatment, email=email, details=details, wishes=wishes)
     queue_notification(kind=NotificationKind.WAITLIST_JOINED, entry=entry)
     return entry, created
+
+
+def _update_place(
+    *, entry: WaitlistEntry, treatment: Treatment, wishes: dict, owned_references
+) -> None:
+    if entry.reference not in owned_references:
+        # Knowing an address is not owning it: a place changes only from its own link.
+        raise BookingError(
+            f"This e-mail address already has a place on the waitlist for "
+            f"{treatment.name.lower()}. To change its days or times, open the link in "
+            "the e-mail we sent when it joined, or ask for the link again with Find my booking."
+        )
+    for name, value in wishes.items():
+        setattr(entry, name, value)
+    entry.save()
+
+
+def _new_place(
+    *, treatment: Treatment, email: str, details: PatientDetails, wishes: dict
+) -> WaitlistEntry:
+    patient = patient_for_details(details=replace(details, screening={}))
+    for attempt in range(5):
+        reference = reference_new()
+        try:
+            with transaction.atomic():
+                return WaitlistEntry.objects.create(
+                    reference=reference,
+                    token_hash=digest(private_token_new(reference, salt=WAITLIST_SALT)),
+                    treatment=treatment,
+                    patient=patient,
+                    email=email,
+                    **wishes,
+                )
+        except IntegrityError:
+            if attempt == 4:  # a reference drawn twice: astronomically rare
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 @transaction.atomic
