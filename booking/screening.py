@@ -5,6 +5,8 @@ booking service refuses a needle-based appointment without an answer to
 each, so the questions live here, apart from all three.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 SCREENING_QUESTIONS = [
     ("pregnant", "Are you pregnant, or could you be?"),
     ("bleeding", "Do you have a bleeding disorder, or do you take blood-thinning medicine?"),
@@ -39,3 +41,26 @@ def screening_complete(answers) -> bool:
     return isinstance(answers, dict) and all(
         isinstance(answers.get(key), bool) for key in SCREENING_KEYS
     )
+
+
+SCREENING_FLAG_LABELS = {
+    "pregnant": _("Pregnant"),
+    "bleeding": _("Bleeding disorder or blood thinners"),
+    "blood_thinners": _("Blood thinners"),
+    "needle_fear": _("Needle fear or fainting"),
+    "implant": _("Implanted device"),
+    "recent_surgery": _("Recent surgery or infection"),
+}
+
+
+def screening_flags(answers) -> list[str]:
+    """The safety answers that need a call before a needle treatment: every "yes"."""
+    if not isinstance(answers, dict):
+        return []
+    flags = []
+    for key, value in answers.items():
+        if value is True or (isinstance(value, str) and value.strip().lower().startswith("yes")):
+            flags.append(
+                str(SCREENING_FLAG_LABELS.get(key, str(key).replace("_", " ").capitalize()))
+            )
+    return flags

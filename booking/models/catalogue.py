@@ -1,0 +1,171 @@
+"""What the clinic offers: treatments and the practitioners who give them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from booking.screening import screening_flags
+from clinic.validators import NameField
+
+
+class TreatmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Confirmation(models.TextChoices):
+    """When an online booking of a treatment waits for staff to confirm it."""
+
+    ALWAYS = "always", _("Always")
+    NEVER = "never", _("Never")
+    REVIEW = "review", _("When a safety answer needs review")
+
+
+class Treatment(models.Model):
+    # Start times a patient may pick fall on this many minutes past the hour.
+    class StartStep(models.IntegerChoices):
+        FIVE = 5, _("every 5 minutes")
+        TEN = 10, _("every 10 minutes")
+        FIFTEEN = 15, _("every 15 minutes")
+        TWENTY = 20, _("every 20 minutes")
+        THIRTY = 30, _("every 30 minutes")
+        HOUR = 60, _("on the hour")
+
+    name = NameField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    summary = models.CharField(_("summary"), max_length=250, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        _("buffer after (minutes)"),
+        default=0,
+        help_text=_("Clean-up and notes time kept free after each appointment."),
+    )
+    price = models.DecimalField(_("price"), max_digits=7, decimal_places=2)
+    start_step_minutes = models.PositiveSmallIntegerField(
+        _("start times offered"),
+        choices=StartStep.choices,
+        default=StartStep.FIFTEEN,
+        help_text=_("How far apart the start times offered online are, from the full hour."),
+    )
+    is_needle_based = models.BooleanField(
+        _("needle-based"),
+        default=False,
+        help_text=_("Patients answer the safety screening questions when booking."),
+    )
+    confirmation = models.CharField(
+        _("staff confirm online bookings"),
+        max_length=10,
+        choices=Confirmation.choices,
+        default=Confirmation.ALWAYS,
+        help_text=_(
+            "Always: every online booking is a request staff confirm. Never: booked at once. "
+            "When answers need review: booked at once unless a safety answer needs a look first."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    objects = TreatmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("treatment")
+        verbose_name_plural = _("treatments")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="treatment_duration_sensible",
+            ),
+            models.CheckConstraint(
+                condition=Q(buffer_after_minutes__lte=120), name="treatment_buffer_sensible"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="treatment_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(start_step_minutes__in=[5, 10, 15, 20, 30, 60]),
+                name="treatment_start_step_divides_the_hour",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmation__in=Confirmation.values),
+                name="treatment_confirmation_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def requires_confirmation(self) -> bool:
+        """Every online booking is a request: the words say "Request" before any answer."""
+        return self.confirmation == Confirmation.ALWAYS
+
+    def needs_confirmation(self, screening: dict | None) -> bool:
+        """Whether an online booking with these safety answers waits for staff."""
+        if self.confirmation == Confirmation.REVIEW:
+            return self.is_needle_based and bool(screening_flags(screening))
+        return self.confirmation == Confirmation.ALWAYS
+
+
+class PractitionerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Practitioner(models.Model):
+    name = NameField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    credentials = models.CharField(
+        _("credentials"), max_length=200, blank=True, help_text=_("For example: MSc, MCSP")
+    )
+    role = models.CharField(_("role"), max_length=120, blank=True)
+    bio = models.TextField(_("biography"), blank=True)
+    photo = models.ForeignKey(
+        "images.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+        help_text=_("From the image library, with its text alternative. Square works best."),
+    )
+    treatments = models.ManyToManyField(
+        Treatment, related_name="practitioners", blank=True, verbose_name=_("treatments offered")
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practitioner",
+        verbose_name=_("staff login"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    # The private calendar feed's token, stored as its SHA-256 only: a copy of
+    # the database holds no working feed address. Empty: no feed.
+    calendar_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    calendar_token_created_at = models.DateTimeField(
+        _("calendar link made"), null=True, blank=True, editable=False
+    )
+
+    objects = PractitionerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("practitioner")
+        verbose_name_plural = _("practitioners")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calendar_token_hash"],
+                condition=~Q(calendar_token_hash=""),
+                name="practitioner_calendar_token_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("booking:practitioner_detail", kwargs={"slug": self.slug})
