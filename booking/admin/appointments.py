@@ -3,48 +3,46 @@
 Every status change goes through booking.services (lock, re-check, log, mail);
 every list, search, autocomplete, export and object page is scoped by
 booking.admin.scoping, so a practitioner only ever sees their own patients.
+The status actions are made in status_actions.py; the staff pages under this
+admin's URLs (schedule, phone-in, move, Today, exports) are listed in page_urls.py.
 """
 
 import re
 from datetime import timedelta
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, F, Func, Q, Value
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from booking.admin import exports, move, phone_in, schedule, slots, today
+from booking.admin import exports
 from booking.admin.forms import DeclineForm
+from booking.admin.page_urls import APPOINTMENT_PAGES, page_urls
 from booking.admin.pages import screening_answers_html
-from booking.admin.schedule import local_midnight, week_start
+from booking.admin.schedule_reads import local_midnight, week_start
 from booking.admin.scoping import (
     PractitionerScopedAdmin,
     ReadOnlyInline,
     RecordOnlyAdmin,
     is_front_desk,
 )
+from booking.admin.status_actions import (
+    BOTH,
+    STATUS_ACTIONS,
+    status_action,
+    status_change_summary,
+    valid_status_actions,
+)
 from booking.errors import BookingError
 from booking.models import AppointmentStatus, AppointmentStatusChange, Notification
-from booking.services import appointment_change_status, status_change_refusal
-
-# The status actions, and the status each one moves an appointment to.
-STATUS_ACTIONS = {
-    "confirm": AppointmentStatus.CONFIRMED,
-    "decline": AppointmentStatus.DECLINED,
-    "cancel_by_clinic": AppointmentStatus.CANCELLED_BY_CLINIC,
-    "mark_completed": AppointmentStatus.COMPLETED,
-    "mark_no_show": AppointmentStatus.NO_SHOW,
-}
-# A mixed selection's message names this many skipped appointments at most.
-SKIPPED_SHOWN = 5
+from booking.services import appointment_change_status
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -94,10 +92,6 @@ class NotificationInline(ReadOnlyInline):
     fields = ["kind", "status", "attempts", "created_at", "sent_at", "last_error"]
     readonly_fields = fields
     verbose_name_plural = _("e-mails to the patient")
-
-
-# Status actions work on the list (selected rows) and on one appointment's page.
-BOTH = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 
 class AppointmentRequestAdmin(PractitionerScopedAdmin):
@@ -266,48 +260,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         return HttpResponseRedirect(url)
 
     def get_urls(self):
-        def wrap(view, **initkwargs):
-            return self.admin_site.admin_view(view.as_view(model_admin=self, **initkwargs))
-
-        return [
-            path("schedule/", wrap(schedule.ScheduleDayView), name="booking_schedule_day"),
-            path(
-                "schedule/week/",
-                wrap(schedule.ScheduleWeekView),
-                name="booking_schedule_week",
-            ),
-            path(
-                "schedule/slots/<int:slot_id>/block/",
-                wrap(slots.SlotBlockView),
-                name="booking_schedule_block_slot",
-            ),
-            path(
-                "phone-in/",
-                wrap(phone_in.PhoneInBookingView),
-                name="booking_appointmentrequest_phone_in",
-            ),
-            path(
-                "<int:appointment_id>/move/",
-                wrap(move.MoveAppointmentView),
-                name="booking_appointmentrequest_move",
-            ),
-            path(
-                "today/<int:appointment_id>/",
-                wrap(today.TodayMarkView),
-                name="booking_today_mark",
-            ),
-            path(
-                "export.csv",
-                wrap(exports.AppointmentExportView),
-                name="booking_appointmentrequest_export",
-            ),
-            path(
-                "access-request/",
-                wrap(exports.AccessRequestView),
-                name="booking_appointmentrequest_access_request",
-            ),
-            *super().get_urls(),
-        ]
+        return [*page_urls(self, APPOINTMENT_PAGES), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -349,35 +302,8 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
             else:
                 done.append(changed.reference)
                 self.log_change(request, changed, [{"changed": {"fields": [str(_("status"))]}}])
-        label = AppointmentStatus(to_status).label.lower()
-        parts = []
-        if done:
-            parts.append(
-                ngettext(
-                    "%(count)d appointment marked %(status)s: %(refs)s.",
-                    "%(count)d appointments marked %(status)s: %(refs)s.",
-                    len(done),
-                )
-                % {"count": len(done), "status": label, "refs": ", ".join(done)}
-            )
-        else:
-            parts.append(_("No appointment was marked %(status)s.") % {"status": label})
-        if skipped:
-            shown = skipped[:SKIPPED_SHOWN]
-            if len(skipped) > SKIPPED_SHOWN:
-                shown.append(
-                    ngettext(
-                        "And %(count)d more.", "And %(count)d more.", len(skipped) - SKIPPED_SHOWN
-                    )
-                    % {"count": len(skipped) - SKIPPED_SHOWN}
-                )
-            parts.append(
-                ngettext("%(count)d skipped:", "%(count)d skipped:", len(skipped))
-                % {"count": len(skipped)}
-            )
-            parts.extend(shown)
-        level = messages.SUCCESS if not skipped else messages.WARNING if done else messages.ERROR
-        self.message_user(request, " ".join(str(p) for p in parts), level)
+        message, level = status_change_summary(to_status=to_status, done=done, skipped=skipped)
+        self.message_user(request, message, level)
 
     # --- Only the changes that make sense are offered --------------------------
 
@@ -386,17 +312,6 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         # The rows on show decide which status actions the menu offers.
         request._appointments_on_show = changelist.result_list
         return changelist
-
-    def _valid_status_actions(self, rows) -> set[str]:
-        now = timezone.now()
-        return {
-            name
-            for name, to_status in STATUS_ACTIONS.items()
-            if any(
-                not status_change_refusal(appointment=row, to_status=to_status, now=now)
-                for row in rows
-            )
-        }
 
     def get_action_choices(
         self, request, default_choices=None, action_location=ActionLocation.CHANGE_LIST
@@ -409,7 +324,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         # message says what was skipped, so nothing is filtered then.
         if request.method != "GET" or rows is None:
             return choices
-        valid = self._valid_status_actions(rows)
+        valid = valid_status_actions(rows, now=timezone.now())
         return [
             (name, text) for name, text in choices if name not in STATUS_ACTIONS or name in valid
         ]
@@ -420,18 +335,15 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
             actions.pop("export_csv", None)
         shown = getattr(request, "_appointment_on_page", None)
         if action_location == ActionLocation.CHANGE_FORM and request.method == "GET" and shown:
-            valid = self._valid_status_actions([shown])
+            valid = valid_status_actions([shown], now=timezone.now())
             actions = {n: a for n, a in actions.items() if n not in STATUS_ACTIONS or n in valid}
         return actions
 
-    @admin.action(
+    confirm = status_action(
+        AppointmentStatus.CONFIRMED,
         description=_("Confirm this request"),
         description_plural=_("Confirm selected requests"),
-        permissions=["change"],
-        location=BOTH,
     )
-    def confirm(self, request, queryset):
-        self.change_status(request, queryset, AppointmentStatus.CONFIRMED)
 
     @admin.action(
         description=_("Decline this request (with a reason)…"),
@@ -460,32 +372,21 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         }
         return TemplateResponse(request, "admin/booking/appointmentrequest/decline.html", context)
 
-    @admin.action(
+    cancel_by_clinic = status_action(
+        AppointmentStatus.CANCELLED_BY_CLINIC,
         description=_("Cancel this appointment (by the clinic)"),
         description_plural=_("Cancel selected appointments (by the clinic)"),
-        permissions=["change"],
-        location=BOTH,
     )
-    def cancel_by_clinic(self, request, queryset):
-        self.change_status(request, queryset, AppointmentStatus.CANCELLED_BY_CLINIC)
-
-    @admin.action(
+    mark_completed = status_action(
+        AppointmentStatus.COMPLETED,
         description=_("Mark this appointment completed"),
         description_plural=_("Mark selected appointments completed"),
-        permissions=["change"],
-        location=BOTH,
     )
-    def mark_completed(self, request, queryset):
-        self.change_status(request, queryset, AppointmentStatus.COMPLETED)
-
-    @admin.action(
+    mark_no_show = status_action(
+        AppointmentStatus.NO_SHOW,
         description=_("Mark this appointment as a no-show"),
         description_plural=_("Mark selected appointments as no-show"),
-        permissions=["change"],
-        location=BOTH,
     )
-    def mark_no_show(self, request, queryset):
-        self.change_status(request, queryset, AppointmentStatus.NO_SHOW)
 
     @admin.action(description=_("Export selected appointments as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):

@@ -7,7 +7,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from booking.admin.schedule import parse_open_time
+from booking.admin.open_times import parse_open_time
 from booking.availability import clinic_zone
 from booking.models import AppointmentRequest, Patient, Practitioner, Treatment, email_key
 from booking.screening import SCREENING_QUESTIONS, YES_NO

@@ -7,20 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from booking import services
 from booking.admin.forms import DayForm, MoveForm
+from booking.admin.open_times import clash_message, clash_with, nearest_open_times, open_times
 from booking.admin.pages import AdminPageView, parse_day
-from booking.admin.schedule import (
-    clash_message,
-    clash_with,
-    local_midnight,
-    nearest_open_times,
-    open_times,
-    practitioners_for_schedule,
-)
+from booking.admin.schedule import schedule_url
+from booking.admin.schedule_reads import local_midnight, practitioners_for_schedule
 from booking.errors import BookingError, SlotTakenError
 
 
@@ -162,8 +156,7 @@ class MoveAppointmentView(AdminPageView):
         )
         back = request.GET.get("back")
         if back in ("day", "week"):
-            url = reverse(f"admin:booking_schedule_{back}")
-            return HttpResponseRedirect(f"{url}?{urlencode({'date': starts.date().isoformat()})}")
+            return HttpResponseRedirect(schedule_url(starts.date(), view=back))
         return HttpResponseRedirect(self.change_url())
 
     def change_url(self):

@@ -7,19 +7,19 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from booking import services
 from booking.admin.forms import PhoneInBookingForm
-from booking.admin.pages import AdminPageView
-from booking.admin.schedule import (
+from booking.admin.open_times import (
     clash_message,
     clash_with,
     nearest_open_times,
     parse_open_time,
-    practitioners_for_schedule,
 )
+from booking.admin.pages import AdminPageView
+from booking.admin.schedule import schedule_url
+from booking.admin.schedule_reads import practitioners_for_schedule
 from booking.admin.scoping import practitioner_for, scope_patients, scope_to_user, sees_everything
 from booking.errors import BookingError, SlotTakenError
 from booking.models import Patient, Practitioner
@@ -168,9 +168,7 @@ class PhoneInBookingView(AdminPageView):
                 )
                 % {"name": appointment.patient_name, "reference": appointment.reference},
             )
-        day = timezone.localtime(appointment.starts_at).date()
-        url = reverse("admin:booking_schedule_day")
-        return HttpResponseRedirect(f"{url}?{urlencode({'date': day.isoformat()})}")
+        return HttpResponseRedirect(schedule_url(timezone.localtime(appointment.starts_at).date()))
 
 
 class PatientAutocompleteView(AutocompleteJsonView):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from booking import services
-from booking.admin.schedule import SHOWN_STATUSES, local_midnight
+from booking.admin.schedule_reads import SHOWN_STATUSES, local_midnight
 from booking.admin.scoping import scope_to_user, scope_waitlist
 from booking.availability import clinic_zone
 from booking.errors import BookingError
