@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from articles import links, services
+from articles import broken_links, services
 from articles.markdown import image_reference, markdown_report
 from articles.models import MAX_BODY_CHARS, Revision
 from articles.revisions import page_history
@@ -136,6 +136,6 @@ def broken_links_view(model_admin, request):
             model_admin,
             request,
             title=_("Broken internal links"),
-            broken=links.broken_links(now=timezone.now()),
+            broken=broken_links.broken_links(now=timezone.now()),
         ),
     )

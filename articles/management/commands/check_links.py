@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from articles.links import broken_links
+from articles.broken_links import broken_links
 
 
 class Command(BaseCommand):

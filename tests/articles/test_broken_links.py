@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import services
-from articles.links import broken_links, internal_path
+from articles.broken_links import broken_links, internal_path
 from articles.models import Status
 
 from .conftest import make_article, make_condition, make_service
