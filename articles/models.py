@@ -63,6 +63,8 @@ class Publishable(models.Model):
     # the publishing fields (status and publish date are changed on purpose).
     text_fields: tuple[str, ...] = ("title", "slug", "summary", "seo_title", "seo_description")
     publishing_fields: tuple[str, ...] = ("status", "published_at")
+    # The URL name of the page's public address, which takes its slug.
+    detail_url_name: str = ""
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -110,9 +112,16 @@ class Publishable(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse(self.detail_url_name, kwargs={"slug": self.slug})
+
     @property
     def page_title(self) -> str:
         return self.seo_title or self.title
+
+    @property
+    def description(self) -> str:
+        return self.seo_description or self.summary
 
     @classmethod
     def revision_fields(cls) -> tuple[str, ...]:
@@ -172,6 +181,7 @@ class ServicePage(Publishable):
     """A treatment the clinic offers, with a link that books exactly that treatment."""
 
     markdown_fields = ("what_it_is", "who_it_helps", "what_to_expect")
+    detail_url_name = "articles:service_detail"
     text_fields = (*Publishable.text_fields, "duration_and_price")
 
     treatment = models.ForeignKey(
@@ -208,13 +218,6 @@ class ServicePage(Publishable):
         constraints = _status_constraints("servicepage")
         indexes = [GinIndex(fields=["search_vector"], name="servicepage_search_gin")]
 
-    def get_absolute_url(self):
-        return reverse("articles:service_detail", kwargs={"slug": self.slug})
-
-    @property
-    def description(self) -> str:
-        return self.seo_description or self.summary
-
     @property
     def booking_url(self) -> str:
         url = reverse("booking:start")
@@ -227,6 +230,7 @@ class ConditionPage(Publishable):
     """A painful area patients search for: shoulder, neck, back, heel, hip."""
 
     markdown_fields = ("overview",)
+    detail_url_name = "articles:condition_detail"
 
     summary = models.CharField(_("summary"), max_length=300)
     overview = models.TextField(_("overview"), help_text=_("Markdown."))
@@ -247,16 +251,10 @@ class ConditionPage(Publishable):
         constraints = _status_constraints("conditionpage")
         indexes = [GinIndex(fields=["search_vector"], name="conditionpage_search_gin")]
 
-    def get_absolute_url(self):
-        return reverse("articles:condition_detail", kwargs={"slug": self.slug})
-
-    @property
-    def description(self) -> str:
-        return self.seo_description or self.summary
-
 
 class Article(Publishable):
     markdown_fields = ("body",)
+    detail_url_name = "articles:article_detail"
 
     summary = models.CharField(
         _("summary"), max_length=300, help_text=_("Shown in lists, feeds and search results.")
@@ -321,13 +319,6 @@ class Article(Publishable):
             GinIndex(fields=["search_vector"], name="article_search_gin"),
             models.Index(fields=["status", "-published_at"], name="article_public_listing"),
         ]
-
-    def get_absolute_url(self):
-        return reverse("articles:article_detail", kwargs={"slug": self.slug})
-
-    @property
-    def description(self) -> str:
-        return self.seo_description or self.summary
 
     @property
     def reading_minutes(self) -> int:
