@@ -148,14 +148,8 @@ PRACTITIONERS = [
             "on.\n\nOutside the clinic she coaches a junior netball team and is slowly "
             "learning the cello."
         ),
-        # weekday: [(start, end), ...]
-        "week": {
-            0: [(time(8), time(13)), (time(14), time(17))],
-            1: [(time(8), time(13)), (time(14), time(17))],
-            2: [(time(12), time(13)), (time(14), time(19))],
-            3: [(time(8), time(13)), (time(14), time(17))],
-            5: [(time(9), time(13))],
-        },
+        # Working hours: each day, then its spans in whole hours.
+        "week": "Mon 8-13 14-17; Tue 8-13 14-17; Wed 12-13 14-19; Thu 8-13 14-17; Sat 9-13",
     },
     {
         "slug": "tom-lindqvist",
@@ -169,12 +163,7 @@ PRACTITIONERS = [
             "acupuncture and dry needling, and likes to send patients home with a short, "
             "doable exercise routine.\n\nHe runs most mornings before the clinic opens."
         ),
-        "week": {
-            0: [(time(14), time(19))],
-            1: [(time(10), time(13)), (time(14), time(19))],
-            3: [(time(10), time(13)), (time(14), time(19))],
-            4: [(time(8), time(13)), (time(14), time(18))],
-        },
+        "week": "Mon 14-19; Tue 10-13 14-19; Thu 10-13 14-19; Fri 8-13 14-18",
     },
     {
         "slug": "aisha-rahman",
@@ -188,12 +177,7 @@ PRACTITIONERS = [
             "rushed, and she explains each stretch she suggests.\n\nShe has worked at "
             "local half-marathons and cycling events for several years."
         ),
-        "week": {
-            1: [(time(8), time(13))],
-            2: [(time(8), time(13)), (time(14), time(19))],
-            4: [(time(14), time(19))],
-            5: [(time(9), time(13))],
-        },
+        "week": "Tue 8-13; Wed 8-13 14-19; Fri 14-19; Sat 9-13",
     },
 ]
 
@@ -204,6 +188,18 @@ def _closures(today: date) -> list[tuple[str, date, date]]:
         ("Christmas", date(year, 12, 25), date(year, 12, 26)),
         ("New Year's Day", date(year + 1, 1, 1), date(year + 1, 1, 1)),
     ]
+
+
+_WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _working_hours(week: str):
+    """ "Mon 8-13 14-17; Sat 9-13" as (weekday, start, end): (0, 08:00, 13:00), ..."""
+    for day in week.split(";"):
+        name, *spans = day.split()
+        for span in spans:
+            start, end = span.split("-")
+            yield _WEEKDAYS.index(name), time(int(start)), time(int(end))
 
 
 @transaction.atomic
@@ -219,8 +215,7 @@ def load(stdout) -> None:
             practitioner.save(update_fields=["photo"])
             WeeklyAvailability.objects.bulk_create(
                 WeeklyAvailability(practitioner=practitioner, weekday=day, starts_at=s, ends_at=e)
-                for day, intervals in week.items()
-                for s, e in intervals
+                for day, s, e in _working_hours(week)
             )
     created_treatments = 0
     for data in TREATMENTS:
