@@ -252,6 +252,18 @@ class ConditionPage(Publishable):
         indexes = [GinIndex(fields=["search_vector"], name="conditionpage_search_gin")]
 
 
+def _practitioner_field(*, related_name: str, verbose_name) -> models.ForeignKey:
+    """An article's link to a practitioner, kept empty if they leave the team."""
+    return models.ForeignKey(
+        "booking.Practitioner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
+
+
 class Article(Publishable):
     markdown_fields = ("body",)
     detail_url_name = "articles:article_detail"
@@ -276,21 +288,9 @@ class Article(Publishable):
     conditions = models.ManyToManyField(
         ConditionPage, blank=True, related_name="articles", verbose_name=_("related conditions")
     )
-    author = models.ForeignKey(
-        "booking.Practitioner",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="authored_articles",
-        verbose_name=_("author"),
-    )
-    reviewer = models.ForeignKey(
-        "booking.Practitioner",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="reviewed_articles",
-        verbose_name=_("medical reviewer"),
+    author = _practitioner_field(related_name="authored_articles", verbose_name=_("author"))
+    reviewer = _practitioner_field(
+        related_name="reviewed_articles", verbose_name=_("medical reviewer")
     )
     last_reviewed = models.DateField(
         _("last reviewed"),
