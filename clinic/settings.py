@@ -384,6 +384,9 @@ LOGGING = {
         # log, /healthz, a command's one sentence); the pool's own warning for
         # every retry would only repeat it.
         "psycopg.pool": {"level": "ERROR"},
+        # Its only records are DEBUG notes of a variable a template did not get,
+        # each with the whole context: names, addresses, private links.
+        "django.template": {"level": "WARNING"},
     },
 }
 
