@@ -238,8 +238,9 @@ deploy-check: install postgres
 	@$(DEPLOY_ENV) $(MANAGE) ensure_database
 	@$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
-# Mutation testing of booking/services.py, selectors.py and ratelimit.py with the
-# booking unit tests, in a copy under .mutate/ (about half an hour; not in CI).
+# Mutation testing of booking/availability.py, services.py, selectors.py and
+# ratelimit.py, each with its own tests, in a copy under .mutate/ (not in CI).
+# One module: make mutate ARGS="--module booking/availability.py" (docs/testing.md).
 mutate: install-dev postgres
 	@$(UV) sync --frozen --quiet --inexact --group mutate --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	$(BIN)/python scripts/mutate.py $(ARGS)
