@@ -238,8 +238,9 @@ deploy-check: install postgres
 	@$(DEPLOY_ENV) $(MANAGE) ensure_database
 	@$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
-# Mutation testing of booking/availability.py, services.py, selectors.py and
-# ratelimit.py, each with its own tests, in a copy under .mutate/ (not in CI).
+# Mutation testing of booking/availability.py, booking/services/, selectors.py,
+# picker.py and ratelimit.py, each module with its own tests, in a copy under
+# .mutate/ (not in CI).
 # One module: make mutate ARGS="--module booking/availability.py" (docs/testing.md).
 mutate: install-dev postgres
 	@$(UV) sync --frozen --quiet --inexact --group mutate --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"

@@ -32,3 +32,9 @@ class OfferClosedError(BookingError):
     def __init__(self, message: str, *, offer):
         super().__init__(message)
         self.offer = offer
+
+
+def violated_constraint(error) -> str:
+    """The name of the database constraint an IntegrityError broke, or ""."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", "") or ""

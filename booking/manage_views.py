@@ -24,7 +24,8 @@ from booking.errors import BookingError, LinkExpiredError
 from booking.formats import zone_label
 from booking.links import manage_token
 from booking.models import AppointmentRequest, AppointmentStatus
-from booking.selectors import appointment_by_token_hash, time_picker_week
+from booking.picker import time_picker_week
+from booking.selectors import appointment_by_token_hash
 from booking.services import (
     appointment_cancel_by_patient,
     appointment_reschedule,

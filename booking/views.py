@@ -31,8 +31,9 @@ from booking.forms import (
     details_unsign,
 )
 from booking.models import AppointmentRequest, Treatment
+from booking.picker import time_picker_week
 from booking.ratelimit import booking_attempt, booking_made
-from booking.selectors import clinic_zone, nearest_start_times, time_picker_week
+from booking.selectors import clinic_zone, nearest_start_times
 from booking.services import PatientDetails, appointment_book
 from booking.step_pages import (
     back_to_times,

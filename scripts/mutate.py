@@ -56,21 +56,28 @@ MODULES = {
         "tests/booking/test_time_picker.py",
         "tests/booking/test_time_picker_queries.py",
     ],
-    # Every write: booking, moving, cancelling, statuses, slot generation.
-    "booking/services.py": [
-        "tests/booking/test_mutation_survivors_services.py",
-        "tests/booking/test_slots.py",
-        "tests/booking/test_booking_services.py",
-        "tests/booking/test_services_outside_a_transaction.py",
-        "tests/booking/test_staff_services.py",
-    ],
-    # The time picker's reads and the patient's and staff's lists.
-    "booking/selectors.py": [
-        "tests/booking/test_mutation_survivors_selectors.py",
-        "tests/booking/test_selectors.py",
-        "tests/booking/test_time_picker.py",
-        "tests/booking/test_time_picker_queries.py",
-    ],
+    # Every write (booking/services/, one module per concept): booking, moving,
+    # cancelling, statuses, slot generation, the rules they check.
+    **{
+        f"booking/services/{name}.py": [
+            "tests/booking/test_mutation_survivors_services.py",
+            "tests/booking/test_slots.py",
+            "tests/booking/test_booking_services.py",
+            "tests/booking/test_services_outside_a_transaction.py",
+            "tests/booking/test_staff_services.py",
+        ]
+        for name in ("appointments", "status", "rules", "slots", "patients", "retention")
+    },
+    # The offered times and the patient's and staff's lists; the time picker's week.
+    **{
+        path: [
+            "tests/booking/test_mutation_survivors_selectors.py",
+            "tests/booking/test_selectors.py",
+            "tests/booking/test_time_picker.py",
+            "tests/booking/test_time_picker_queries.py",
+        ]
+        for path in ("booking/selectors.py", "booking/picker.py")
+    },
     # Rate limits: the counters, then the pages that apply them. The slowest of
     # those (9 of the 12 seconds the file takes) is left out to keep the run
     # short; a mutant only it would kill shows as a survivor.

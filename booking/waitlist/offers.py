@@ -38,7 +38,8 @@ from booking.models import (
     email_key,
 )
 from booking.notifications import queue_offer_notifications
-from booking.selectors import OfferedTime, available_start_times, period_of
+from booking.picker import period_of
+from booking.selectors import OfferedTime, available_start_times
 from booking.tokens import OFFER_SALT, digest, private_token_new, reference_new
 from clinic.identity import get_clinic
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from booking import flow
 from booking.errors import BookingError
 from booking.models import TimeSlot
-from booking.selectors import nearest_start_times, next_free_starts, time_picker_week
+from booking.picker import time_picker_week
+from booking.selectors import nearest_start_times, next_free_starts
 from booking.services import appointment_book, request_confirmable_from
 from clinic.identity import forget_clinic
 from clinic.models import ClinicProfile
