@@ -12,13 +12,9 @@ The cache never decides anything: the details step and PostgreSQL re-check.
 from django.conf import settings
 
 from clinic.page_cache import GENERATION_KEY as SITE_GENERATION_KEY
-from clinic.page_cache import bump_generation, cached_page, generations
+from clinic.page_cache import bump_generation, cached_page
 
 GENERATION_KEY = "booking:availability-generation"
-
-
-def availability_generation() -> int:
-    return generations((GENERATION_KEY,))[0]
 
 
 def availability_changed() -> None:
