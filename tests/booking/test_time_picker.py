@@ -181,6 +181,17 @@ def test_first_available_buttons_carry_no_practitioner_names(client, world):
     assert "with=tom-lindqvist" in content
 
 
+def test_the_picker_is_kept_out_of_search_results_but_describes_itself(client, world, clinic):
+    content = client.get(
+        reverse("booking:time"), {"treatment": world.follow_up.slug, "practitioner": "maya-okafor"}
+    ).content.decode()
+
+    assert '<meta name="robots" content="noindex">' in content
+    description = re.search(r'<meta name="description" content="([^"]*)">', content).group(1)
+    assert world.maya.name in description
+    assert world.follow_up.name.lower() in description and clinic.name in description
+
+
 def test_the_picker_offers_a_jump_to_a_date(client, world):
     world.slot(world.maya, 9, 12)
     far = world.day + timedelta(days=15)
