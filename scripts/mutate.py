@@ -65,6 +65,9 @@ MODULES = {
             "tests/booking/test_booking_services.py",
             "tests/booking/test_services_outside_a_transaction.py",
             "tests/booking/test_staff_services.py",
+            # The single-use booking key and the request notice's words.
+            "tests/booking/test_booking_once.py",
+            "tests/booking/test_confirmation_policy.py",
         ]
         for name in ("appointments", "status", "rules", "slots", "patients", "retention")
     },

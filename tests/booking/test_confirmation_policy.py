@@ -10,7 +10,7 @@ from booking import flow
 from booking.errors import BookingError
 from booking.models import AppointmentRequest, AppointmentStatus, Confirmation
 from booking.screening import SCREENING_KEYS
-from booking.services import appointment_book
+from booking.services import appointment_book, request_notice_refusal
 from tests.booking.booking_world import at, make_world, patient
 from tests.booking.test_booking_flow import confirm_data, details_data, details_url
 
@@ -60,6 +60,19 @@ def test_a_yes_needs_time_for_staff_to_look_but_all_no_may_book_close_to_the_sta
 
     assert instant.status == AppointmentStatus.CONFIRMED
     assert AppointmentRequest.objects.count() == 1
+
+
+def test_too_soon_for_a_request_says_why_and_gives_the_clinics_phone(world, clinic):
+    # Two opening hours from 06:30 end at 10:00: a 09:00 request leaves staff no time.
+    now, starts_at = at(world.day, 6, 30), at(world.day, 9)
+
+    plain = request_notice_refusal(starts_at=starts_at, now=now)
+    answers = request_notice_refusal(starts_at=starts_at, now=now, because_of_answers=True)
+
+    assert plain.startswith("That time is too soon for us to confirm a request")
+    assert answers.startswith("Because of your answers to the safety questions")
+    assert f"phone us on {clinic.phone}" in plain and f"phone us on {clinic.phone}" in answers
+    assert request_notice_refusal(starts_at=at(world.day, 9) + timedelta(days=7), now=now) == ""
 
 
 @pytest.mark.parametrize(
