@@ -18,6 +18,7 @@ from booking.models.appointments import (
     AppointmentRequest,
     AppointmentStatus,
     AppointmentStatusChange,
+    StatusChangeKind,
 )
 from booking.models.catalogue import (
     Confirmation,
@@ -59,6 +60,7 @@ __all__ = [
     "AppointmentRequest",
     "AppointmentStatus",
     "AppointmentStatusChange",
+    "StatusChangeKind",
     "AvailabilityException",
     "ClinicClosure",
     "Confirmation",

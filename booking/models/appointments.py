@@ -162,8 +162,19 @@ class AppointmentRequest(models.Model):
         return screening_flags(self.screening)
 
 
+class StatusChangeKind(models.TextChoices):
+    CHANGE = "change", _("change")
+    ARRIVAL = "arrival", _("arrival")
+    UNDO = "undo", _("undo")
+    CORRECTION = "correction", _("correction")
+
+
 class AppointmentStatusChange(models.Model):
-    """Who moved an appointment from one status to another, and when."""
+    """Who moved an appointment from one status to another, and when.
+
+    Undoing a change is a change of its own, pointing at the one it undoes; the
+    history is only ever added to.
+    """
 
     appointment = models.ForeignKey(
         AppointmentRequest, on_delete=models.CASCADE, related_name="status_changes"
@@ -183,6 +194,18 @@ class AppointmentStatusChange(models.Model):
     )
     changed_at = models.DateTimeField(_("when"))
     note = models.CharField(_("note"), max_length=500, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=StatusChangeKind.choices, default=StatusChangeKind.CHANGE
+    )
+    # One-to-one: a change can be undone once, whoever presses Undo first.
+    undoes = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="undone_by",
+        verbose_name=_("undoes"),
+    )
 
     class Meta:
         verbose_name = _("status change")
@@ -192,6 +215,15 @@ class AppointmentStatusChange(models.Model):
             models.CheckConstraint(
                 condition=Q(to_status__in=AppointmentStatus.values),
                 name="status_change_valid_to_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=StatusChangeKind.values),
+                name="status_change_valid_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="undo", undoes__isnull=False)
+                | Q(~Q(kind="undo"), undoes__isnull=True),
+                name="status_change_undo_names_its_change",
             ),
         ]
 
