@@ -16,6 +16,7 @@ with email_kind_register() from its AppConfig.ready(): this module sends them
 like the others without importing their code.
 """
 
+import copy
 import email.message
 import logging
 from collections.abc import Callable
@@ -384,6 +385,23 @@ def build_message(
     if kind in KINDS_WITH_CALENDAR:
         message.attach(calendar_part(appointment))
     return message
+
+
+def cancellation_preview(*, appointment: AppointmentRequest, reason: str) -> EmailMultiAlternatives:
+    """The e-mail a clinic cancellation with `reason` would send, for staff to read first.
+
+    Built from a copy that holds no private link, so the preview never shows
+    staff the patient's manage token.
+    """
+    shown = copy.copy(appointment)
+    shown.status = AppointmentStatus.CANCELLED_BY_CLINIC
+    shown.decline_reason = reason
+    shown.manage_token_hash = ""
+    return build_message(
+        notification=Notification(kind=NotificationKind.CANCELLED),
+        appointment=shown,
+        clinic=get_clinic(),
+    )
 
 
 def other_message(*, notification: Notification, clinic, now: datetime) -> EmailMultiAlternatives:

@@ -413,10 +413,12 @@ BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)
 
 # Staff workspace -------------------------------------------------------------
 # A patient's arrival can be recorded from this long before their start time
-# until the end of the appointment. Practitioners' calendar feeds list this many
-# weeks ahead.
+# until the end of the appointment. A status change can be undone by staff for
+# this many minutes (later, front desk corrects it with a reason). Practitioners'
+# calendar feeds list this many weeks ahead.
 
 BOOKING_ARRIVAL_EARLY_MINUTES = env_int("BOOKING_ARRIVAL_EARLY_MINUTES", 60)
+BOOKING_UNDO_MINUTES = env_int("BOOKING_UNDO_MINUTES", 15)
 BOOKING_CALENDAR_FEED_WEEKS = env_int("BOOKING_CALENDAR_FEED_WEEKS", 8)
 
 # Booking abuse limits ----------------------------------------------------------

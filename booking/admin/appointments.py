@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from booking.admin import exports
-from booking.admin.forms import DeclineForm
+from booking.admin.forms import ReasonForm
 from booking.admin.page_urls import APPOINTMENT_PAGES, page_urls
 from booking.admin.pages import screening_answers_html
 from booking.admin.schedule_reads import local_midnight, week_start
@@ -40,6 +40,8 @@ from booking.admin.status_actions import (
     status_change_summary,
     valid_status_actions,
 )
+from booking.admin.undo import latest_change, report_with_undo
+from booking.emails import cancellation_preview
 from booking.errors import BookingError
 from booking.models import AppointmentStatus, AppointmentStatusChange, Notification
 from booking.services import appointment_change_status
@@ -287,7 +289,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
     def change_status(self, request, queryset, to_status, *, note=""):
         """Move each selected appointment through the service; one message says it all."""
         now = timezone.now()
-        done, skipped = [], []
+        done, skipped, changes = [], [], []
         for appointment_id in queryset.values_list("pk", flat=True):
             try:
                 changed = appointment_change_status(
@@ -301,9 +303,10 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
                 skipped.append(str(error))
             else:
                 done.append(changed.reference)
+                changes.append(latest_change(changed))
                 self.log_change(request, changed, [{"changed": {"fields": [str(_("status"))]}}])
         message, level = status_change_summary(to_status=to_status, done=done, skipped=skipped)
-        self.message_user(request, message, level)
+        report_with_undo(request, message, changes, level=level)
 
     # --- Only the changes that make sense are offered --------------------------
 
@@ -352,31 +355,54 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         location=BOTH,
     )
     def decline(self, request, queryset):
-        if "apply" in request.POST:
-            form = DeclineForm(request.POST)
-            if form.is_valid():
-                self.change_status(
-                    request, queryset, AppointmentStatus.DECLINED, note=form.cleaned_data["reason"]
-                )
+        return self.ask_reason(request, queryset, action="decline")
+
+    @admin.action(
+        description=_("Cancel this appointment (by the clinic, with a reason)…"),
+        description_plural=_("Cancel selected appointments (by the clinic, with a reason)…"),
+        permissions=["change"],
+        location=BOTH,
+    )
+    def cancel_by_clinic(self, request, queryset):
+        return self.ask_reason(request, queryset, action="cancel_by_clinic")
+
+    def ask_reason(self, request, queryset, *, action):
+        """Decline or cancel only with a reason for the patient; a cancellation shows its e-mail.
+
+        A cancellation takes two presses: the first shows the e-mail each
+        patient will get, the second (with the reason unchanged) sends it.
+        """
+        to_status = STATUS_ACTIONS[action]
+        form = ReasonForm(request.POST if "apply" in request.POST else None, to_status=to_status)
+        appointments = list(queryset.select_related("treatment", "practitioner"))
+        preview = None
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            previewed = request.POST.get("previewed")
+            if to_status != AppointmentStatus.CANCELLED_BY_CLINIC or (
+                "confirm" in request.POST and previewed == reason
+            ):
+                self.change_status(request, queryset, to_status, note=reason)
                 return None
-        else:
-            form = DeclineForm()
+            shown = next((a for a in appointments if a.email), None)
+            if shown is not None:
+                preview = cancellation_preview(appointment=shown, reason=reason)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Decline requests"),
+            "title": _("Decline requests")
+            if action == "decline"
+            else _("Cancel appointments (by the clinic)"),
             "subtitle": None,
             "opts": self.opts,
-            "appointments": queryset.select_related("treatment", "practitioner"),
+            "appointments": appointments,
             "form": form,
+            "action": action,
+            "preview": preview,
+            "previewed": form.cleaned_data["reason"] if form.is_valid() else "",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/booking/appointmentrequest/decline.html", context)
+        return TemplateResponse(request, "admin/booking/appointmentrequest/reason.html", context)
 
-    cancel_by_clinic = status_action(
-        AppointmentStatus.CANCELLED_BY_CLINIC,
-        description=_("Cancel this appointment (by the clinic)"),
-        description_plural=_("Cancel selected appointments (by the clinic)"),
-    )
     mark_completed = status_action(
         AppointmentStatus.COMPLETED,
         description=_("Mark this appointment completed"),

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.admin.open_times import parse_open_time
 from booking.availability import clinic_zone
-from booking.models import AppointmentRequest, Patient, Practitioner, Treatment, email_key
+from booking.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    Patient,
+    Practitioner,
+    Treatment,
+    email_key,
+)
 from booking.screening import SCREENING_QUESTIONS, YES_NO
 from booking.services import PatientDetails
 from booking.validators import phone_validator
@@ -254,15 +261,26 @@ class DayForm(forms.Form):
     date = forms.DateField(label=_("Show free times on"), widget=DateInput)
 
 
-class DeclineForm(forms.Form):
+class ReasonForm(forms.Form):
+    """The reason a patient is given when the clinic declines or cancels their appointment."""
+
     reason = MultilineField(
         label=_("Reason given to the patient"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "The patient receives this in the e-mail that tells them the request is declined."
-        ),
+        error_messages={"required": _("Give the patient a reason.")},
     )
+
+    def __init__(self, *args, to_status, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = (
+            _("The patient receives this in the e-mail that tells them the request is declined.")
+            if to_status == AppointmentStatus.DECLINED
+            else _(
+                "The patient receives this in the e-mail that tells them the appointment is "
+                "cancelled. You see the e-mail before it goes."
+            )
+        )
 
 
 class AccessRequestForm(forms.Form):

@@ -8,7 +8,7 @@ booking, moving an appointment, Today's one-click marks and the exports.
 
 from django.urls import path
 
-from booking.admin import exports, move, phone_in, schedule, slots, today
+from booking.admin import exports, move, phone_in, schedule, slots, today, undo
 
 # (route under the appointment admin, view, URL name in the admin namespace)
 APPOINTMENT_PAGES = [
@@ -18,6 +18,12 @@ APPOINTMENT_PAGES = [
     ("phone-in/", phone_in.PhoneInBookingView, "booking_appointmentrequest_phone_in"),
     ("<int:appointment_id>/move/", move.MoveAppointmentView, "booking_appointmentrequest_move"),
     ("today/<int:appointment_id>/", today.TodayMarkView, "booking_today_mark"),
+    ("undo/", undo.StatusUndoView, "booking_status_undo"),
+    (
+        "<int:appointment_id>/correct-status/",
+        undo.StatusCorrectView,
+        "booking_appointmentrequest_correct_status",
+    ),
     ("export.csv", exports.AppointmentExportView, "booking_appointmentrequest_export"),
     (
         "access-request/",

@@ -22,6 +22,7 @@ from django.views import View
 from booking import services
 from booking.admin.schedule_reads import SHOWN_STATUSES, local_midnight
 from booking.admin.scoping import scope_to_user, scope_waitlist
+from booking.admin.undo import back_to, latest_change, report_with_undo
 from booking.availability import clinic_zone
 from booking.errors import BookingError
 from booking.models import (
@@ -174,7 +175,7 @@ class TodayMarkView(View):
             messages.error(request, str(error))
         else:
             self.model_admin.log_change(request, changed, [{"changed": {"fields": [mark]}}])
-            messages.success(
+            report_with_undo(
                 request,
                 _("%(name)s (%(reference)s): %(mark)s.")
                 % {
@@ -182,5 +183,7 @@ class TodayMarkView(View):
                     "reference": changed.reference,
                     "mark": str(MARKS[mark]).lower(),
                 },
+                [latest_change(changed)],
             )
-        return HttpResponseRedirect(reverse("admin:index") + f"#appointment-{appointment.pk}")
+        fallback = reverse("admin:index") + f"#appointment-{appointment.pk}"
+        return HttpResponseRedirect(back_to(request, fallback))

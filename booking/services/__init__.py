@@ -42,28 +42,36 @@ from booking.services.rules import GRANULARITY, request_notice_refusal
 from booking.services.slots import slot_add_manual, slot_set_blocked, slots_generate
 from booking.services.status import (
     ALLOWED_TRANSITIONS,
+    CORRECTABLE,
     appointment_change_status,
+    appointment_correct_status,
     appointment_mark_arrived,
     arrival_refusal,
+    correction_refusal,
     status_change_record,
     status_change_refusal,
+    status_change_undo,
+    undo_refusal,
 )
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "ANONYMISED_EMAIL",
     "ANONYMISED_NAME",
+    "CORRECTABLE",
     "GRANULARITY",
     "PatientDetails",
     "appointment_book",
     "appointment_cancel_by_patient",
     "appointment_change_status",
+    "appointment_correct_status",
     "appointment_mark_arrived",
     "appointment_move",
     "appointment_reschedule",
     "appointments_anonymise",
     "arrival_refusal",
     "booking_window",
+    "correction_refusal",
     "patient_anonymise",
     "patient_for_details",
     "patient_match_dismiss",
@@ -78,4 +86,6 @@ __all__ = [
     "slots_generate",
     "status_change_record",
     "status_change_refusal",
+    "status_change_undo",
+    "undo_refusal",
 ]

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from booking import signals
 from booking.availability import (
@@ -12,6 +12,7 @@ from booking.availability import (
 from booking.caching import availability_changed
 from booking.errors import (
     InvalidTransitionError,
+    SlotTakenError,
 )
 from booking.models import (
     ACTIVE_STATUSES,
@@ -19,6 +20,7 @@ from booking.models import (
     AppointmentStatus,
     AppointmentStatusChange,
     NotificationKind,
+    StatusChangeKind,
 )
 from booking.notifications import queue_notification
 
@@ -66,6 +68,8 @@ def status_change_record(
     now: datetime,
     by=None,
     note: str = "",
+    kind: str = StatusChangeKind.CHANGE,
+    undoes: AppointmentStatusChange | None = None,
 ) -> AppointmentStatusChange:
     """Write the history line for a status change (also for a new appointment)."""
     return AppointmentStatusChange.objects.create(
@@ -75,7 +79,13 @@ def status_change_record(
         changed_by=by if getattr(by, "is_authenticated", False) else None,
         changed_at=now,
         note=note[:500],
+        kind=kind,
+        undoes=undoes,
     )
+
+
+# Changes whose note is the reason the patient is e-mailed: one is required.
+NEEDS_REASON = {AppointmentStatus.DECLINED, AppointmentStatus.CANCELLED_BY_CLINIC}
 
 
 @transaction.atomic
@@ -100,11 +110,15 @@ def appointment_change_status(
     )
     from_status = appointment.status
     refusal = status_change_refusal(appointment=appointment, to_status=to_status, now=now)
+    if not refusal and to_status == AppointmentStatus.CANCELLED_BY_CLINIC and not note.strip():
+        refusal = (
+            f"Appointment {appointment.reference} was not cancelled: give the patient a reason."
+        )
     if refusal:
         raise InvalidTransitionError(refusal)
     appointment.status = to_status
     update_fields = ["status", "updated_at"]
-    if to_status == AppointmentStatus.DECLINED:
+    if to_status in NEEDS_REASON:
         appointment.decline_reason = note
         update_fields.append("decline_reason")
     appointment.save(update_fields=update_fields)
@@ -197,5 +211,177 @@ def appointment_mark_arrived(*, appointment_id: int, now: datetime, by=None) -> 
         now=now,
         by=by,
         note=f"Arrived at {now.astimezone(clinic_zone()):%H:%M}",
+        kind=StatusChangeKind.ARRIVAL,
     )
     return appointment
+
+
+# --- Undo and correction ------------------------------------------------------------
+
+
+def undo_refusal(*, change: AppointmentStatusChange, now: datetime) -> str:
+    """Why `change` cannot be undone at `now`, or "" when it can.
+
+    Only the latest change of an appointment, made by staff, within
+    BOOKING_UNDO_MINUTES; later on front desk corrects the status with a reason.
+    """
+    reference = change.appointment.reference
+    window = timedelta(minutes=settings.BOOKING_UNDO_MINUTES)
+    if change.kind not in (StatusChangeKind.CHANGE, StatusChangeKind.ARRIVAL):
+        return f"That change of appointment {reference} cannot be undone."
+    if change.changed_by_id is None:
+        return (
+            f"Appointment {reference} was changed by the patient or the system: correct it instead."
+        )
+    if hasattr(change, "undone_by"):
+        return f"That change of appointment {reference} has been undone already."
+    if now - change.changed_at > window:
+        return (
+            f"The change of appointment {reference} is older than "
+            f"{settings.BOOKING_UNDO_MINUTES} minutes: correct the status instead, with a reason."
+        )
+    latest = change.appointment.status_changes.order_by("-changed_at", "-pk").first()
+    if latest is not None and latest.pk != change.pk:
+        return f"Appointment {reference} has changed again since: correct it instead."
+    return ""
+
+
+def _set_status(
+    *, appointment: AppointmentRequest, to_status: str, now: datetime, **record
+) -> AppointmentStatusChange:
+    """Write a status outside the usual order (undo, correction); the database still judges.
+
+    Back to an active status, the appointment needs its time again: the
+    exclusion constraint refuses it if someone else has booked it meanwhile.
+    """
+    from_status = appointment.status
+    appointment.status = to_status
+    if to_status not in NEEDS_REASON:
+        appointment.decline_reason = ""
+    try:
+        with transaction.atomic():
+            appointment.save(update_fields=["status", "decline_reason", "updated_at"])
+    except IntegrityError as error:
+        label = AppointmentStatus(to_status).label.lower()
+        raise SlotTakenError(
+            f"Appointment {appointment.reference} cannot be {label} again: "
+            "its time has been booked since."
+        ) from error
+    if (to_status in ACTIVE_STATUSES) != (from_status in ACTIVE_STATUSES):
+        transaction.on_commit(availability_changed)
+    return status_change_record(
+        appointment=appointment, from_status=from_status, to_status=to_status, now=now, **record
+    )
+
+
+@transaction.atomic
+def status_change_undo(*, change_id: int, now: datetime, by) -> AppointmentStatusChange:
+    """Put the appointment back as it was before `change_id`, and record the undo.
+
+    An undone cancellation needs its time free, and the patient is told their
+    appointment stands after all; an undone arrival clears the arrival time.
+    """
+    change = AppointmentStatusChange.objects.select_related("appointment").get(pk=change_id)
+    appointment = (
+        AppointmentRequest.objects.select_for_update()
+        .select_related("treatment", "practitioner")
+        .get(pk=change.appointment_id)
+    )
+    change.appointment = appointment
+    refusal = undo_refusal(change=change, now=now)
+    if refusal:
+        raise InvalidTransitionError(refusal)
+    if change.kind == StatusChangeKind.ARRIVAL:
+        appointment.arrived_at = None
+        appointment.save(update_fields=["arrived_at", "updated_at"])
+        return status_change_record(
+            appointment=appointment,
+            from_status=appointment.status,
+            to_status=appointment.status,
+            now=now,
+            by=by,
+            note="Arrival undone",
+            kind=StatusChangeKind.UNDO,
+            undoes=change,
+        )
+    undo = _set_status(
+        appointment=appointment,
+        to_status=change.from_status,
+        now=now,
+        by=by,
+        note=f"Undid: marked {AppointmentStatus(change.to_status).label.lower()}",
+        kind=StatusChangeKind.UNDO,
+        undoes=change,
+    )
+    _tell_patient_it_stands(appointment=appointment, was=change.to_status)
+    return undo
+
+
+def _tell_patient_it_stands(*, appointment: AppointmentRequest, was: str) -> None:
+    """A patient e-mailed a cancellation or decline hears that the appointment stands."""
+    if was in FREES_TIME and appointment.status in ACTIVE_STATUSES:
+        kind = (
+            NotificationKind.CONFIRMED
+            if appointment.status == AppointmentStatus.CONFIRMED
+            else NotificationKind.REQUEST_RECEIVED
+        )
+        queue_notification(appointment=appointment, kind=kind)
+
+
+# Statuses front desk may correct an appointment to, once it has started.
+CORRECTABLE = {
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+    AppointmentStatus.CANCELLED_BY_PATIENT,
+    AppointmentStatus.CANCELLED_BY_CLINIC,
+}
+
+
+def correction_refusal(*, appointment: AppointmentRequest, to_status: str, now: datetime) -> str:
+    """Why front desk cannot correct `appointment` to `to_status`, or "" when it can."""
+    reference = appointment.reference
+    if to_status not in CORRECTABLE:
+        return f"Appointment {reference} cannot be corrected to that status."
+    if to_status == appointment.status:
+        return f"Appointment {reference} is {appointment.get_status_display().lower()} already."
+    if to_status in (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW) and (
+        appointment.starts_at > now
+    ):
+        return (
+            f"Appointment {reference} has not started yet, so it cannot be marked "
+            f"{AppointmentStatus(to_status).label.lower()}."
+        )
+    return ""
+
+
+@transaction.atomic
+def appointment_correct_status(
+    *, appointment_id: int, to_status: str, reason: str, now: datetime, by
+) -> AppointmentStatusChange:
+    """Front desk puts a status right after the fact, with the reason, without e-mailing anyone.
+
+    Used when the undo has run out: a no-show who came after all, a completed
+    visit that was cancelled. The history keeps both the mistake and the fix.
+    """
+    appointment = (
+        AppointmentRequest.objects.select_for_update()
+        .select_related("treatment", "practitioner")
+        .get(pk=appointment_id)
+    )
+    refusal = correction_refusal(appointment=appointment, to_status=to_status, now=now)
+    if not refusal and not reason.strip():
+        refusal = f"Appointment {appointment.reference} was not corrected: give a reason."
+    if refusal:
+        raise InvalidTransitionError(refusal)
+    if to_status == AppointmentStatus.NO_SHOW and appointment.arrived_at is not None:
+        appointment.arrived_at = None
+        appointment.save(update_fields=["arrived_at", "updated_at"])
+    return _set_status(
+        appointment=appointment,
+        to_status=to_status,
+        now=now,
+        by=by,
+        note=reason.strip(),
+        kind=StatusChangeKind.CORRECTION,
+    )

@@ -422,7 +422,10 @@ def test_staff_may_move_an_appointment_inside_the_late_change_window(world, morn
 def test_staff_cannot_move_a_cancelled_appointment(world, now, morning):
     appointment = book(world, now, 9)
     appointment_change_status(
-        appointment_id=appointment.pk, to_status=AppointmentStatus.CANCELLED_BY_CLINIC, now=now
+        appointment_id=appointment.pk,
+        to_status=AppointmentStatus.CANCELLED_BY_CLINIC,
+        now=now,
+        note="The practitioner is ill.",
     )
 
     with pytest.raises(BookingError, match="cancelled"):

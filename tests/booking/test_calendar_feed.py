@@ -78,7 +78,10 @@ def test_feed_keeps_each_events_uid_and_marks_a_cancellation(client, world):
     before = events(client.get(feed_url(world.token)))["Ann L.: Physiotherapy session"]
 
     appointment_change_status(
-        appointment_id=world.ann.pk, to_status=S.CANCELLED_BY_CLINIC, now=timezone.now()
+        appointment_id=world.ann.pk,
+        to_status=S.CANCELLED_BY_CLINIC,
+        now=timezone.now(),
+        note="The practitioner is ill.",
     )
     after = events(client.get(feed_url(world.token)))["Ann L.: Physiotherapy session"]
 

@@ -181,7 +181,10 @@ def test_staff_move_of_a_cancelled_appointment_or_into_the_past_is_refused(world
             appointment_id=appointment.pk, starts_at=now - timedelta(hours=1), now=now, by=desk
         )
     appointment_change_status(
-        appointment_id=appointment.pk, to_status=S.CANCELLED_BY_CLINIC, now=now
+        appointment_id=appointment.pk,
+        to_status=S.CANCELLED_BY_CLINIC,
+        now=now,
+        note="The practitioner is ill.",
     )
     with pytest.raises(BookingError, match="cannot be moved"):
         appointment_move(appointment_id=appointment.pk, starts_at=at(world.day, 11), now=now)

@@ -370,7 +370,10 @@ def test_a_staff_cancellation_offers_the_time_once_it_commits(world, now, immedi
 
     with immediate():
         appointment_change_status(
-            appointment_id=taken.pk, to_status=AppointmentStatus.CANCELLED_BY_CLINIC, now=now
+            appointment_id=taken.pk,
+            to_status=AppointmentStatus.CANCELLED_BY_CLINIC,
+            now=now,
+            note="The practitioner is ill.",
         )
         assert WaitlistOffer.objects.count() == 0  # not before the commit
 
@@ -452,6 +455,7 @@ def test_an_appointment_in_the_past_frees_nothing_to_offer(world, now, immediate
             appointment_id=taken.pk,
             to_status=AppointmentStatus.CANCELLED_BY_CLINIC,
             now=at(world.day, 11),
+            note="The practitioner is ill.",
         )
 
     assert WaitlistOffer.objects.count() == 0
@@ -529,7 +533,10 @@ def test_the_worker_matches_a_cancellation_sends_the_offers_and_queues_their_exp
     join(world, "Ann One", now=now, email="ann@example.com")
 
     appointment_change_status(
-        appointment_id=taken.pk, to_status=AppointmentStatus.CANCELLED_BY_CLINIC, now=now
+        appointment_id=taken.pk,
+        to_status=AppointmentStatus.CANCELLED_BY_CLINIC,
+        now=now,
+        note="The practitioner is ill.",
     )
     assert WaitlistOffer.objects.count() == 0  # the request does not wait for matching
     run_worker()  # matching, then the offer's e-mail
