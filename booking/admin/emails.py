@@ -6,6 +6,7 @@ reads it (its HTML, rendered from the record as it is now).
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,8 +18,9 @@ from django.views.decorators.csp import csp_override
 
 from booking.admin.scoping import PractitionerScopedAdmin, RecordOnlyAdmin, is_front_desk
 from booking.emails import notification_message
-from booking.models import NotificationStatus
+from booking.models import Notification, NotificationStatus
 from booking.notifications import notification_resend
+from booking.services import ANONYMISED_EMAIL
 from clinic.identity import get_clinic
 
 # The e-mail's own HTML, with the inline styles mail clients need, and nothing
@@ -32,6 +34,9 @@ EMAIL_PAGE_CSP = {
     "frame-ancestors": ["'none'"],
     "sandbox": True,
 }
+
+# The e-mails "Send again" queues again; the others are left as they are.
+RESENDABLE = {NotificationStatus.FAILED, NotificationStatus.GAVE_UP}
 
 
 class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
@@ -91,7 +96,13 @@ class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
 
     @admin.display(description=_("to"))
     def recipient(self, obj):
-        return ", ".join(self._message(obj).to) or _("nobody (no address)")
+        # The address lives on what the e-mail is about (the appointment, the
+        # waitlist entry, the offer's entry; the clinic's inbox for its own
+        # e-mails): the e-mail's own "to" is only for "find my booking".
+        addresses = [address for address in self._message(obj).to if address]
+        if ANONYMISED_EMAIL in addresses:
+            return _("the patient's address (removed when the record was anonymised)")
+        return ", ".join(addresses) or _("nobody (no address)")
 
     @admin.display(description=_("the e-mail"))
     def the_email(self, obj):
@@ -121,32 +132,52 @@ class NotificationAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
     def send_again(self, request, queryset):
         if not is_front_desk(request.user):
             raise PermissionDenied
-        failed = queryset.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.GAVE_UP])
-        ids = list(failed.values_list("pk", flat=True))
-        for notification_id in ids:
-            notification_resend(notification_id=notification_id)
-        skipped = queryset.count() - len(ids)
+        resent, left_alone = _send_again(queryset)
         self.message_user(
             request,
             ngettext(
                 "%(count)d e-mail queued to be sent again.",
                 "%(count)d e-mails queued to be sent again.",
-                len(ids),
+                resent,
             )
-            % {"count": len(ids)},
-            messages.SUCCESS if ids else messages.WARNING,
+            % {"count": resent},
+            messages.SUCCESS if resent else messages.WARNING,
         )
-        if skipped:
+        if left_alone:
             self.message_user(
                 request,
                 ngettext(
-                    "%(count)d selected e-mail had not failed and was left alone.",
-                    "%(count)d selected e-mails had not failed and were left alone.",
-                    skipped,
+                    "%(count)d selected e-mail had not failed (it was sent, is queued or is "
+                    "no longer needed) and was left alone.",
+                    "%(count)d selected e-mails had not failed (they were sent, are queued or "
+                    "are no longer needed) and were left alone.",
+                    left_alone,
                 )
-                % {"count": skipped},
+                % {"count": left_alone},
                 messages.INFO,
             )
+
+
+def _send_again(queryset) -> tuple[int, int]:
+    """Queue the failed e-mails of the selection again: (how many were, how many were not).
+
+    Both numbers come from one read of the selection, made before anything
+    changes: counting the selection again afterwards counts a different set
+    when the list is filtered by status ("Failed", then "select all"), where
+    the e-mails just queued have left it. The rows stay locked until the end,
+    so an e-mail the worker is sending meanwhile is counted as it is handled.
+    """
+    with transaction.atomic():
+        selected = dict(
+            Notification.objects.select_for_update()
+            .filter(pk__in=queryset.values("pk"))
+            .order_by("pk")
+            .values_list("pk", "status")
+        )
+        failed = [pk for pk, status in selected.items() if status in RESENDABLE]
+        for notification_id in failed:
+            notification_resend(notification_id=notification_id)
+    return len(failed), len(selected) - len(failed)
 
 
 @never_cache
