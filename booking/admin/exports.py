@@ -158,6 +158,8 @@ def patient_record(patient: Patient) -> dict:
         "name": patient.name,
         "email": patient.email,
         "phone": patient.phone,
+        "other_emails": list(patient.other_emails),
+        "other_phones": list(patient.other_phones),
         "date_of_birth": patient.date_of_birth,
         "staff_notes": patient.notes,
         "created_at": timezone.localtime(patient.created_at),

@@ -6,11 +6,13 @@ for the front desk.
 """
 
 import logging
+import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db.models import Count, F, Func, Max, OuterRef, Q, Subquery, TextField, Value
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +22,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from booking import services
+from booking.admin.duplicates import (
+    different_person_field,
+    possible_duplicate_notice,
+    possible_duplicates,
+)
 from booking.admin.exports import patient_export_response
 from booking.admin.pages import AdminPageView, screening_answers_html
 from booking.admin.phone_in import PatientAutocompleteView
@@ -38,10 +45,92 @@ from booking.validators import phone_validator
 logger = logging.getLogger(__name__)
 
 
+class ContactListField(forms.CharField):
+    """Other e-mail addresses or phone numbers, one a line, kept as a list of their keys."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def __init__(self, *, key, validate, item_max_length, max_items=10, **kwargs):
+        super().__init__(max_length=2000, required=False, **kwargs)
+        self.key, self.validate_item = key, validate
+        self.item_max_length, self.max_items = item_max_length, max_items
+
+    @staticmethod
+    def items(text) -> list[str]:
+        return [item.strip() for item in re.split(r"[\n,;]", text or "") if item.strip()]
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def clean(self, value):
+        items = self.items(super().clean(value))  # no NUL bytes, at most 2,000 characters
+        if len(items) > self.max_items:
+            raise ValidationError(
+                _("Keep at most %(count)d here, one a line.") % {"count": self.max_items}
+            )
+        errors = []
+        for number, item in enumerate(items, start=1):
+            try:
+                if len(item) > self.item_max_length:
+                    raise ValidationError(
+                        _("at most %(max)d characters") % {"max": self.item_max_length}
+                    )
+                self.validate_item(item)
+            except ValidationError as error:
+                errors.append(
+                    _("Line %(number)d: %(error)s") % {"number": number, "error": error.messages[0]}
+                )
+        if errors:
+            raise ValidationError(errors)
+        keys = []
+        for key in map(self.key, items):
+            if key not in keys:
+                keys.append(key)
+        return keys
+
+    def has_changed(self, initial, data):
+        return [self.key(item) for item in self.items(data)] != list(initial or [])
+
+
 class PatientForm(forms.ModelForm):
+    other_emails = ContactListField(
+        label=_("Other e-mails"),
+        key=email_key,
+        validate=validate_email,
+        item_max_length=254,
+        help_text=_(
+            "Other addresses the patient has used, one a line: they find the record, "
+            "but the clinic e-mails only the one above."
+        ),
+    )
+    other_phones = ContactListField(
+        label=_("Other phones"),
+        key=phone_key,
+        validate=phone_validator,
+        item_max_length=32,
+        help_text=_("Other numbers the patient has given, one a line: they find the record."),
+    )
+    different_person = different_person_field()
+
+    # Set by the admin on the add form: the records a new one may duplicate.
+    duplicates_among = None
+
     class Meta:
         model = Patient
-        fields = ["name", "email", "phone", "date_of_birth", "notes"]
+        fields = [
+            "name",
+            "email",
+            "other_emails",
+            "phone",
+            "other_phones",
+            "date_of_birth",
+            "notes",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown only beside a "possible duplicate" warning (see clean).
+        self.fields["different_person"].widget = forms.HiddenInput()
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -57,6 +146,32 @@ class PatientForm(forms.ModelForm):
         if phone:
             phone_validator(phone)
         return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.duplicates_among is None or self.instance.pk is not None or "name" in self.errors:
+            return cleaned
+        found = possible_duplicates(
+            among=self.duplicates_among,
+            name=cleaned.get("name", ""),
+            date_of_birth=cleaned.get("date_of_birth"),
+        )
+        if found:
+            self.fields["different_person"].widget = forms.CheckboxInput()
+            if not cleaned.get("different_person"):
+                raise ValidationError(
+                    possible_duplicate_notice(
+                        found,
+                        if_same=_("If it is the same person, add to that record instead."),
+                        if_different=_("If not, tick “This is a different person” and save again."),
+                    )
+                )
+        return cleaned
+
+
+def _joined(field: str) -> Func:
+    """An array of keys as one string, for searching inside each of them."""
+    return Func(F(field), Value(" "), function="array_to_string", output_field=TextField())
 
 
 class PatientAppointmentInline(ReadOnlyInline):
@@ -105,7 +220,7 @@ class PatientAdmin(PractitionerScopedAdmin):
     actions = ["merge"]
     inlines = [PatientAppointmentInline]
     change_form_template = "admin/booking/patient/change_form.html"
-    contact_fields = ["name", "email", "phone", "date_of_birth"]
+    contact_fields = ["name", "email", "other_emails", "phone", "other_phones", "date_of_birth"]
     readonly_fields = [
         "possible_match_link",
         "screening_answers",
@@ -115,8 +230,11 @@ class PatientAdmin(PractitionerScopedAdmin):
     ]
 
     def get_fieldsets(self, request, obj=None):
+        contact = (
+            self.contact_fields if obj is not None else ["different_person", *self.contact_fields]
+        )
         fieldsets = [
-            (None, {"fields": self.contact_fields}),
+            (None, {"fields": contact}),
             (_("Staff notes"), {"fields": ["notes"]}),
         ]
         if obj is not None:
@@ -166,14 +284,30 @@ class PatientAdmin(PractitionerScopedAdmin):
             seen[obj.pk] = scope_patients(Patient.objects.filter(pk=obj.pk), request.user).exists()
         return seen[obj.pk]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form.duplicates_among = scope_patients(Patient.objects.current(), request.user)
+        return form
+
     def get_search_results(self, request, queryset, search_term):
-        """Stock search, plus phone numbers typed in any notation."""
+        """Stock search, plus phone numbers typed in any notation, plus the other e-mails
+        and phones a record keeps (the queryset is already the user's own patients)."""
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        digits = phone_key(search_term)
-        if len(digits) < 5 or any(c.isalpha() for c in search_term):
+        term = search_term.replace("\x00", "").strip()
+        also = Q()
+        digits = phone_key(term)
+        if len(digits) >= 5 and not any(c.isalpha() for c in term):
+            also |= Q(phone_key__contains=digits) | Q(other_phones_joined__contains=digits)
+        if term and len(term) <= 254 and not term.isdigit() and len(term.split()) == 1:
+            also |= Q(other_emails_joined__icontains=term)
+        if not also:
             return found, may_have_duplicates
         return (
-            queryset.filter(Q(pk__in=found.values("pk")) | Q(phone_key__contains=digits)),
+            queryset.alias(
+                other_phones_joined=_joined("other_phones"),
+                other_emails_joined=_joined("other_emails"),
+            ).filter(Q(pk__in=found.values("pk")) | also),
             may_have_duplicates,
         )
 

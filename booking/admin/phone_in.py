@@ -10,6 +10,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from booking import services
+from booking.admin.duplicates import (
+    different_person_field,
+    possible_duplicate_notice,
+    possible_duplicates,
+)
 from booking.admin.forms import PhoneInBookingForm
 from booking.admin.open_times import (
     clash_message,
@@ -22,7 +27,8 @@ from booking.admin.schedule import schedule_url
 from booking.admin.schedule_reads import practitioners_for_schedule
 from booking.admin.scoping import practitioner_for, scope_patients, scope_to_user, sees_everything
 from booking.errors import BookingError, SlotTakenError
-from booking.models import Patient, Practitioner
+from booking.models import Patient, Practitioner, email_key, phone_key
+from booking.models.patients import name_key
 from clinic.identity import get_clinic
 
 # What a link into the form may fill in; anything longer or stranger is ignored.
@@ -73,21 +79,43 @@ class PhoneInBookingView(AdminPageView):
         return scope_patients(Patient.objects.current(), self.request.user)
 
     def form(self, *args, **kwargs):
-        return PhoneInBookingForm(
+        form = PhoneInBookingForm(
             *args,
             practitioners=self.practitioners(),
             patients=self.patients(),
             admin_site=self.model_admin.admin_site,
             **kwargs,
         )
+        form.fields["different_person"] = different_person_field()
+        return form
 
-    def page(self, form, *, alternatives=()):
+    def page(self, form, *, alternatives=(), duplicates=()):
         return self.render(
             self.template_name,
             form=form,
             alternatives=alternatives,
+            possible_duplicates=duplicates,
             media=self.model_admin.media + form.media,
         )
+
+    def possible_duplicates(self, form) -> list[Patient]:
+        """Records a new patient typed in may duplicate, among those this user may see.
+
+        Nothing when the booking will join a record: a returning patient typed in with
+        their name and e-mail (or phone, without an e-mail) makes no new record.
+        """
+        data = form.cleaned_data
+        if data["patient"] is not None:
+            return []
+        found = possible_duplicates(
+            among=self.patients(), name=data["patient_name"], date_of_birth=data["date_of_birth"]
+        )
+        email, phone = email_key(data["email"]), phone_key(data["phone"])
+        for patient in found:
+            keyed = patient.email == email if email else patient.phone_key == phone
+            if keyed and name_key(patient.name) == name_key(data["patient_name"]):
+                return []
+        return found
 
     def get(self, request):
         initial = prefilled(request.GET)
@@ -101,6 +129,19 @@ class PhoneInBookingView(AdminPageView):
         if not form.is_valid():
             return self.page(form)
         data = form.cleaned_data
+        # Asked before booking, while the caller is still on the line: "have you been
+        # to us before?" finds their record, and nothing typed is lost either way.
+        duplicates = self.possible_duplicates(form)
+        if duplicates and not data["different_person"]:
+            form.add_error(
+                None,
+                possible_duplicate_notice(
+                    duplicates,
+                    if_same=_("If it is the same person, choose them as the returning patient."),
+                    if_different=_("If not, tick “This is a different person” and book again."),
+                ),
+            )
+            return self.page(form, duplicates=duplicates)
         now = timezone.now()
         try:
             appointment = services.appointment_book(

@@ -1,8 +1,12 @@
 """Patient records, and the keys bookings are matched to them by."""
 
+from datetime import date
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,10 +28,39 @@ def phone_key(phone: str) -> str:
     return digits[:20]
 
 
-# Short names for the screening questions' keys, where staff need to know at a glance.
+def name_key(name: str) -> str:
+    """A name as duplicates are spotted by it: lower case, single spaces."""
+    return " ".join((name or "").lower().split())
+
+
+def surname_key(name: str) -> str:
+    """The last word of a name, lower case: "Priya  Shah" and "P. SHAH" share "shah"."""
+    words = name_key(name).split()
+    return words[-1] if words else ""
+
+
+def _collapsed(expression):
+    return Trim(Func(expression, Value(r"\s+"), Value(" "), Value("g"), function="regexp_replace"))
+
+
 class PatientQuerySet(models.QuerySet):
     def current(self):
         return self.filter(anonymised_at__isnull=True)
+
+    def possibly_same_as(self, *, name: str, date_of_birth: date | None = None):
+        """Records that may be this person: the same name (case and spaces aside), or the
+        same date of birth and surname (the name's last word)."""
+        name, surname = name_key(name), surname_key(name)
+        if not name:
+            return self.none()
+        collapsed = _collapsed(Lower("name"))
+        same = Q(_name_key=name)
+        if date_of_birth is not None:
+            same |= Q(date_of_birth=date_of_birth, _surname_key=surname)
+        return self.alias(
+            _name_key=collapsed,
+            _surname_key=Func(collapsed, Value(r"^.* "), Value(""), function="regexp_replace"),
+        ).filter(same)
 
 
 class Patient(models.Model):
@@ -50,6 +83,23 @@ class Patient(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     phone_key = models.CharField(_("phone digits"), max_length=20, blank=True, editable=False)
+    # Kept in the form records are matched by (email_key, phone_key), so each is listed once.
+    other_emails = ArrayField(
+        models.EmailField(max_length=254),
+        verbose_name=_("other e-mails"),
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text=_("Other addresses the patient used; the clinic e-mails only the main one."),
+    )
+    other_phones = ArrayField(
+        models.CharField(max_length=20),
+        verbose_name=_("other phones"),
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text=_("Other numbers the patient gave, as digits."),
+    )
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     notes = models.TextField(
         _("staff notes"),
@@ -85,6 +135,8 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["email"], name="patient_email_idx"),
             models.Index(fields=["phone_key"], name="patient_phone_key_idx"),
+            GinIndex(fields=["other_emails"], name="patient_other_emails_idx"),
+            GinIndex(fields=["other_phones"], name="patient_other_phones_idx"),
         ]
         constraints = [
             # Matching by e-mail relies on one spelling of each address.

@@ -1,6 +1,6 @@
 """Patient records: finding or making one for a booking, editing, merging, erasing."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -45,6 +45,15 @@ class PatientDetails:
 
 
 # --- Patients -----------------------------------------------------------------------
+
+
+def _alternates(values: Iterable[str], *, key: Callable[[str], str], primary: str) -> list[str]:
+    """Each value once, as `key` reads it, in the order given, without the primary one."""
+    kept: list[str] = []
+    for value in map(key, values):
+        if value and value != primary and value not in kept:
+            kept.append(value)
+    return kept
 
 
 def _same_name(first: str, second: str) -> bool:
@@ -111,6 +120,10 @@ def patient_save(*, patient: Patient, now: datetime) -> Patient:
     patient.email = email_key(patient.email)
     patient.phone = " ".join(patient.phone.split())
     patient.phone_key = phone_key(patient.phone)
+    patient.other_emails = _alternates(patient.other_emails, key=email_key, primary=patient.email)
+    patient.other_phones = _alternates(
+        patient.other_phones, key=phone_key, primary=patient.phone_key
+    )
     patient.save()
     AppointmentRequest.objects.active().filter(patient=patient, starts_at__gt=now).update(
         patient_name=patient.name, email=patient.email, phone=patient.phone
@@ -131,8 +144,9 @@ def patients_merge(*, keep_id: int, merge_ids: Iterable[int]) -> Patient:
     """Fold duplicate records into one: their appointments move to the kept patient.
 
     The kept record's own details win; its gaps are filled from the others
-    (most recently updated first) and staff notes are joined. The merged
-    records are then deleted. Merging a possible match into the record it
+    (most recently updated first), every other e-mail address and phone number
+    of theirs is kept among its alternates, and staff notes are joined. The
+    merged records are then deleted. Merging a possible match into the record it
     matches is how front desk says they are one person.
     """
     others_ids = sorted(set(merge_ids) - {keep_id})
@@ -149,16 +163,21 @@ def patients_merge(*, keep_id: int, merge_ids: Iterable[int]) -> Patient:
     AppointmentRequest.objects.filter(patient_id__in=others_ids).update(patient=keep)
     WaitlistEntry.objects.filter(patient_id__in=others_ids).update(patient=keep)
     notes = [keep.notes.strip()] if keep.notes.strip() else []
+    emails, phones = list(keep.other_emails), list(keep.other_phones)
     for other in others:
+        emails += [other.email, *other.other_emails]
+        phones += [other.phone, *other.other_phones]
         if not keep.email and other.email:
             keep.email = other.email
         if not keep.phone and other.phone:
-            keep.phone, keep.phone_key = other.phone, other.phone_key
+            keep.phone, keep.phone_key = other.phone, phone_key(other.phone)
         if keep.date_of_birth is None:
             keep.date_of_birth = other.date_of_birth
         if other.notes.strip() and other.notes.strip() not in notes:
             notes.append(other.notes.strip())
     keep.notes = "\n\n".join(notes)
+    keep.other_emails = _alternates(emails, key=email_key, primary=keep.email)
+    keep.other_phones = _alternates(phones, key=phone_key, primary=phone_key(keep.phone))
     if keep.possible_match_id in others_ids:
         keep.possible_match = None
     keep.save()

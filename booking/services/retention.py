@@ -154,6 +154,8 @@ def _patients_erase(*, ids: list[int], now: datetime) -> None:
         email="",
         phone="",
         phone_key="",
+        other_emails=[],
+        other_phones=[],
         date_of_birth=None,
         notes="",
         possible_match=None,
@@ -195,10 +197,9 @@ def patient_anonymise(*, patient_id: int, now: datetime) -> Patient:
         ),
         now=now,
     )
-    if patient.email:
-        Notification.objects.filter(
-            kind=NotificationKind.BOOKING_LINKS, email=patient.email
-        ).delete()
+    emails = [email for email in (patient.email, *patient.other_emails) if email]
+    if emails:
+        Notification.objects.filter(kind=NotificationKind.BOOKING_LINKS, email__in=emails).delete()
     _patients_erase(ids=[patient.pk], now=now)
     patient.refresh_from_db()
     return patient

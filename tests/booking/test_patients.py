@@ -354,7 +354,12 @@ def test_anonymising_a_patient_erases_their_record_and_every_appointment(world, 
     someone_else = book(world, now, 13, email="bob@example.com", name="Bob Roe")
     record = first.patient
     desk = User.objects.create(username="desk", is_staff=True)
-    Patient.objects.filter(pk=record.pk).update(notes="Knee", date_of_birth="1980-02-03")
+    Patient.objects.filter(pk=record.pk).update(
+        notes="Knee",
+        date_of_birth="1980-02-03",
+        other_emails=["ann.lee@work.example"],
+        other_phones=["07700900789"],
+    )
     AppointmentRequest.objects.filter(pk=second.pk).update(decline_reason="Ann, call us first")
     AppointmentStatusChange.objects.create(
         appointment=first,
@@ -373,13 +378,15 @@ def test_anonymising_a_patient_erases_their_record_and_every_appointment(world, 
         action_flag=CHANGE,
     )
     after_both = second.ends_at + timedelta(hours=1)
-    personal = {"Ann", "ann@example.com", "900123", "900456", "Knee", "Shoulder", "1980"}
+    personal = {"Ann", "ann@example.com", "ann.lee@work", "900123", "900456", "900789", "Knee"}
+    personal |= {"Shoulder", "1980"}
 
     patient_anonymise(patient_id=record.pk, now=after_both)
 
     record.refresh_from_db()
     assert (record.name, record.email, record.phone, record.phone_key) == ("Anonymised", "", "", "")
     assert (record.notes, record.date_of_birth, record.possible_match) == ("", None, None)
+    assert (record.other_emails, record.other_phones) == ([], [])
     assert record.anonymised_at == after_both
     for appointment in (first, second):
         appointment.refresh_from_db()
