@@ -334,7 +334,10 @@ class PatientAdmin(PractitionerScopedAdmin):
             return ""
         return format_html(
             '{} <a href="{}">{}</a>',
-            _("This booking gave the e-mail or phone of another record, under another name."),
+            _(
+                "This may be the same person as another record: the same e-mail or phone "
+                "under another name, or the same name (or date of birth and surname)."
+            ),
             reverse("admin:booking_patient_match", args=[obj.pk]),
             _("Compare with %(name)s") % {"name": match.name},
         )

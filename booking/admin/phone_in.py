@@ -187,6 +187,9 @@ class PhoneInBookingView(AdminPageView):
             )
             return self.page(form, alternatives=alternatives)
 
+        if appointment.patient.possible_match_id in {patient.pk for patient in duplicates}:
+            # Staff ticked "This is a different person" beside that very record.
+            services.patient_match_dismiss(patient_id=appointment.patient_id)
         self.model_admin.log_addition(request, appointment, [{"added": {}}])
         change_url = reverse("admin:booking_appointmentrequest_change", args=[appointment.pk])
         messages.success(

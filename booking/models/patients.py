@@ -71,7 +71,8 @@ class Patient(models.Model):
     returning patient and their history. A booking joins a record only when
     its name matches as well as its e-mail or phone; one that gives a known
     e-mail or phone under another name gets a record of its own, marked as a
-    possible match for front desk to compare.
+    possible match for front desk to compare; so does a new record with an
+    existing record's name, or date of birth and surname.
     """
 
     name = models.CharField(_("name"), max_length=120)
@@ -117,8 +118,9 @@ class Patient(models.Model):
         related_name="+",
         verbose_name=_("possible match"),
         help_text=_(
-            "A record with this e-mail or phone under another name. Front desk compares "
-            "the two and merges them, or marks them as different people."
+            "A record with this e-mail or phone under another name, or with this name (or "
+            "date of birth and surname). Front desk compares the two and merges them, or "
+            "marks them as different people."
         ),
     )
 

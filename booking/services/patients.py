@@ -68,7 +68,9 @@ def patient_for_details(*, details: PatientDetails, joinable: QuerySet | None = 
     the name matches too (a returning patient who books again). Where the
     e-mail or phone belongs to a record under another name, the booking gets a
     record of its own, marked as a possible match of that one: front desk
-    compares the two, and merges them or not. `joinable` narrows the records a
+    compares the two, and merges them or not. A new record with nobody's
+    e-mail or phone is marked likewise when a record has its name, or its date
+    of birth and surname. `joinable` narrows the records a
     booking may join (a practitioner's phone-in: only patients they already
     see). Nothing on an existing record changes: what the patient typed
     belongs to their appointment.
@@ -96,6 +98,14 @@ def patient_for_details(*, details: PatientDetails, joinable: QuerySet | None = 
         if patient.pk in allowed and _same_name(patient.name, details.name):
             return patient
     suggested = keyed or matches
+    if not suggested:
+        # Nobody with this e-mail or phone; someone of the same name, or the same date of
+        # birth and surname, may still be this person.
+        suggested = list(
+            Patient.objects.current()
+            .possibly_same_as(name=details.name, date_of_birth=details.date_of_birth)
+            .order_by("-updated_at", "-pk")[:1]
+        )
     return Patient.objects.create(
         name=details.name,
         email=email,

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import AppointmentRequest, Patient
+from booking.services import patient_for_details
+from tests.booking.booking_world import patient as details
 from tests.booking.staff_world import build_staff_world
 
 SUMMER_DAY = date(2027, 7, 1)
@@ -381,3 +383,49 @@ def test_junk_in_the_new_patients_name_is_a_form_error_not_a_500(as_desk, world,
     response = as_desk.post(PHONE_IN_URL, phone_in(world, patient_name=junk))
     assert response.status_code == 200
     assert response.context["form"].errors["patient_name"]
+
+
+def test_a_phone_in_ticked_different_person_is_not_left_marked_as_a_possible_match(
+    as_desk, world, priya
+):
+    as_desk.post(PHONE_IN_URL, phone_in(world, different_person="on"))
+
+    booked = AppointmentRequest.objects.get(practitioner=world.maya)
+    assert booked.patient.possible_match is None
+
+
+# --- Online bookings: flagged for front desk, never held back ---------------------------------
+
+
+@pytest.mark.parametrize("name", ["Priya Shah", "priya  SHAH"])
+def test_an_online_booking_under_an_existing_name_gets_its_own_record_marked_possible_match(
+    world, priya, name
+):
+    record = patient_for_details(
+        details=details(name=name, email="new@example.com", phone="0161 496 0000")
+    )
+
+    assert record != priya
+    assert record.possible_match == priya
+
+
+def test_an_online_booking_under_a_new_name_and_new_contacts_is_not_marked(world, priya):
+    record = patient_for_details(
+        details=details(name="Ravi Shah", email="ravi@example.com", phone="0161 496 0000")
+    )
+    assert record.possible_match is None
+
+
+def test_front_desk_compares_a_same_name_match_with_the_names_shown_as_the_same(
+    as_desk, world, priya
+):
+    record = patient_for_details(
+        details=details(name="Priya Shah", email="new@example.com", phone="0161 496 0000")
+    )
+
+    page = as_desk.get(change_url(record)).content.decode()
+    compare = as_desk.get(reverse("admin:booking_patient_match", args=[record.pk]))
+
+    assert "the same name" in page and "Compare with Priya Shah" in page
+    assert compare.status_code == 200
+    assert "(the same)" in compare.content.decode()
