@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,9 +88,16 @@ class MoveAppointmentView(AdminPageView):
     def form(self, *args):
         return MoveForm(*args, practitioners=self.practitioners)
 
+    def wants_json(self) -> bool:
+        """The book's drag and drop asks for JSON; a form post gets the page."""
+        return "application/json" in self.request.headers.get("Accept", "")
+
     def post(self, request, appointment_id):
         form = self.form(request.POST)
         if not form.is_valid():
+            if self.wants_json():
+                errors = [str(e) for errors in form.errors.values() for e in errors]
+                return JsonResponse({"ok": False, "error": " ".join(errors)}, status=400)
             day = self.day()
             return self.page(form, day=day, times=self.free_on(day))
         chosen = form.cleaned_data["choice"]
@@ -117,6 +124,10 @@ class MoveAppointmentView(AdminPageView):
                 if isinstance(error, SlotTakenError)
                 else str(error)
             )
+            if self.wants_json():
+                return JsonResponse(
+                    {"ok": False, "error": f"{reason} " + _("Nothing was moved.")}, status=409
+                )
             nearest = nearest_open_times(
                 treatment=self.appointment.treatment,
                 practitioners=self.practitioners,
@@ -154,6 +165,8 @@ class MoveAppointmentView(AdminPageView):
                 else _("The patient has no e-mail address: tell them the new time.")
             ),
         )
+        if self.wants_json():
+            return JsonResponse({"ok": True, "message": notice})
         back = request.GET.get("back")
         if back in ("day", "week"):
             return HttpResponseRedirect(schedule_url(starts.date(), view=back))

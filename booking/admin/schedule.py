@@ -4,6 +4,7 @@ What they show is read in schedule_reads.py and laid out in schedule_grid.py;
 the pages only parse the date, check permissions and render.
 """
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -12,17 +13,76 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from booking import services
 from booking.admin.pages import AdminPageView, parse_day
 from booking.admin.schedule_grid import day_grid, week_grid
 from booking.admin.schedule_reads import SHOWN_STATUSES, practitioners_for_schedule, week_start
-from booking.models import AppointmentStatus
+from booking.admin.today import MARKS, mark_refusal
+from booking.models import AppointmentRequest, AppointmentStatus
 from clinic.identity import get_clinic
 
+# Status changes the panel lists, latest first.
+HISTORY_SHOWN = 6
 
-def schedule_url(day: date, *, view: str = "day") -> str:
-    """The day or week page showing `day`."""
+
+def schedule_url(day: date, *, view: str = "day", **query) -> str:
+    """The day or week page showing `day` (and what else `query` names)."""
     url = reverse(f"admin:booking_schedule_{view}")
-    return f"{url}?{urlencode({'date': day.isoformat()})}"
+    return f"{url}?{urlencode({'date': day.isoformat(), **query})}"
+
+
+@dataclass
+class Panel:
+    """One appointment, opened from the book: what staff can do with it now."""
+
+    appointment: AppointmentRequest
+    marks: list[tuple[str, str]] = field(default_factory=list)  # (value, label) valid now
+    can_cancel: bool = False
+    can_move: bool = False
+    can_correct: bool = False
+    history: list = field(default_factory=list)
+    close_url: str = ""
+
+
+def parse_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) <= 18 else None
+
+
+def appointment_panel(*, model_admin, request, appointment_id: int | None, close_url: str):
+    """The panel for the appointment `?open=` names, if the user may see it; else None."""
+    if appointment_id is None:
+        return None
+    appointment = (
+        model_admin.get_queryset(request)
+        .select_related("treatment", "practitioner", "patient")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return None
+    now = timezone.now()
+    can_change = model_admin.has_change_permission(request, appointment)
+    history = list(
+        appointment.status_changes.select_related("changed_by").order_by("-changed_at", "-pk")[
+            :HISTORY_SHOWN
+        ]
+    )
+    return Panel(
+        appointment=appointment,
+        marks=[
+            (mark, str(label))
+            for mark, label in MARKS.items()
+            if can_change and not mark_refusal(appointment=appointment, mark=mark, now=now)
+        ],
+        can_cancel=can_change
+        and not services.status_change_refusal(
+            appointment=appointment, to_status=AppointmentStatus.CANCELLED_BY_CLINIC, now=now
+        ),
+        can_move=can_change and appointment.is_active,
+        can_correct=can_change and appointment.starts_at <= now,
+        history=history,
+        close_url=close_url,
+    )
 
 
 class ScheduleMixin(AdminPageView):
@@ -33,6 +93,14 @@ class ScheduleMixin(AdminPageView):
 
     def practitioners(self):
         return practitioners_for_schedule(self.request.user)
+
+    def panel(self, close_url: str):
+        return appointment_panel(
+            model_admin=self.model_admin,
+            request=self.request,
+            appointment_id=parse_id(self.request.GET.get("open")),
+            close_url=close_url,
+        )
 
     def common(self, day: date, *, week: bool):
         user = self.request.user
@@ -46,6 +114,8 @@ class ScheduleMixin(AdminPageView):
             "can_book": self.model_admin.has_add_permission(self.request),
             "can_move": self.model_admin.has_change_permission(self.request),
             "can_block": user.has_perm("booking.change_timeslot"),
+            "can_see_patients": user.has_perm("booking.view_patient"),
+            "this_page": self.request.get_full_path(),
             "view_name": "week" if week else "day",
             "time_zone": timezone.get_current_timezone_name(),
             "statuses": [AppointmentStatus(s) for s in SHOWN_STATUSES],
@@ -66,13 +136,27 @@ class ScheduleDayView(ScheduleMixin):
             opening_hours=get_clinic().intervals,
             can_book=common["can_book"],
         )
+        day_list = sorted(
+            (
+                (entry, practitioner)
+                for practitioner in grid.practitioners
+                for row in grid.rows
+                for who, cell in row.cells
+                if who == practitioner and cell.kind == "appointment"
+                for entry in cell.entries
+            ),
+            key=lambda item: (item[0].starts_at, item[1].sort_order, item[1].name),
+        )
         return self.render(
             "admin/booking/schedule_day.html",
             **common,
             title=_("Schedule for %(day)s") % {"day": f"{day:%A %-d %B %Y}"},
             practitioners=grid.practitioners,
+            columns=[(p, p.name) for p in grid.practitioners],
             rows=grid.rows,
             step_minutes=grid.step_minutes,
+            day_list=day_list,
+            panel=self.panel(schedule_url(day)),
             previous_day=day - timedelta(days=1),
             next_day=day + timedelta(days=1),
         )
@@ -84,20 +168,44 @@ class ScheduleWeekView(ScheduleMixin):
     def get(self, request):
         day = parse_day(request.GET.get("date"))
         monday = week_start(day)
-        practitioners, rows = week_grid(
-            practitioners=self.practitioners(),
-            appointments=self.model_admin.get_queryset(request),
-            monday=monday,
+        practitioners = self.practitioners()
+        chosen_id = parse_id(request.GET.get("practitioner"))
+        own = next((p for p in practitioners if p.user_id == request.user.pk), None)
+        practitioner = next(
+            (p for p in practitioners if p.pk == chosen_id),
+            own or (practitioners[0] if practitioners else None),
         )
+        common = self.common(monday, week=True)
+        grid = None
+        if practitioner is not None:
+            grid = week_grid(
+                practitioner=practitioner,
+                appointments=self.model_admin.get_queryset(request),
+                monday=monday,
+                opening_hours=get_clinic().intervals,
+                can_book=common["can_book"],
+            )
         sunday = monday + timedelta(days=6)
+        query = {"practitioner": practitioner.pk} if practitioner else {}
         return self.render(
             "admin/booking/schedule_week.html",
-            **self.common(monday, week=True),
-            title=_("Schedule for the week of %(day)s") % {"day": f"{monday:%-d %B %Y}"},
-            practitioners=practitioners,
-            rows=rows,
+            **common,
+            title=(
+                _("%(name)s's week of %(day)s")
+                % {"name": practitioner.name, "day": f"{monday:%-d %B %Y}"}
+                if practitioner
+                else _("Schedule for the week of %(day)s") % {"day": f"{monday:%-d %B %Y}"}
+            ),
+            practitioner=practitioner,
+            choices=practitioners,
+            practitioners=[practitioner] if practitioner else [],
+            columns=[(d, f"{d:%a %-d %b}") for d in grid.days] if grid else [],
+            rows=grid.rows if grid else [],
+            step_minutes=grid.step_minutes if grid else 15,
+            panel=self.panel(schedule_url(monday, view="week", **query)),
             monday=monday,
             sunday=sunday,
             previous_week=monday - timedelta(days=7),
             next_week=monday + timedelta(days=7),
+            week_query=urlencode(query),
         )

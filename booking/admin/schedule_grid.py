@@ -22,6 +22,7 @@ from booking.admin.schedule_reads import (
     appointments_in_range,
     local_midnight,
     slots_in_range,
+    usual_treatments,
 )
 from booking.availability import clinic_zone
 from booking.intervals import subtract
@@ -169,12 +170,19 @@ class GridCell:
     entry: Entry | None = None  # the free or blocked stretch
     # Free time: each start a phone-in booking can take, with the form's link.
     book: list[tuple[datetime, str]] = field(default_factory=list)
+    starts_at: datetime | None = None  # the cell's first row, in the clinic's zone
+
+    @property
+    def drop_at(self) -> str:
+        """The first row's start as the browser names a drop there: date and time."""
+        return f"{self.starts_at:%Y-%m-%dT%H:%M}" if self.starts_at else ""
 
 
 @dataclass
 class DayRow:
     starts_at: datetime  # in the clinic's zone
-    cells: list[tuple[Practitioner, GridCell]]
+    # (practitioner, cell) in the day; (day, cell) in a practitioner's week.
+    cells: list[tuple[Practitioner | date, GridCell]]
 
     @property
     def label(self) -> str:
@@ -183,6 +191,11 @@ class DayRow:
     @property
     def is_hour(self) -> bool:
         return self.starts_at.minute == 0
+
+    @property
+    def is_half_hour(self) -> bool:
+        """Rows labelled on screen: the hours and half hours (every row is for screen readers)."""
+        return self.starts_at.minute in (0, 30)
 
     @property
     def on_step(self) -> bool:
@@ -224,8 +237,9 @@ def _hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _book_url(practitioner: Practitioner, at: datetime, entry: Entry) -> str:
-    """The phone-in form for this time, with the first treatment that fits there."""
+def _book_url(practitioner: Practitioner, at: datetime, entry: Entry, usual: list[int]) -> str:
+    """The phone-in form for this time, with the treatment the practitioner usually gives
+    that fits there (else their first that fits)."""
     query = {
         "practitioner": practitioner.pk,
         "date": at.date().isoformat(),
@@ -238,7 +252,9 @@ def _book_url(practitioner: Practitioner, at: datetime, entry: Entry) -> str:
         if fits(t, room, before_appointment=entry.before_appointment)
     ]
     if fitting:
-        query["treatment"] = fitting[0].pk
+        rank = {treatment_id: n for n, treatment_id in enumerate(usual)}
+        chosen = min(fitting, key=lambda t: rank.get(t.pk, len(rank)))
+        query["treatment"] = chosen.pk
     return f"{reverse('admin:booking_appointmentrequest_phone_in')}?{urlencode(query)}"
 
 
@@ -296,17 +312,24 @@ def _row_scale(first: datetime, last: datetime, entries: list[Entry]) -> RowScal
     return RowScale(first_utc=first_utc, step=step, count=count)
 
 
-def _book_times(practitioner: Practitioner, entry: Entry) -> list[tuple[datetime, str]]:
+def _book_times(
+    practitioner: Practitioner, entry: Entry, usual: list[int]
+) -> list[tuple[datetime, str]]:
     """Each start a phone-in booking can take in a free stretch, with the form's link."""
     last_start = entry.ends_at - shortest(practitioner, before_appointment=entry.before_appointment)
     return [
-        (at, _book_url(practitioner, at, entry))
+        (at, _book_url(practitioner, at, entry, usual))
         for at in _starts_within(entry.starts_at, last_start)
     ]
 
 
 def _placed_cells(
-    practitioner: Practitioner, cell: Cell, scale: RowScale, *, can_book: bool
+    practitioner: Practitioner,
+    cell: Cell,
+    scale: RowScale,
+    *,
+    can_book: bool,
+    usual: list[int] | None = None,
 ) -> list[tuple[int, int, GridCell]]:
     """The practitioner's appointments, blocked and free time as (top, bottom, cell), by top."""
     row_of = scale.row_of
@@ -323,14 +346,14 @@ def _placed_cells(
         top, bottom = row_of(entry.starts_at), row_of(entry.ends_at)
         if bottom <= top:
             continue
-        book = _book_times(practitioner, entry) if can_book else []
+        book = _book_times(practitioner, entry, usual or []) if can_book else []
         placed.append((top, bottom, GridCell("free", rows=bottom - top, entry=entry, book=book)))
     placed.sort(key=lambda item: item[0])
     return placed
 
 
-def _column(placed: list[tuple[int, int, GridCell]], count: int) -> list[tuple[int, GridCell]]:
-    """One practitioner's column top to bottom, as (first row, cell), gaps filled in."""
+def _column(placed: list[tuple[int, int, GridCell]], scale: RowScale) -> list[tuple[int, GridCell]]:
+    """One column top to bottom, as (first row, cell), gaps filled in; each cell knows its start."""
     column: list[tuple[int, GridCell]] = []
     cursor = 0
     for top, bottom, grid_cell in placed:
@@ -340,8 +363,11 @@ def _column(placed: list[tuple[int, int, GridCell]], count: int) -> list[tuple[i
             column.append((cursor, GridCell("gap", rows=top - cursor)))
         column.append((top, grid_cell))
         cursor = bottom
-    if cursor < count:
-        column.append((cursor, GridCell("gap", rows=count - cursor)))
+    if cursor < scale.count:
+        column.append((cursor, GridCell("gap", rows=scale.count - cursor)))
+    times = scale.row_times()
+    for row, grid_cell in column:
+        grid_cell.starts_at = times[row]
     return column
 
 
@@ -362,11 +388,14 @@ def day_grid(
     first, last = _day_span(day, opening_hours, entries)
     scale = _row_scale(first, last, entries)
 
+    usual = usual_treatments([p.pk for p in working], before=first) if can_book and working else {}
     starting: dict[int, list[tuple[Practitioner, GridCell]]] = defaultdict(list)
     for practitioner in working:
         cell = cells[(practitioner.pk, day)]
-        placed = _placed_cells(practitioner, cell, scale, can_book=can_book)
-        for row, grid_cell in _column(placed, scale.count):
+        placed = _placed_cells(
+            practitioner, cell, scale, can_book=can_book, usual=usual.get(practitioner.pk)
+        )
+        for row, grid_cell in _column(placed, scale):
             starting[row].append((practitioner, grid_cell))
 
     row_times = scale.row_times()
@@ -374,23 +403,75 @@ def day_grid(
     return DayGrid(practitioners=working, rows=rows, step_minutes=scale.step)
 
 
-# --- The week ------------------------------------------------------------------------
+# --- A practitioner's week ------------------------------------------------------------
 
 
 @dataclass
-class WeekRow:
-    day: date
-    cells: list[tuple[Practitioner, Cell | None]]  # None: not working that day
+class WeekGrid:
+    days: list[date]
+    rows: list[DayRow]  # each row's cells are (day, cell)
+    step_minutes: int
+
+
+def _week_hours(opening_hours, entries: list[Entry]) -> tuple[int, int]:
+    """The hours every day of the week shows: the clinic's widest, and every entry's."""
+    first = min((i.opens.hour for i in opening_hours), default=DEFAULT_FIRST_HOUR)
+    last = max(
+        (i.closes.hour + (1 if i.closes.minute else 0) for i in opening_hours),
+        default=DEFAULT_LAST_HOUR,
+    )
+    for entry in entries:
+        first = min(first, entry.starts_at.hour)
+        if entry.ends_at.date() == entry.starts_at.date():
+            last = max(last, entry.ends_at.hour + (1 if entry.ends_at.minute else 0))
+        else:
+            last = 24
+    return first, last
 
 
 def week_grid(
-    *, practitioners: list[Practitioner], appointments: QuerySet, monday: date
-) -> tuple[list[Practitioner], list[WeekRow]]:
-    """A row per day of the week, a cell per practitioner who works that week."""
-    cells = entries_by_practitioner_and_day(
-        practitioners=practitioners, appointments=appointments, start_day=monday, days=7
-    )
+    *,
+    practitioner: Practitioner,
+    appointments: QuerySet,
+    monday: date,
+    opening_hours,
+    can_book: bool = False,
+) -> WeekGrid:
+    """One practitioner's week to scale: a column per day, the same hours on every day.
+
+    Each day is laid out on its own rows (a day with a clock change keeps its
+    real lengths), all of the same step, so a time of day is on one row across
+    the week.
+    """
+    zone = clinic_zone()
     days = [monday + timedelta(days=n) for n in range(7)]
-    working = [p for p in practitioners if any((p.pk, d) in cells for d in days)]
-    rows = [WeekRow(day=d, cells=[(p, cells.get((p.pk, d))) for p in working]) for d in days]
-    return working, rows
+    cells = entries_by_practitioner_and_day(
+        practitioners=[practitioner], appointments=appointments, start_day=monday, days=7
+    )
+    entries = [e for d in days for e in cells.get((practitioner.pk, d), Cell()).entries]
+    first_hour, last_hour = _week_hours(opening_hours, entries)
+    step = _minutes(GRANULARITY)
+    for entry in entries:
+        for moment in (entry.starts_at, entry.ends_at):
+            step = math.gcd(step, moment.hour * 60 + moment.minute - first_hour * 60)
+    step = max(step, FINEST_STEP_MINUTES)
+    count = max(1, (last_hour - first_hour) * 60 // step)
+
+    usual = (
+        usual_treatments([practitioner.pk], before=local_midnight(monday)).get(practitioner.pk)
+        if can_book
+        else None
+    )
+    starting: dict[int, list[tuple[date, GridCell]]] = defaultdict(list)
+    scales = {}
+    for day in days:
+        first = datetime.combine(day, time(first_hour), tzinfo=zone)
+        scale = RowScale(first_utc=first.astimezone(UTC), step=step, count=count)
+        scales[day] = scale
+        cell = cells.get((practitioner.pk, day), Cell())
+        placed = _placed_cells(practitioner, cell, scale, can_book=can_book, usual=usual)
+        for row, grid_cell in _column(placed, scale):
+            starting[row].append((day, grid_cell))
+    row_times = scales[monday].row_times()
+    rows = [DayRow(starts_at=row_times[n], cells=starting.get(n, [])) for n in range(count)]
+    return WeekGrid(days=days, rows=rows, step_minutes=step)

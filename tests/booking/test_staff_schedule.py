@@ -62,8 +62,12 @@ def test_day_view_shows_the_booking_at_its_clinic_time(as_desk, world):
     body = response.text
     assert "09:30–10:15" in body
     assert "08:30–09:15" not in body
+    # The appointment opens its panel, which links to the whole appointment.
+    assert f"open={appointment.pk}#panel" in body
+    panel = as_desk.get(DAY_URL, {"date": "2027-07-01", "open": appointment.pk})
     change = reverse("admin:booking_appointmentrequest_change", args=[appointment.pk])
-    assert change in body
+    assert change in panel.text
+    assert panel.context["panel"].appointment == appointment
     cell = cell_at(response, "09:30", "Maya Okafor")
     assert cell.kind == "appointment"
     assert [e.appointment for e in cell.entries] == [appointment]
@@ -183,16 +187,20 @@ def test_day_view_offers_no_booking_to_a_login_that_cannot_book(client, world):
     assert PHONE_IN_URL not in response.text
 
 
-def test_day_view_links_each_active_appointment_to_its_move_page(as_desk, world):
+def test_the_panel_of_an_active_appointment_links_to_its_move_page(as_desk, world):
     world.slot(world.maya, 9, 13)
     appointment = world.appointment(world.maya, 9, 30, status=S.CONFIRMED)
-    world.appointment(world.maya, 11, status=S.COMPLETED, patient_name="Done Dan")
+    done = world.appointment(world.maya, 11, status=S.COMPLETED, patient_name="Done Dan")
 
-    response = as_desk.get(DAY_URL, {"date": "2027-07-01"})
+    response = as_desk.get(DAY_URL, {"date": "2027-07-01", "open": appointment.pk})
+    finished = as_desk.get(DAY_URL, {"date": "2027-07-01", "open": done.pk})
 
     move = reverse("admin:booking_appointmentrequest_move", args=[appointment.pk])
     assert f"{move}?back=day" in response.text
     assert response.text.count("?back=day") == 1
+    assert "?back=day" not in finished.text
+    # The grid itself offers dragging (the same move page, asked for JSON) for the active one.
+    assert response.text.count("data-move-url=") == 1
 
 
 def test_day_view_leaves_out_cancelled_and_declined_requests(as_desk, world):
@@ -227,7 +235,7 @@ def assert_shows_today(response, today):
     if response.context["view_name"] == "day":
         assert response.context["day"] == today
     else:
-        assert today in [row.day for row in response.context["rows"]]
+        assert today in [day for day, _label in response.context["columns"]]
 
 
 def test_day_view_with_a_malformed_date_shows_today_instead_of_failing(
@@ -241,13 +249,13 @@ def test_day_view_with_a_malformed_date_shows_today_instead_of_failing(
 
 def test_week_view_lists_the_weeks_bookings_under_their_day(as_desk, world):
     world.appointment(world.tom, 14, day=SUMMER_DAY + timedelta(days=1), patient_name="Fri Fay")
-    response = as_desk.get(WEEK_URL, {"date": "2027-07-01"})
+    response = as_desk.get(WEEK_URL, {"date": "2027-07-01", "practitioner": world.tom.pk})
     assert response.status_code == 200
-    rows = response.context["rows"]
-    assert rows[0].day == date(2027, 6, 28)  # the Monday
-    friday = rows[4]
-    tom_cell = dict((p.name, c) for p, c in friday.cells)["Tom Reid"]
-    assert [e.appointment.patient_name for e in tom_cell.appointments] == ["Fri Fay"]
+    days = [day for day, _label in response.context["columns"]]
+    assert days[0] == date(2027, 6, 28)  # the Monday
+    row = next(r for r in response.context["rows"] if r.label == "14:00")
+    friday_cell = dict(row.cells)[date(2027, 7, 2)]
+    assert [e.appointment.patient_name for e in friday_cell.entries] == ["Fri Fay"]
     assert "14:00–14:45" in response.text
 
 
