@@ -71,16 +71,20 @@ MODULES = {
         ]
         for name in ("appointments", "status", "rules", "slots", "patients", "retention")
     },
-    # The offered times and the patient's and staff's lists; the time picker's week.
-    **{
-        path: [
-            "tests/booking/test_mutation_survivors_selectors.py",
-            "tests/booking/test_selectors.py",
-            "tests/booking/test_time_picker.py",
-            "tests/booking/test_time_picker_queries.py",
-        ]
-        for path in ("booking/selectors.py", "booking/picker.py")
-    },
+    # The offered times and the patient's and staff's lists.
+    "booking/selectors.py": [
+        "tests/booking/test_mutation_survivors_selectors.py",
+        "tests/booking/test_selectors.py",
+        "tests/booking/test_time_picker.py",
+        "tests/booking/test_time_picker_queries.py",
+    ],
+    # The time picker's week: its strip of days, Earlier and Later, the day chosen.
+    "booking/picker.py": [
+        "tests/booking/test_mutation_survivors_picker.py",
+        "tests/booking/test_time_picker.py",
+        "tests/booking/test_time_picker_queries.py",
+        "tests/booking/test_selectors.py",
+    ],
     # Rate limits: the counters, then the pages that apply them. The slowest of
     # those (9 of the 12 seconds the file takes) is left out to keep the run
     # short; a mutant only it would kill shows as a survivor.
