@@ -7,14 +7,14 @@ Offers themselves are written by the system; staff read them.
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -75,6 +75,53 @@ class WantedFilter(admin.SimpleListFilter):
         return queryset if last is None else queryset.filter(first_day__lte=last)
 
 
+class PractitionerFilter(admin.RelatedOnlyFieldListFilter):
+    """The practitioners people wait for, and "Any" for those who wait for anyone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = _("Any")
+
+
+# The days and times of day keep each of their two lines whole: the column is
+# then as wide as its longest line, and the other cells wrap instead.
+NBSP = "\u00a0"
+# After a dash, where a line may otherwise break even before a no-break space.
+WORD_JOINER = "\u2060"
+
+
+def days_wanted(first_day: date, last_day: date, *, today: date) -> tuple[str, str]:
+    """The days an entry waits for, short for the list and whole for a screen reader.
+
+    ("Thu 10 Dec", "Thursday 10 December 2026") for one day, ("7–18 Dec",
+    "7 to 18 December 2026") within a month, ("28 Nov – 3 Dec", ...) across
+    months; the short form names the year only when it is not this year's.
+    """
+
+    def short(day: date, pattern: str) -> str:
+        return dateformat.format(day, pattern).replace(" ", NBSP)
+
+    year = "" if last_day.year == today.year else f"{NBSP}{last_day.year}"
+    if first_day == last_day:
+        return short(first_day, "D j M") + year, dateformat.format(first_day, "l j F Y")
+    if (first_day.year, first_day.month) == (last_day.year, last_day.month):
+        shown = f"{first_day.day}–{WORD_JOINER}{short(last_day, 'j M')}{year}"
+        spoken = f"{first_day.day} to {dateformat.format(last_day, 'j F Y')}"
+        return shown, spoken
+    shown = f"{short(first_day, 'j M')}{NBSP}–{WORD_JOINER}{NBSP}{short(last_day, 'j M')}{year}"
+    first_spoken = "j F" if first_day.year == last_day.year else "j F Y"
+    spoken = (
+        f"{dateformat.format(first_day, first_spoken)} to {dateformat.format(last_day, 'j F Y')}"
+    )
+    return shown, spoken
+
+
+def times_of_day(entry) -> str:
+    """ "mornings, evenings", or "any time" for all three."""
+    parts = entry.times_of_day
+    return (_("any time") if len(parts) == 3 else ", ".join(parts)).replace(" ", NBSP)
+
+
 class OfferInline(ReadOnlyInline):
     model = WaitlistOffer
     fk_name = "entry"
@@ -84,22 +131,21 @@ class OfferInline(ReadOnlyInline):
 
 
 class WaitlistEntryAdmin(PractitionerScopedAdmin):
+    # Short cells that may wrap (Django keeps date and foreign-key cells on one
+    # line), so a row takes a line or two on a 1280 px laptop beside the filters.
     list_display = [
-        "created_at",
+        "joined",
         "patient_name",
-        "treatment",
-        "practitioner_or_any",
+        "treatment_and_practitioner",
         "days",
-        "times_of_day",
-        "status",
-        "offers_summary",
+        "status_and_offers",
     ]
-    list_display_links = ["created_at", "patient_name"]
+    list_display_links = ["joined", "patient_name"]
     list_filter = [
         "status",
         WantedFilter,
         "treatment",
-        ("practitioner", admin.RelatedOnlyFieldListFilter),
+        ("practitioner", PractitionerFilter),
     ]
     list_select_related = ["treatment", "practitioner"]
     search_fields = ["=reference", "patient_name", "email"]
@@ -131,9 +177,7 @@ class WaitlistEntryAdmin(PractitionerScopedAdmin):
 
     def get_queryset(self, request):
         queryset = admin.ModelAdmin.get_queryset(self, request).annotate(
-            offers_sent=Count("offers"),
-            offers_claimed=Count("offers", filter=Q(offers__status=WaitlistOfferStatus.CLAIMED)),
-            offers_expired=Count("offers", filter=Q(offers__status=WaitlistOfferStatus.EXPIRED)),
+            offers_sent=Count("offers")
         )
         return scope_waitlist(queryset, request.user)
 
@@ -157,21 +201,42 @@ class WaitlistEntryAdmin(PractitionerScopedAdmin):
         # Nothing on an entry is edited by hand; "change" is for taking people off the list.
         return obj is None and super().has_change_permission(request)
 
-    @admin.display(description=gettext_lazy("practitioner"), ordering="practitioner__name")
-    def practitioner_or_any(self, obj):
-        return obj.practitioner.name if obj.practitioner else _("Any")
+    @admin.display(description=gettext_lazy("joined"))
+    def joined(self, obj):
+        # The day is enough here: the list is in the order people joined.
+        joined_on = timezone.localdate(obj.created_at)
+        year = "" if joined_on.year == timezone.localdate().year else f"{NBSP}Y"
+        return dateformat.format(joined_on, f"j{NBSP}M{year}")
 
-    @admin.display(description=gettext_lazy("days"), ordering="first_day")
+    @admin.display(
+        description=gettext_lazy("treatment and practitioner"), ordering="treatment__name"
+    )
+    def treatment_and_practitioner(self, obj):
+        with_whom = obj.practitioner.name if obj.practitioner else _("anyone")
+        return format_html("{}<br>{}", obj.treatment.name, with_whom)
+
+    @admin.display(description=gettext_lazy("waiting for"), ordering="first_day")
     def days(self, obj):
-        return f"{obj.first_day:%a %d %b} – {obj.last_day:%a %d %b %Y}"
+        # Two short lines: the days, then the times of day.
+        shown, spoken = days_wanted(obj.first_day, obj.last_day, today=timezone.localdate())
+        return format_html(
+            '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span><br>{}',
+            shown,
+            spoken,
+            times_of_day(obj),
+        )
 
-    @admin.display(description=gettext_lazy("times of day"))
-    def times_of_day(self, obj):
-        return obj.times_of_day_label
-
-    @admin.display(description=gettext_lazy("offers sent / claimed / expired"))
-    def offers_summary(self, obj):
-        return f"{obj.offers_sent} / {obj.offers_claimed} / {obj.offers_expired}"
+    @admin.display(description=gettext_lazy("status, offers"), ordering="status")
+    def status_and_offers(self, obj):
+        # The offers on a second line, and only when there are some.
+        status = obj.get_status_display()
+        if not obj.offers_sent:
+            return status
+        # How they went is on the entry's page, and in the summary above the list.
+        offers = ngettext("%(count)d offer", "%(count)d offers", obj.offers_sent) % {
+            "count": obj.offers_sent
+        }
+        return format_html("{}<br>{}", status, offers.replace(" ", NBSP))
 
     @admin.action(
         description=gettext_lazy("Take the selected people off the waitlist"),
@@ -218,6 +283,9 @@ class WaitlistEntryAdmin(PractitionerScopedAdmin):
         )
         extra_context = {
             **(extra_context or {}),
+            # The model's plural is "waitlist", the menu's name for the list;
+            # a count of its rows needs "entries" ("Select all 12 waitlist entries").
+            "module_name": gettext_lazy("waitlist entries"),
             "offers_summary": offers,
             "summary_days": SUMMARY_DAYS,
             "can_offer": request.user.has_perm("booking.add_waitlistoffer"),

@@ -1,12 +1,13 @@
 """The e-mail list's "Send again" count and recipient, and the waitlist list's days and count."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from booking.admin.waitlist import days_wanted
 from booking.models import Notification, NotificationKind, NotificationStatus
 from booking.services import PatientDetails
 from booking.services.retention import appointments_anonymise
@@ -42,10 +43,12 @@ def as_desk(client, world):
     return client
 
 
-def join(world, name, *, first_day=None, last_day=None, times_of_day=(True, True, True)):
+def join(
+    world, name, *, first_day=None, last_day=None, times_of_day=(True, True, True), with_=None
+):
     entry, _ = waitlist_join(
         treatment=world.physio,
-        practitioner=None,
+        practitioner=with_,
         first_day=first_day or world.day,
         last_day=last_day or first_day or world.day,
         times_of_day=times_of_day,
@@ -256,3 +259,172 @@ def test_an_anonymised_appointments_email_page_says_the_address_was_removed(as_d
 
     assert "removed when the record was anonymised" in shown
     assert "invalid.example" not in shown
+
+
+# --- The waitlist list: its count, its days, its junk ---------------------------------------
+
+
+def count_line(response) -> str:
+    html = response.content.decode()
+    return " ".join(html.split('class="paginator"', 1)[1].split("</h2>", 1)[1].split()[:3])
+
+
+def test_the_waitlist_counts_one_waitlist_entry(as_desk, world):
+    join(world, "Ada Waiting")
+
+    response = as_desk.get(ENTRIES)
+
+    assert count_line(response) == "1 waitlist entry"
+
+
+def test_the_waitlist_counts_waitlist_entries_and_offers_to_select_them_all(as_desk, world):
+    join(world, "Ada Waiting")
+    join(world, "Bea Waiting")
+
+    response = as_desk.get(ENTRIES)
+
+    assert count_line(response) == "2 waitlist entries"
+    assert "2 waitlist</" not in response.content.decode()
+    assert response.context["module_name"] == "waitlist entries"
+    # The menu still calls the list "Waitlist".
+    assert ">Waitlist</a>" in as_desk.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("people", "expected"), [(1, "1 waitlist offer"), (2, "2 waitlist offers")]
+)
+def test_the_offers_list_counts_waitlist_offers(as_desk, world, people, expected):
+    for n in range(people):
+        join(world, f"P{n} Person")
+    offers_make(
+        now=timezone.now(),
+        window_start=at(world.day, 10),
+        window_end=at(world.day, 10, 1),
+        practitioner_ids=[world.tom.pk],
+    )
+
+    assert count_line(as_desk.get(OFFERS)) == expected
+
+
+TODAY = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown", "spoken"),
+    [
+        (date(2026, 12, 10), date(2026, 12, 10), "Thu 10 Dec", "Thursday 10 December 2026"),
+        (date(2026, 12, 7), date(2026, 12, 18), "7–\u206018 Dec", "7 to 18 December 2026"),
+        (
+            date(2026, 12, 28),
+            date(2027, 1, 3),
+            "28 Dec –\u2060 3 Jan 2027",
+            "28 December 2026 to 3 January 2027",
+        ),
+        (date(2027, 1, 4), date(2027, 1, 8), "4–\u20608 Jan 2027", "4 to 8 January 2027"),
+        (
+            date(2026, 11, 30),
+            date(2026, 12, 2),
+            "30 Nov –\u2060 2 Dec",
+            "30 November to 2 December 2026",
+        ),
+    ],
+)
+def test_the_days_column_is_short_to_read_and_whole_to_hear(first, last, shown, spoken):
+    short, words = days_wanted(first, last, today=TODAY)
+
+    assert short.replace("\u00a0", " ") == shown
+    assert words == spoken
+
+
+def test_the_days_column_keeps_each_line_whole():
+    short, _words = days_wanted(date(2026, 12, 28), date(2027, 1, 3), today=TODAY)
+
+    assert " " not in short  # no-break spaces only: the column is as wide as its line
+
+
+def cell(response, entry, field) -> str:
+    html = response.content.decode()
+    row = html.split(f'value="{entry.pk}"', 1)[1].split("</tr>", 1)[0]
+    return row.split(f'class="field-{field}', 1)[1].split(">", 1)[1].split("</td>", 1)[0]
+
+
+def test_the_list_shows_the_days_then_the_times_of_day_in_one_cell(as_desk, world):
+    first = world.day
+    entry = join(
+        world,
+        "Ada Waiting",
+        first_day=first,
+        last_day=first + timedelta(days=2),
+        times_of_day=(True, False, True),
+    )
+
+    shown = cell(as_desk.get(ENTRIES), entry, "days")
+
+    short, spoken = days_wanted(first, first + timedelta(days=2), today=timezone.localdate())
+    assert f'<span aria-hidden="true">{short}</span>' in shown
+    assert f'<span class="visually-hidden">{spoken}</span>' in shown
+    assert shown.endswith("<br>mornings,\u00a0evenings")
+
+
+def test_the_list_says_any_time_and_anyone_and_counts_offers_under_the_status(as_desk, world):
+    entry = join(world, "Oli Offered")
+    offers_make(
+        now=timezone.now(),
+        window_start=at(world.day, 10),
+        window_end=at(world.day, 10, 1),
+        practitioner_ids=[world.tom.pk],
+    )
+
+    response = as_desk.get(ENTRIES)
+
+    assert cell(response, entry, "days").endswith("<br>any\u00a0time")
+    assert cell(response, entry, "treatment_and_practitioner") == "Physiotherapy session<br>anyone"
+    assert cell(response, entry, "status_and_offers") == "Waiting<br>1\u00a0offer"
+
+
+def test_the_practitioner_filter_names_anyone_any_rather_than_a_dash(as_desk, world):
+    join(world, "Ada Anyone")
+    join(world, "Mia For Maya", with_=world.maya)
+
+    response = as_desk.get(ENTRIES)
+
+    choices = [
+        c["display"]
+        for spec in response.context["cl"].filter_specs
+        if spec.title == "practitioner"
+        for c in spec.choices(response.context["cl"])
+    ]
+    assert choices == ["All", "Maya Okafor", "Any"]
+
+
+def test_an_entry_without_offers_shows_only_its_status(as_desk, world):
+    entry = join(world, "Ada Waiting")
+
+    assert cell(as_desk.get(ENTRIES), entry, "status_and_offers") == "Waiting"
+
+
+JUNK = ["\x00", "x" * 5000, "9" * 40, "-1", "%00", "1e309", "'\"<>"]
+PARAMETERS = {
+    ENTRIES: [
+        "q",
+        "status__exact",
+        "wanted",
+        "treatment__id__exact",
+        "practitioner__id__exact",
+        "practitioner__isnull",
+        "o",
+        "p",
+    ],
+    OFFERS: ["q", "status__exact", "practitioner__id__exact", "created_at__year", "o", "p"],
+    EMAILS: ["q", "status__exact", "kind__exact", "created_at__month", "o", "p"],
+}
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=["nul", "5000", "huge", "negative", "pct00", "inf", "q"])
+@pytest.mark.parametrize("url", list(PARAMETERS), ids=["entries", "offers", "emails"])
+def test_junk_in_a_lists_query_gives_no_server_error(as_desk, world, url, junk):
+    join(world, "Ada Waiting")
+
+    for name in PARAMETERS[url]:
+        response = as_desk.get(url, {name: junk})
+        assert response.status_code in {200, 302, 400}, (name, response.status_code)
