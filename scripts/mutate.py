@@ -68,9 +68,17 @@ MODULES = {
             # The single-use booking key and the request notice's words.
             "tests/booking/test_booking_once.py",
             "tests/booking/test_confirmation_policy.py",
+            # Erasing a patient's record (retention.patient_anonymise).
+            *(["tests/booking/test_patients.py"] if name == "retention" else []),
         ]
         for name in ("appointments", "status", "rules", "slots", "patients", "retention")
     },
+    # A practitioner's private calendar feed link.
+    "booking/services/calendar.py": [
+        "tests/booking/test_mutation_survivors_services.py",
+        "tests/booking/test_calendar_feed.py",
+        "tests/booking/test_services_outside_a_transaction.py",
+    ],
     # The offered times and the patient's and staff's lists.
     "booking/selectors.py": [
         "tests/booking/test_mutation_survivors_selectors.py",
