@@ -403,6 +403,58 @@ def test_an_entry_without_offers_shows_only_its_status(as_desk, world):
     assert cell(as_desk.get(ENTRIES), entry, "status_and_offers") == "Waiting"
 
 
+def offer_cell(response, offer, field) -> str:
+    # The offers list has no actions, so no checkbox: its rows are found by their link.
+    html = response.content.decode()
+    link = reverse("admin:booking_waitlistoffer_change", args=[offer.pk])
+    row = html.split(f'href="{link}', 1)[1].split("</tr>", 1)[0]
+    return row.split(f'class="field-{field}', 1)[1].split(">", 1)[1].split("</td>", 1)[0]
+
+
+def test_the_offers_list_shows_an_open_offer_until_when_and_who_offered_it(as_desk, world):
+    join(world, "Oli Offered")
+    [offer] = offers_make(
+        now=timezone.now(),
+        window_start=at(world.day, 10),
+        window_end=at(world.day, 10, 1),
+        practitioner_ids=[world.tom.pk],
+        by=world.desk,
+    )
+
+    response = as_desk.get(OFFERS)
+
+    assert offer_cell(response, offer, "patient_and_treatment") == (
+        "Oli Offered<br>Physiotherapy session"
+    )
+    assert offer_cell(response, offer, "time_offered").endswith("10:00<br>Tom Reid")
+    status = offer_cell(response, offer, "status_and_outcome")
+    assert status.startswith("Sent, open<br>until ")
+    assert offer_cell(response, offer, "offered_by_whom") == "desk"
+
+
+def test_the_offers_list_links_a_claimed_offer_to_its_booking(as_desk, world):
+    from booking.models import WaitlistOffer, WaitlistOfferStatus
+
+    join(world, "Oli Offered")
+    [offer] = offers_make(
+        now=timezone.now(),
+        window_start=at(world.day, 10),
+        window_end=at(world.day, 10, 1),
+        practitioner_ids=[world.tom.pk],
+    )
+    booked = world.appointment(world.tom, 10, email="oli@example.com")
+    WaitlistOffer.objects.filter(pk=offer.pk).update(
+        status=WaitlistOfferStatus.CLAIMED, appointment=booked
+    )
+
+    response = as_desk.get(OFFERS)
+
+    link = reverse("admin:booking_appointmentrequest_change", args=[booked.pk])
+    status = offer_cell(response, offer, "status_and_outcome")
+    assert status == f'Claimed<br><a href="{link}">{booked.reference}</a>'
+    assert offer_cell(response, offer, "offered_by_whom") == "automatically"
+
+
 JUNK = ["\x00", "x" * 5000, "9" * 40, "-1", "%00", "1e309", "'\"<>"]
 PARAMETERS = {
     ENTRIES: [

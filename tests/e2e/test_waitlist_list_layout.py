@@ -84,7 +84,7 @@ def waiting(clinic):
     )
 
 
-def test_the_waitlist_list_fits_a_laptop_a_row_a_line_or_two_and_axe_finds_nothing(
+def test_the_waitlist_and_its_offers_fit_a_laptop_a_row_a_line_or_two_and_axe_finds_nothing(
     live_server, browser, waiting, axe
 ):
     page = browser.new_context(viewport=LAPTOP).new_page()
@@ -109,4 +109,12 @@ def test_the_waitlist_list_fits_a_laptop_a_row_a_line_or_two_and_axe_finds_nothi
     assert all(
         re.fullmatch(r"(\w+day )?\d+( \w+)?( \d{4})?( to \d+ \w+ \d{4})?", s) for s in spoken
     )
+    axe(page)
+
+    page.get_by_role("link", name="Offers sent").click()
+    expect(page.locator(".paginator")).to_contain_text("1 waitlist offer")
+    keep_screenshot(page, "waitlist-offers-1280")
+    lines = page.locator("#result_list tbody tr").evaluate_all(LINES_PER_CELL)
+    assert lines == [2], lines
+    assert results.evaluate("box => box.scrollWidth <= box.clientWidth"), "it scrolls sideways"
     axe(page)
