@@ -37,6 +37,8 @@ class Panel:
 
     appointment: AppointmentRequest
     marks: list[tuple[str, str]] = field(default_factory=list)  # (value, label) valid now
+    can_confirm: bool = False
+    can_decline: bool = False
     can_cancel: bool = False
     can_move: bool = False
     can_correct: bool = False
@@ -74,6 +76,14 @@ def appointment_panel(*, model_admin, request, appointment_id: int | None, close
             for mark, label in MARKS.items()
             if can_change and not mark_refusal(appointment=appointment, mark=mark, now=now)
         ],
+        can_confirm=can_change
+        and not services.status_change_refusal(
+            appointment=appointment, to_status=AppointmentStatus.CONFIRMED, now=now
+        ),
+        can_decline=can_change
+        and not services.status_change_refusal(
+            appointment=appointment, to_status=AppointmentStatus.DECLINED, now=now
+        ),
         can_cancel=can_change
         and not services.status_change_refusal(
             appointment=appointment, to_status=AppointmentStatus.CANCELLED_BY_CLINIC, now=now
@@ -83,6 +93,59 @@ def appointment_panel(*, model_admin, request, appointment_id: int | None, close
         history=history,
         close_url=close_url,
     )
+
+
+def book_common(model_admin, request, day: date, *, week: bool) -> dict:
+    """What every view of the book shows: its links, the user's permissions, the key."""
+    user = request.user
+    return {
+        "day": day,
+        "today": timezone.localdate(),
+        "day_url": reverse("admin:booking_schedule_day"),
+        "week_url": reverse("admin:booking_schedule_week"),
+        "changelist_url": reverse("admin:booking_appointmentrequest_changelist"),
+        "phone_in_url": reverse("admin:booking_appointmentrequest_phone_in"),
+        "can_book": model_admin.has_add_permission(request),
+        "can_move": model_admin.has_change_permission(request),
+        "can_block": user.has_perm("booking.change_timeslot"),
+        "can_see_patients": user.has_perm("booking.view_patient"),
+        "this_page": request.get_full_path(),
+        "view_name": "week" if week else "day",
+        "time_zone": timezone.get_current_timezone_name(),
+        "statuses": [AppointmentStatus(s) for s in SHOWN_STATUSES],
+        "media": model_admin.media,
+    }
+
+
+def day_book(model_admin, request, day: date) -> dict:
+    """The day's book for the user: a column per practitioner they see, and a list for phones."""
+    common = book_common(model_admin, request, day, week=False)
+    grid = day_grid(
+        practitioners=practitioners_for_schedule(request.user),
+        appointments=model_admin.get_queryset(request),
+        day=day,
+        opening_hours=get_clinic().intervals,
+        can_book=common["can_book"],
+    )
+    day_list = sorted(
+        (
+            (entry, practitioner)
+            for row in grid.rows
+            for practitioner, cell in row.cells
+            if cell.kind == "appointment"
+            for entry in cell.entries
+        ),
+        key=lambda item: (item[0].starts_at, item[1].sort_order, item[1].name),
+    )
+    return {
+        **common,
+        "title": _("Schedule for %(day)s") % {"day": f"{day:%A %-d %B %Y}"},
+        "practitioners": grid.practitioners,
+        "columns": [(p, p.name) for p in grid.practitioners],
+        "rows": grid.rows,
+        "step_minutes": grid.step_minutes,
+        "day_list": day_list,
+    }
 
 
 class ScheduleMixin(AdminPageView):
@@ -103,24 +166,7 @@ class ScheduleMixin(AdminPageView):
         )
 
     def common(self, day: date, *, week: bool):
-        user = self.request.user
-        return {
-            "day": day,
-            "today": timezone.localdate(),
-            "day_url": reverse("admin:booking_schedule_day"),
-            "week_url": reverse("admin:booking_schedule_week"),
-            "changelist_url": reverse("admin:booking_appointmentrequest_changelist"),
-            "phone_in_url": reverse("admin:booking_appointmentrequest_phone_in"),
-            "can_book": self.model_admin.has_add_permission(self.request),
-            "can_move": self.model_admin.has_change_permission(self.request),
-            "can_block": user.has_perm("booking.change_timeslot"),
-            "can_see_patients": user.has_perm("booking.view_patient"),
-            "this_page": self.request.get_full_path(),
-            "view_name": "week" if week else "day",
-            "time_zone": timezone.get_current_timezone_name(),
-            "statuses": [AppointmentStatus(s) for s in SHOWN_STATUSES],
-            "media": self.model_admin.media,
-        }
+        return book_common(self.model_admin, self.request, day, week=week)
 
 
 class ScheduleDayView(ScheduleMixin):
@@ -128,34 +174,9 @@ class ScheduleDayView(ScheduleMixin):
 
     def get(self, request):
         day = parse_day(request.GET.get("date"))
-        common = self.common(day, week=False)
-        grid = day_grid(
-            practitioners=self.practitioners(),
-            appointments=self.model_admin.get_queryset(request),
-            day=day,
-            opening_hours=get_clinic().intervals,
-            can_book=common["can_book"],
-        )
-        day_list = sorted(
-            (
-                (entry, practitioner)
-                for practitioner in grid.practitioners
-                for row in grid.rows
-                for who, cell in row.cells
-                if who == practitioner and cell.kind == "appointment"
-                for entry in cell.entries
-            ),
-            key=lambda item: (item[0].starts_at, item[1].sort_order, item[1].name),
-        )
         return self.render(
             "admin/booking/schedule_day.html",
-            **common,
-            title=_("Schedule for %(day)s") % {"day": f"{day:%A %-d %B %Y}"},
-            practitioners=grid.practitioners,
-            columns=[(p, p.name) for p in grid.practitioners],
-            rows=grid.rows,
-            step_minutes=grid.step_minutes,
-            day_list=day_list,
+            **day_book(self.model_admin, request, day),
             panel=self.panel(schedule_url(day)),
             previous_day=day - timedelta(days=1),
             next_day=day + timedelta(days=1),

@@ -162,6 +162,7 @@ class TodayMarkView(View):
         if not self.model_admin.has_change_permission(request, appointment):
             raise PermissionDenied
         now = timezone.now()
+        back = back_to(request, reverse("admin:index") + f"#appointment-{appointment.pk}")
         try:
             if mark == "arrived":
                 changed = services.appointment_mark_arrived(
@@ -184,6 +185,6 @@ class TodayMarkView(View):
                     "mark": str(MARKS[mark]).lower(),
                 },
                 [latest_change(changed)],
+                then=back,
             )
-        fallback = reverse("admin:index") + f"#appointment-{appointment.pk}"
-        return HttpResponseRedirect(back_to(request, fallback))
+        return HttpResponseRedirect(back)

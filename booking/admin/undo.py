@@ -32,8 +32,13 @@ def latest_change(appointment) -> AppointmentStatusChange:
     return appointment.status_changes.order_by("-changed_at", "-pk").first()
 
 
-def report_with_undo(request, text: str, changes: list[AppointmentStatusChange], *, level=None):
-    """`text` as a message at the top, with a button that undoes `changes`."""
+def report_with_undo(
+    request, text: str, changes: list[AppointmentStatusChange], *, level=None, then: str = ""
+):
+    """`text` as a message at the top, with a button that undoes `changes`.
+
+    `then` is the page the undo returns to (by default the one that asked).
+    """
     changes = [c for c in changes if c is not None][:UNDO_AT_MOST]
     if not changes:
         messages.add_message(request, level or messages.SUCCESS, text)
@@ -49,7 +54,7 @@ def report_with_undo(request, text: str, changes: list[AppointmentStatusChange],
         reverse("admin:booking_status_undo"),
         get_token(request),
         hidden,
-        request.get_full_path(),
+        then or request.get_full_path(),
         _("Undo"),
     )
     messages.add_message(request, level or messages.SUCCESS, format_html("{} {}", text, form))

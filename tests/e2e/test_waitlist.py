@@ -55,6 +55,7 @@ def full_day(clinic, settings, live_server):
         appointment_id=first.pk,
         to_status=AppointmentStatus.CANCELLED_BY_CLINIC,
         now=timezone.now(),
+        note="Tom is away that day.",
         notify=False,
     )
     return first.starts_at.astimezone(clinic_zone()).date()
