@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import AppointmentStatus, Notification
+from booking.services import appointment_change_status
 from tests.booking.staff_world import build_staff_world, staff_user
 
 CHANGELIST = reverse("admin:booking_appointmentrequest_changelist")
@@ -205,6 +206,79 @@ def test_practitioner_week_schedule_never_shows_another_practitioners_patient(
     response = as_maya.get(reverse("admin:booking_schedule_week"), {"date": world.day.isoformat()})
     assert "Alice Own" in response.text
     assert "Bob Other" not in response.text
+
+
+def test_practitioner_week_asking_for_another_practitioner_shows_their_own(
+    as_maya, world, two_patients
+):
+    response = as_maya.get(
+        reverse("admin:booking_schedule_week"),
+        {"date": world.day.isoformat(), "practitioner": world.tom.pk},
+    )
+    assert response.context["practitioner"] == world.maya
+    assert "Bob Other" not in response.text
+    assert "Tom Reid" not in response.text.split('id="content-main"')[1]
+
+
+def test_practitioner_cannot_open_another_practitioners_appointment_in_the_book(
+    as_maya, world, two_patients
+):
+    bob = two_patients[1]
+    for url in (reverse("admin:booking_schedule_day"), reverse("admin:booking_schedule_week")):
+        response = as_maya.get(url, {"date": world.day.isoformat(), "open": bob.pk})
+        assert response.status_code == 200
+        assert response.context["panel"] is None
+        assert "Bob Other" not in response.text
+
+
+def test_practitioner_front_page_book_shows_only_their_own_column(as_maya, world, two_patients):
+    response = as_maya.get(reverse("admin:index"))
+    book = response.text.split('id="today-book"')[1].split("</section>")[0]
+    assert "Tom Reid" not in book
+    assert "Bob Other" not in response.text
+
+
+def test_every_json_and_form_the_book_calls_refuses_another_practitioners_appointment(
+    as_maya, world, two_patients
+):
+    """Drag to move (JSON), undo, correct, marks and the reasoned actions."""
+    bob = two_patients[1]
+    appointment_change_status(
+        appointment_id=bob.pk, to_status="confirmed", now=timezone.now(), by=world.desk
+    )
+    change = bob.status_changes.latest("pk")
+    calls = [
+        (
+            reverse("admin:booking_appointmentrequest_move", args=[bob.pk]),
+            {"choice": f"{world.tom.pk}@{world.day.isoformat()}T12:00"},
+        ),
+        (reverse("admin:booking_status_undo"), {"change": change.pk}),
+        (
+            reverse("admin:booking_appointmentrequest_correct_status", args=[bob.pk]),
+            {"to_status": "completed", "reason": "x"},
+        ),
+        (reverse("admin:booking_today_mark", args=[bob.pk]), {"mark": "arrived"}),
+    ]
+    for url, data in calls:
+        response = as_maya.post(url, data, HTTP_ACCEPT="application/json")
+        assert response.status_code == 404, url
+        assert "Bob Other" not in response.text
+    for action in ("cancel_by_clinic", "decline"):
+        as_maya.post(
+            reverse("admin:booking_appointmentrequest_changelist"),
+            {
+                "action": action,
+                "_selected_action": [bob.pk],
+                "apply": "1",
+                "reason": "x",
+                "previewed": "x",
+                "confirm": "1",
+            },
+        )
+    bob.refresh_from_db()
+    assert bob.status == "confirmed"
+    assert bob.starts_at.date() == world.day
+    assert bob.status_changes.count() == 1
 
 
 def test_front_desk_csv_export_follows_the_lists_filter(as_desk, world, two_patients):
