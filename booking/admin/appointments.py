@@ -84,7 +84,7 @@ class WhenFilter(admin.SimpleListFilter):
 
 class StatusChangeInline(ReadOnlyInline):
     model = AppointmentStatusChange
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    fields = ["changed_at", "kind", "from_status", "to_status", "changed_by", "note"]
     readonly_fields = fields
     verbose_name_plural = _("status history")
 
@@ -281,6 +281,9 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
             "can_move": shown is not None
             and shown.is_active
             and self.has_change_permission(request, shown),
+            "can_correct": shown is not None
+            and shown.starts_at <= timezone.now()
+            and self.has_change_permission(request, shown),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -423,8 +426,16 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
 
 class AppointmentStatusChangeAdmin(RecordOnlyAdmin, PractitionerScopedAdmin):
     practitioner_path = "appointment__practitioner"
-    list_display = ["changed_at", "appointment", "from_status", "to_status", "changed_by", "note"]
-    list_filter = ["to_status"]
+    list_display = [
+        "changed_at",
+        "appointment",
+        "kind",
+        "from_status",
+        "to_status",
+        "changed_by",
+        "note",
+    ]
+    list_filter = ["to_status", "kind"]
     list_select_related = ["appointment__treatment", "changed_by"]
     search_fields = ["=appointment__reference"]
     date_hierarchy = "changed_at"

@@ -272,5 +272,5 @@ def test_admin_index_list_and_appointment_page_with_our_additions_are_accessible
     expect(page.get_by_role("link", name="Book a phone-in appointment")).to_be_visible()
     axe(page)
     page.get_by_role("link", name="Alice Own").click()
-    expect(page.get_by_role("link", name="On the schedule")).to_be_visible()
+    expect(page.get_by_role("link", name="In the appointment book")).to_be_visible()
     axe(page)
