@@ -374,3 +374,28 @@ def test_the_cancellation_email_gives_the_patient_the_reason(world, mailoutbox):
     [message] = mailoutbox
     assert "The clinic floods." in message.body
     assert "The clinic floods." in message.alternatives[0][0]
+
+
+@pytest.mark.parametrize("reason", ["\x00", "x" * 5000, "   "])
+def test_a_junk_cancellation_reason_gets_a_message_next_to_the_field(as_desk, world, reason):
+    appointment = world.appointment(world.maya, 10, status=S.CONFIRMED, email="ann@example.com")
+
+    response = cancel(as_desk, appointment, apply="1", reason=reason, previewed=reason, confirm="1")
+
+    assert response.status_code == 200
+    assert 'class="errorlist' in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == S.CONFIRMED
+
+
+def test_pressing_cancel_and_send_twice_cancels_and_emails_once(as_desk, world):
+    appointment = world.appointment(world.maya, 10, status=S.CONFIRMED, email="ann@example.com")
+    reason = "Maya is unwell today."
+
+    for _ in range(2):
+        cancel(as_desk, appointment, apply="1", reason=reason, previewed=reason, confirm="1")
+
+    appointment.refresh_from_db()
+    assert appointment.status == S.CANCELLED_BY_CLINIC
+    assert Notification.objects.filter(appointment=appointment).count() == 1
+    assert appointment.status_changes.count() == 1
