@@ -1,6 +1,9 @@
 // The appointment book: Print, fitting the day to the screen, and drag to move.
 // Everything here is a shortcut: without JavaScript the grid scrolls within
 // itself and each appointment's panel has a Move link to the same service.
+// The book is drawn by the server, not by a calendar library such as
+// EventCalendar: it then works without JavaScript, needs no build step, and
+// the browser only ever asks the Move page, which decides.
 
 document.querySelectorAll(".schedule-print").forEach((button) => {
   button.hidden = false;
