@@ -46,6 +46,20 @@ BIN = Path(sys.executable).parent
 # only a survivor runs them all. Every test file here costs its full time once
 # per survivor, so a file joins a module's list only when it kills mutants the
 # others miss (docs/testing.md: "Mutation testing").
+# What a services module needs beyond the services' own tests: single tests
+# (pytest node ids) where the rest of their file would only cost time.
+SERVICES_EXTRA = {
+    # New or unblocked working time is offered to the waitlist; slot changes
+    # empty the time picker's cache.
+    "slots": [
+        "tests/booking/test_waitlist_offers.py::test_unblocking_a_slot_offers_its_time",
+        "tests/booking/test_waitlist_offers.py::test_newly_generated_slots_are_offered",
+        "tests/booking/test_time_picker_queries.py"
+        "::test_slot_generation_empties_the_time_picker_cache_only_when_slots_change",
+    ],
+    # Erasing a patient's record (retention.patient_anonymise).
+    "retention": ["tests/booking/test_patients.py"],
+}
 MODULES = {
     # When patients may book and which times are free.
     "booking/availability.py": [
@@ -68,8 +82,7 @@ MODULES = {
             # The single-use booking key and the request notice's words.
             "tests/booking/test_booking_once.py",
             "tests/booking/test_confirmation_policy.py",
-            # Erasing a patient's record (retention.patient_anonymise).
-            *(["tests/booking/test_patients.py"] if name == "retention" else []),
+            *SERVICES_EXTRA.get(name, []),
         ]
         for name in ("appointments", "status", "rules", "slots", "patients", "retention")
     },
@@ -131,7 +144,9 @@ class Module:
         self.path = path
         # Only the tests that exist: a module's survivor tests may not be written yet.
         self.tests = [
-            name for name in MODULES[path] if name.startswith("-") or (ROOT / name).exists()
+            name
+            for name in MODULES[path]
+            if name.startswith("-") or (ROOT / name.split("::")[0]).exists()
         ]
         stem = Path(path).stem
         self.config = WORK / f"{stem}.toml"
