@@ -26,6 +26,15 @@ class AlreadyBookedError(BookingError):
         self.appointment = appointment
 
 
+class CourseSessionTakenError(SlotTakenError):
+    """One session of a course could not be booked, so none was: which one, and when."""
+
+    def __init__(self, message: str, *, number: int, starts_at):
+        super().__init__(message)
+        self.number = number
+        self.starts_at = starts_at
+
+
 class OfferClosedError(BookingError):
     """A waitlist offer can no longer be claimed: taken, expired or withdrawn."""
 

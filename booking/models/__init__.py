@@ -22,11 +22,13 @@ from booking.models.appointments import (
 )
 from booking.models.catalogue import (
     Confirmation,
+    CourseSpacing,
     Practitioner,
     PractitionerQuerySet,
     Treatment,
     TreatmentQuerySet,
 )
+from booking.models.courses import MOST_SESSIONS, Course
 from booking.models.diary import (
     AvailabilityException,
     ClinicClosure,
@@ -56,6 +58,7 @@ from booking.screening import screening_flags
 __all__ = [
     "ACTIVE_STATUSES",
     "APPOINTMENT_KINDS",
+    "MOST_SESSIONS",
     "AppointmentQuerySet",
     "AppointmentRequest",
     "AppointmentStatus",
@@ -63,6 +66,8 @@ __all__ = [
     "AvailabilityException",
     "ClinicClosure",
     "Confirmation",
+    "Course",
+    "CourseSpacing",
     "Notification",
     "NotificationKind",
     "NotificationStatus",

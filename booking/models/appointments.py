@@ -107,6 +107,17 @@ class AppointmentRequest(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    course = models.ForeignKey(
+        "booking.Course",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("course"),
+    )
+    course_session = models.PositiveSmallIntegerField(
+        _("session of the course"), null=True, blank=True
+    )
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -137,6 +148,15 @@ class AppointmentRequest(models.Model):
                 fields=["booking_key_hash"],
                 condition=~Q(booking_key_hash=""),
                 name="appointment_booking_key_once",
+            ),
+            # A session of a course knows its number, once per course.
+            models.CheckConstraint(
+                condition=Q(course__isnull=True, course_session__isnull=True)
+                | Q(course__isnull=False, course_session__gte=1),
+                name="appointment_course_session_numbered",
+            ),
+            models.UniqueConstraint(
+                fields=["course", "course_session"], name="appointment_course_session_once"
             ),
             # The heart of the site: two active appointments of one
             # practitioner never overlap, buffer included, whoever books them.

@@ -23,6 +23,11 @@ class Confirmation(models.TextChoices):
     REVIEW = "review", _("When a safety answer needs review")
 
 
+class CourseSpacing(models.IntegerChoices):
+    WEEKLY = 7, _("weekly")
+    FORTNIGHTLY = 14, _("fortnightly")
+
+
 class Treatment(models.Model):
     # Start times a patient may pick fall on this many minutes past the hour.
     class StartStep(models.IntegerChoices):
@@ -65,6 +70,28 @@ class Treatment(models.Model):
             "When answers need review: booked at once unless a safety answer needs a look first."
         ),
     )
+    course_sessions = models.PositiveSmallIntegerField(
+        _("sessions in a course"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to offer single sessions only. With a number (2 to 12), patients "
+            "may also book that many sessions in one go, at the spacing below."
+        ),
+    )
+    course_spacing_days = models.PositiveSmallIntegerField(
+        _("course spacing"),
+        choices=CourseSpacing.choices,
+        default=CourseSpacing.WEEKLY,
+    )
+    course_price = models.DecimalField(
+        _("course price"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The price of the whole course, if it differs from the sessions' sum."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
@@ -91,10 +118,27 @@ class Treatment(models.Model):
                 condition=Q(confirmation__in=Confirmation.values),
                 name="treatment_confirmation_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(course_sessions__isnull=True)
+                | Q(course_sessions__gte=2, course_sessions__lte=12),
+                name="treatment_course_sessions_sensible",
+            ),
+            models.CheckConstraint(
+                condition=Q(course_spacing_days__in=CourseSpacing.values),
+                name="treatment_course_spacing_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(course_price__isnull=True) | Q(course_price__gte=0),
+                name="treatment_course_price_not_negative",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def offers_course(self) -> bool:
+        return bool(self.course_sessions)
 
     @property
     def requires_confirmation(self) -> bool:

@@ -25,6 +25,7 @@ from booking.services.calendar import (
     practitioner_calendar_link_new,
     practitioner_calendar_link_remove,
 )
+from booking.services.courses import SessionPlan, course_book, course_plan
 from booking.services.patients import (
     PatientDetails,
     patient_for_details,
@@ -61,6 +62,7 @@ __all__ = [
     "CORRECTABLE",
     "GRANULARITY",
     "PatientDetails",
+    "SessionPlan",
     "appointment_book",
     "appointment_cancel_by_patient",
     "appointment_change_status",
@@ -72,6 +74,8 @@ __all__ = [
     "arrival_refusal",
     "booking_window",
     "correction_refusal",
+    "course_book",
+    "course_plan",
     "patient_anonymise",
     "patient_for_details",
     "patient_match_dismiss",
