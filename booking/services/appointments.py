@@ -97,27 +97,56 @@ def appointment_book(
         status = AppointmentStatus.REQUESTED
     appointment = _insert(
         key_hash=key_hash,
-        values=dict(
+        values=appointment_values(
             treatment=treatment,
             practitioner=practitioner,
             starts_at=starts_at,
             ends_at=ends_at,
-            occupied_until=ends_at + timedelta(minutes=treatment.buffer_after_minutes),
             status=status,
             source=source,
-            patient=record,
-            patient_name=patient.name,
-            email=patient.email,
-            phone=patient.phone,
-            is_new_patient=patient.is_new_patient,
-            reason=patient.reason,
-            screening=dict(patient.screening) if treatment.is_needle_based else {},
-            consent_at=now if privacy_notice_version else None,
+            record=record,
+            patient=patient,
+            now=now,
             privacy_notice_version=privacy_notice_version,
         ),
     )
     _announce_booking(appointment=appointment, now=now, by=by)
     return appointment
+
+
+def appointment_values(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner,
+    starts_at: datetime,
+    ends_at: datetime,
+    status: str,
+    source: str,
+    record: Patient,
+    patient: PatientDetails,
+    now: datetime,
+    privacy_notice_version: str,
+) -> dict:
+    """The new appointment's fields: what the patient gave, held through the buffer."""
+    return dict(
+        treatment=treatment,
+        practitioner=practitioner,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        occupied_until=ends_at + timedelta(minutes=treatment.buffer_after_minutes),
+        status=status,
+        source=source,
+        patient=record,
+        patient_name=patient.name,
+        email=patient.email,
+        phone=patient.phone,
+        is_new_patient=patient.is_new_patient,
+        reason=patient.reason,
+        # Safety answers are kept only where they matter.
+        screening=dict(patient.screening) if treatment.is_needle_based else {},
+        consent_at=now if privacy_notice_version else None,
+        privacy_notice_version=privacy_notice_version,
+    )
 
 
 def _check_bookable(

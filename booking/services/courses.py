@@ -31,7 +31,7 @@ from booking.models import (
 )
 from booking.notifications import queue_notification
 from booking.selectors import free_starts
-from booking.services.appointments import _check_bookable, _insert
+from booking.services.appointments import _check_bookable, _insert, appointment_values
 from booking.services.patients import PatientDetails, patient_for_details
 from booking.services.status import status_change_record
 from booking.tokens import digest, reference_new
@@ -193,26 +193,22 @@ def course_book(
             appointments.append(
                 _insert(
                     key_hash=key_hash if number == 1 else "",
-                    values=dict(
-                        treatment=treatment,
-                        practitioner=practitioner,
-                        starts_at=starts_at,
-                        ends_at=ends_at,
-                        occupied_until=ends_at + timedelta(minutes=treatment.buffer_after_minutes),
-                        status=status,
-                        source=source,
-                        patient=record,
-                        patient_name=patient.name,
-                        email=patient.email,
-                        phone=patient.phone,
-                        is_new_patient=patient.is_new_patient,
-                        reason=patient.reason,
-                        screening=dict(patient.screening) if treatment.is_needle_based else {},
-                        consent_at=now if privacy_notice_version else None,
-                        privacy_notice_version=privacy_notice_version,
-                        course=course,
-                        course_session=number,
-                    ),
+                    values={
+                        **appointment_values(
+                            treatment=treatment,
+                            practitioner=practitioner,
+                            starts_at=starts_at,
+                            ends_at=ends_at,
+                            status=status,
+                            source=source,
+                            record=record,
+                            patient=patient,
+                            now=now,
+                            privacy_notice_version=privacy_notice_version,
+                        ),
+                        "course": course,
+                        "course_session": number,
+                    },
                 )
             )
         except SlotTakenError as error:
