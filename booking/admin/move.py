@@ -3,8 +3,7 @@
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,30 +11,19 @@ from django.utils.translation import gettext as _
 from booking import services
 from booking.admin.forms import DayForm, MoveForm
 from booking.admin.open_times import clash_message, clash_with, nearest_open_times, open_times
-from booking.admin.pages import AdminPageView, parse_day
+from booking.admin.pages import AppointmentPageView, parse_day
 from booking.admin.schedule import schedule_url
 from booking.admin.schedule_reads import local_midnight, practitioners_for_schedule
 from booking.errors import BookingError, SlotTakenError
 
 
-class MoveAppointmentView(AdminPageView):
+class MoveAppointmentView(AppointmentPageView):
     """Pick a free time, for the same or another practitioner; the patient is e-mailed."""
 
     title = "Move an appointment"
     template_name = "admin/booking/appointmentrequest/move.html"
 
     def dispatch(self, request, *args, **kwargs):
-        appointment = (
-            self.model_admin.get_queryset(request)
-            .select_related("treatment", "practitioner")
-            .filter(pk=kwargs["appointment_id"])
-            .first()
-        )
-        if appointment is None:
-            raise Http404(_("There is no such appointment, or it is not yours to see."))
-        if not self.model_admin.has_change_permission(request, appointment):
-            raise PermissionDenied
-        self.appointment = appointment
         self.practitioners = practitioners_for_schedule(request.user)
         return super().dispatch(request, *args, **kwargs)
 

@@ -9,6 +9,8 @@ form errors, never a 500.
 
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -33,6 +35,24 @@ class AdminPageView(View):
 
     def render(self, template_name, **context):
         return TemplateResponse(self.request, template_name, self.admin_context(**context))
+
+
+class AppointmentPageView(AdminPageView):
+    """A page about one appointment the user may change; any other is a 404, never a hint."""
+
+    def dispatch(self, request, *args, **kwargs):
+        appointment = (
+            self.model_admin.get_queryset(request)
+            .select_related("treatment", "practitioner")
+            .filter(pk=kwargs["appointment_id"])
+            .first()
+        )
+        if appointment is None:
+            raise Http404(_("There is no such appointment, or it is not yours to see."))
+        if not self.model_admin.has_change_permission(request, appointment):
+            raise PermissionDenied
+        self.appointment = appointment
+        return super().dispatch(request, *args, **kwargs)
 
 
 # Days the schedule can show: far enough for any diary, never near date's limits.

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from booking import services
-from booking.admin.pages import AdminPageView
+from booking.admin.pages import AdminPageView, AppointmentPageView
 from booking.errors import BookingError
 from booking.models import AppointmentStatus, AppointmentStatusChange
 from clinic.forms import MultilineField
@@ -131,25 +131,11 @@ class CorrectionForm(forms.Form):
         ]
 
 
-class StatusCorrectView(AdminPageView):
+class StatusCorrectView(AppointmentPageView):
     """Front desk puts an appointment's status right, with a reason, after the undo has gone."""
 
     title = gettext_lazy("Correct the status")
     template_name = "admin/booking/appointmentrequest/correct_status.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        appointment = (
-            self.model_admin.get_queryset(request)
-            .select_related("treatment", "practitioner")
-            .filter(pk=kwargs["appointment_id"])
-            .first()
-        )
-        if appointment is None:
-            raise Http404(_("There is no such appointment, or it is not yours to see."))
-        if not self.model_admin.has_change_permission(request, appointment):
-            raise PermissionDenied
-        self.appointment = appointment
-        return super().dispatch(request, *args, **kwargs)
 
     def change_url(self):
         return reverse("admin:booking_appointmentrequest_change", args=[self.appointment.pk])
