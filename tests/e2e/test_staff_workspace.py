@@ -245,7 +245,9 @@ def test_practitioner_confirms_their_own_request_from_its_page(live_server, page
     log_in(page, live_server, "maya")
     page.goto(schedule_url(live_server))
     page.get_by_role("link", name=re.compile("^09:30–10:15 Alice Own")).click()
-    page.get_by_role("complementary", name="Alice Own").get_by_role("button", name="Confirm").click()
+    page.get_by_role("complementary", name="Alice Own").get_by_role(
+        "button", name="Confirm"
+    ).click()
     expect(page.get_by_text("1 appointment marked confirmed")).to_be_visible()
     world.alice.refresh_from_db()
     assert world.alice.status == S.CONFIRMED
