@@ -23,7 +23,16 @@ def availability_changed() -> None:
 
 
 # The picker reads these parameters; anything else shares the same copy.
-TIME_PICKER_QUERY = ("treatment", "practitioner", "with", "start", "week", "day", "partial")
+TIME_PICKER_QUERY = (
+    "treatment",
+    "practitioner",
+    "with",
+    "start",
+    "week",
+    "day",
+    "partial",
+    "course",
+)
 
 cache_time_picker = cached_page(
     query=TIME_PICKER_QUERY,

@@ -65,6 +65,10 @@ TREATMENTS = [
         "is_needle_based": True,
         "confirmation": Confirmation.REVIEW,
         "sort_order": 1,
+        # Also offered as a course: four weekly sessions, a little less than four singles.
+        "course_sessions": 4,
+        "course_spacing_days": 7,
+        "course_price": Decimal("240.00"),
         "practitioners": ["maya-okafor", "tom-lindqvist"],
     },
     {

@@ -5,17 +5,24 @@ does not offer the treatment gives a readable error, never an exception.
 """
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from booking.availability import clinic_zone, local_instant
 from booking.forms import ANY_PRACTITIONER
-from booking.models import Practitioner, Treatment
+from booking.models import MOST_SESSIONS, Practitioner, Treatment
 
 START_FORMAT = "%Y%m%dT%H%MZ"
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
+COURSE = "1"  # ?course=1: the patient chose the treatment's course
+_SESSION = re.compile(r"^s([0-9]{1,2})$")  # ?s3=<start>: the time picked for session 3
+
+
+def session_param(number: int) -> str:
+    return f"s{number}"
 
 
 def _slug(value) -> str:
@@ -59,6 +66,10 @@ class Choice:
     any_practitioner: bool = False  # chose "first available"
     starts_at: datetime | None = None
     error: str = ""
+    course: bool = False  # chose the treatment's course rather than one session
+    # The times picked for sessions of the course whose proposed time was not free.
+    session_starts: dict[int, datetime] = field(default_factory=dict)
+    course_note: str = ""  # a session time that could not be read (the rest still stands)
 
     @property
     def practitioner_param(self) -> str:
@@ -75,8 +86,31 @@ class Choice:
             params["start"] = start_format(self.starts_at)
             if self.any_practitioner:
                 params["with"] = self.practitioner.slug
+        if self.course:
+            params["course"] = COURSE
+            for number, moment in sorted(self.session_starts.items()):
+                params[session_param(number)] = start_format(moment)
         params.update(extra)
         return params
+
+    def params_before_time(self, **extra) -> dict:
+        """The choice without its time: what the time picker's links build on."""
+        params = self.params(**extra)
+        for name in [name for name in params if name in ("start", "with") or _SESSION.match(name)]:
+            params.pop(name)
+        return params
+
+    def course_starts(self) -> list[datetime]:
+        """Every session's start: the first time, then the same weekday and time at the
+        course's spacing, or the time picked instead where one was."""
+        zone = clinic_zone()
+        local = self.starts_at.astimezone(zone)
+        starts = []
+        for number in range(1, self.treatment.course_sessions + 1):
+            day = local.date() + timedelta(days=self.treatment.course_spacing_days * (number - 1))
+            proposed = local_instant(day, time(local.hour, local.minute), zone)
+            starts.append(self.session_starts.get(number, proposed))
+        return starts
 
     def week_param(self, zone) -> str:
         return self.starts_at.astimezone(zone).date().isoformat() if self.starts_at else ""
@@ -84,8 +118,6 @@ class Choice:
     @property
     def ends_at(self) -> datetime | None:
         if self.starts_at and self.treatment:
-            from datetime import timedelta
-
             return self.starts_at + timedelta(minutes=self.treatment.duration_minutes)
         return None
 
@@ -124,4 +156,26 @@ def choice_parse(params, *, need_start: bool = False) -> Choice:
         if choice.starts_at is None or choice.treatment is None or choice.practitioner is None:
             choice.starts_at = None
             choice.error = "We could not read that time. Please choose a time from the list."
+    if params.get("course") == COURSE and choice.treatment and choice.treatment.offers_course:
+        choice.course = True
+        _sessions_parse(params, choice)
     return choice
+
+
+def _sessions_parse(params, choice: Choice) -> None:
+    """The picked session times (s2, s3, ...); an unreadable one is dropped and said so."""
+    unread = []
+    for number in range(1, min(choice.treatment.course_sessions, MOST_SESSIONS) + 1):
+        raw = params.get(session_param(number))
+        if not raw:
+            continue
+        moment = start_parse(raw)
+        if moment is None:
+            unread.append(number)
+        else:
+            choice.session_starts[number] = moment
+    if unread:
+        which = ", ".join(str(number) for number in unread)
+        choice.course_note = (
+            f"We could not read the time chosen for session {which}. Please choose it again."
+        )

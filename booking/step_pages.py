@@ -6,6 +6,8 @@ practitioner pages, the details form (again, or as it was sent with its
 mistakes), the review page and the problem page.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict
 from django.http import HttpResponseRedirect, QueryDict
@@ -67,10 +69,30 @@ def render_step(request, template, step, context, status=200):
 
 
 def back_to_times(choice) -> str:
-    params = choice.params(week=choice.week_param(clinic_zone()))
-    params.pop("start", None)
-    params.pop("with", None)
-    return flow.url("booking:time", **params)
+    return flow.url(
+        "booking:time", **choice.params_before_time(week=choice.week_param(clinic_zone()))
+    )
+
+
+def course_words(treatment) -> str:
+    """ "a course of 4 weekly sessions" """
+    spacing = "weekly" if treatment.course_spacing_days == 7 else "fortnightly"
+    return f"a course of {treatment.course_sessions} {spacing} sessions"
+
+
+def course_sessions(choice) -> list[dict]:
+    """Every session of the chosen course, for the details and review pages (no look-ups)."""
+    if not choice.course or choice.starts_at is None:
+        return []
+    duration = choice.treatment.duration_minutes
+    return [
+        {"number": number, "starts_at": starts_at, "ends_at": starts_at + _minutes(duration)}
+        for number, starts_at in enumerate(choice.course_starts(), start=1)
+    ]
+
+
+def _minutes(count: int) -> timedelta:
+    return timedelta(minutes=count)
 
 
 def see_other(url: str) -> HttpResponseRedirect:
@@ -168,6 +190,7 @@ def details_page(request, choice, form, status=200, *, kept=False, notice="", bo
             "kept": kept,
             "notice": notice,
             "booked": booked,
+            "sessions": course_sessions(choice),
         },
         status=status,
     )
@@ -264,6 +287,60 @@ def review_page(
             "details_url": flow.url("booking:details", **params),
             "booked": booked,
             "keep_time": keep_time,
+            "sessions": course_sessions(choice),
+            "course_params": course_params(choice),
+        },
+        status=status,
+    )
+
+
+def course_params(choice) -> list[tuple[str, str]]:
+    """The course's own query parameters, as hidden fields of a form that carries the choice."""
+    params = choice.params()
+    return [
+        (name, value)
+        for name, value in params.items()
+        if name == "course" or (name.startswith("s") and name[1:].isdigit())
+    ]
+
+
+# --- Step 3b: the sessions of a course -----------------------------------------------
+
+
+def course_page(request, choice, plans, *, error="", taken=None, booked=None, status=200):
+    """Every session of the course: its time, or the nearest free times to pick from."""
+    params = choice.params()
+    kept = [
+        (name, value)
+        for name, value in course_params(choice)
+        if name == "course"
+        or not any(not plan.is_free and name == flow.session_param(plan.number) for plan in plans)
+    ]
+    return render_step(
+        request,
+        "booking/step_course.html",
+        2,
+        {
+            "choice": choice,
+            "rows": [
+                {
+                    "plan": plan,
+                    "ends_at": plan.starts_at + _minutes(choice.treatment.duration_minutes)
+                    if plan.starts_at
+                    else None,
+                    "moved": plan.starts_at is not None and plan.starts_at != plan.proposed,
+                    "param": flow.session_param(plan.number),
+                }
+                for plan in plans
+            ],
+            "complete": all(plan.is_free for plan in plans),
+            "kept": kept,
+            "error": error,
+            "taken": taken,
+            "booked": booked,
+            "course_words": course_words(choice.treatment),
+            "back_url": back_to_times(choice),
+            "start_param": params.get("start", ""),
         },
         status=status,
     )

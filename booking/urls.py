@@ -8,6 +8,7 @@ urlpatterns = [
     path("book/", views.start, name="start"),
     path("book/practitioner/", views.practitioner_step, name="practitioner"),
     path("book/time/", views.time_step, name="time"),
+    path("book/course/", views.course_step, name="course"),
     path("book/details/", views.details_step, name="details"),
     path("book/review/", views.review_step, name="review"),
     path("book/confirm/", views.confirm, name="confirm"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("book/manage/<str:token>/appointment.ics", manage_views.ics, name="ics"),
     # Clean addresses, open only to the session that opened the private link.
     path("book/booked/<str:reference>/", manage_views.ConfirmedView.as_view(), name="confirmed"),
+    path("book/course-booked/<str:reference>/", views.course_booked, name="course_booked"),
     path(
         "book/appointment/<str:reference>/",
         manage_views.AppointmentView.as_view(),

@@ -15,6 +15,7 @@ import time as clock
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +23,13 @@ from django.views.decorators.cache import never_cache
 
 from booking import flow, session
 from booking.caching import cache_time_picker
-from booking.errors import AlreadyBookedError, BookingError, SlotTakenError
+from booking.errors import (
+    AlreadyBookedError,
+    BookingError,
+    CourseSessionTakenError,
+    SlotTakenError,
+)
+from booking.formats import zone_label
 from booking.forms import (
     ANY_PRACTITIONER,
     TOO_FAST,
@@ -30,14 +37,18 @@ from booking.forms import (
     details_initial,
     details_unsign,
 )
-from booking.models import AppointmentRequest, Treatment
+from booking.links import manage_token
+from booking.manage_views import REFERENCE, link_needed, private_page
+from booking.models import AppointmentRequest, AppointmentStatus, Course, Treatment
 from booking.picker import time_picker_week
 from booking.ratelimit import booking_attempt, booking_made
 from booking.selectors import clinic_zone, nearest_start_times
-from booking.services import PatientDetails, appointment_book
+from booking.services import PatientDetails, appointment_book, course_book, course_plan
 from booking.step_pages import (
     back_to_times,
     checked_form,
+    course_page,
+    course_words,
     details_again,
     details_form,
     details_page,
@@ -110,10 +121,55 @@ def time_step(request):
         now=timezone.now(),
     )
     context = {"choice": choice, "week": week}
+    if choice.treatment.offers_course:
+        context["course_words"] = course_words(choice.treatment)
     if request.GET.get("partial") == "day":
         # booking.js asks for the chosen day's times alone, to swap them in place.
         return render_step(request, "booking/includes/times.html#day-panel", 2, context)
     return render_step(request, "booking/step_time.html", 2, context)
+
+
+# --- Step 3b: the sessions of a course -----------------------------------------
+
+
+def _plan(choice, now):
+    return course_plan(
+        treatment=choice.treatment,
+        practitioner=choice.practitioner,
+        first=choice.starts_at,
+        now=now,
+        chosen=choice.session_starts,
+    )
+
+
+@never_cache
+def course_step(request):
+    """Every session of the chosen course; a session that is not free offers other times.
+
+    The times picked travel in the query string (s2, s3, ...), so a reload or
+    Back loses nothing. "Continue" (a GET form) comes here with `go`: on to the
+    details once every session has a time.
+    """
+    choice = flow.choice_parse(request.GET, need_start=True)
+    if choice.treatment is None:
+        return treatment_again(request, choice.error or "Choose a treatment first.")
+    if choice.error:
+        return _time_again(request, choice, choice.error)
+    if not choice.course:
+        # Not a course after all (or the treatment no longer offers one): one session.
+        return redirect(flow.url("booking:details", **choice.params()))
+    plans = _plan(choice, timezone.now())
+    if request.GET.get("go") and all(plan.is_free for plan in plans) and not choice.course_note:
+        return redirect(flow.url("booking:details", **choice.params()))
+    error = choice.course_note
+    if not error and request.GET.get("go"):
+        missing = ", ".join(str(plan.number) for plan in plans if not plan.is_free)
+        error = f"Please choose a time for session {missing}."
+    booked = _last_booking(request)
+    booked = booked[0] if booked is not None and _same_booking(booked[0], choice) else None
+    return course_page(
+        request, choice, plans, error=error, booked=booked, status=400 if error else 200
+    )
 
 
 # --- Step 4: details ---------------------------------------------------------
@@ -137,6 +193,22 @@ def _time_again(request, choice, message):
     """Back to the time picker with a message, keeping treatment and practitioner."""
     messages.warning(request, message)
     return redirect(back_to_times(choice))
+
+
+def _course_unsettled(request, choice):
+    """Back to the course page when a session has no free time (the details page otherwise)."""
+    if choice.course_note or not all(plan.is_free for plan in _plan(choice, timezone.now())):
+        booked = _last_booking(request)
+        if booked is not None and _same_booking(booked[0], choice):
+            appointment = booked[0]
+            form = details_form(choice, initial=details_initial(PatientDetails.of(appointment)))
+            return details_page(request, choice, form, booked=appointment)
+        messages.warning(
+            request,
+            "Sorry, a session of your course is no longer free. Please choose a time for it.",
+        )
+        return redirect(flow.url("booking:course", **choice.params()))
+    return None
 
 
 @never_cache
@@ -178,7 +250,11 @@ def details_step(request):
         attempt = session.attempt_get(request, choice_params=choice.params())
         if attempt is not None:
             return details_page(request, choice, checked_form(choice, *attempt))
-    if not _time_still_offered(choice, timezone.now()):
+    if choice.course:
+        unsettled = _course_unsettled(request, choice)
+        if unsettled is not None:
+            return unsettled
+    elif not _time_still_offered(choice, timezone.now()):
         booked = _last_booking(request)
         if booked is not None and _same_booking(booked[0], choice):
             # Back to this page after booking this very time: say so, lose nothing.
@@ -210,6 +286,9 @@ def review_step(request):
         return _time_again(request, choice, choice.error)
     draft = session.draft_get(request)
     if draft is not None:
+        too_soon = too_soon_for_a_review(choice, draft.details)
+        if choice.course:
+            too_soon.pop("alternatives", None)  # a course's times are changed on its own page
         return review_page(
             request,
             choice,
@@ -217,7 +296,7 @@ def review_step(request):
             started=draft.started,
             asked=draft.asked,
             key=draft.key,
-            **too_soon_for_a_review(choice, draft.details),
+            **too_soon,
         )
     booked = _last_booking(request)
     if booked is not None:
@@ -256,11 +335,14 @@ def _confirm_params(post):
 
 
 def _same_booking(appointment, choice) -> bool:
-    return (
-        choice.treatment is not None
-        and appointment.treatment_id == choice.treatment.pk
-        and appointment.starts_at == choice.starts_at
-    )
+    """Whether the appointment is what this choice books (for a course: its first session)."""
+    if choice.treatment is None or appointment.treatment_id != choice.treatment.pk:
+        return False
+    if appointment.course_id or choice.course:
+        return bool(appointment.course_id and choice.course and choice.starts_at) and (
+            appointment.starts_at == choice.course_starts()[0]
+        )
+    return appointment.starts_at == choice.starts_at
 
 
 def _already_booked(request, appointment, choice, signed):
@@ -282,6 +364,8 @@ def _already_booked(request, appointment, choice, signed):
             status=409,
         )
     if _same_booking(appointment, choice):
+        if appointment.course_id:
+            return _course_booked_redirect(request, appointment.course)
         session.grant(request, appointment.reference)
         return redirect("booking:confirmed", reference=appointment.reference)
     retry = (
@@ -324,9 +408,12 @@ def confirm(request):
     if check_again is not None:
         return check_again
     now = timezone.now()
+    # A course counts as one booking: one attempt here, one booking made after it.
     refusal = booking_attempt(request=request, email=signed.details.email, now=now)
     if refusal is not None:
         return _send_again_later(request, choice, signed, refusal)
+    if choice.course:
+        return _confirm_course(request, choice, signed, now=now)
     try:
         appointment = appointment_book(
             treatment=choice.treatment,
@@ -342,6 +429,94 @@ def confirm(request):
     except BookingError as error:
         return _not_booked(request, choice, signed, error, now=now)
     return _booked(request, choice, signed, appointment, now=now)
+
+
+def _confirm_course(request, choice, signed, *, now):
+    """Book every session of the course in one press, or none of them."""
+    if choice.course_note:
+        return course_page(
+            request, choice, _plan(choice, now), error=choice.course_note, status=400
+        )
+    try:
+        course = course_book(
+            treatment=choice.treatment,
+            practitioner=choice.practitioner,
+            starts=choice.course_starts(),
+            patient=signed.details,
+            now=now,
+            privacy_notice_version=get_clinic().privacy_notice_version or "unversioned",
+            booking_key=signed.key,
+        )
+    except AlreadyBookedError as error:
+        return _already_booked(request, error.appointment, choice, signed)
+    except CourseSessionTakenError as error:
+        # Nothing was booked: the course page again, naming the session, the rest kept.
+        message = (
+            f"{error} Please choose another time for session {error.number}; "
+            "your other sessions are kept."
+        )
+        return course_page(
+            request, choice, _plan(choice, now), error=message, taken=error.number, status=409
+        )
+    except BookingError as error:
+        return _not_booked(request, choice, signed, error, now=now)
+    booking_made(email=signed.details.email, now=now)
+    first = course.appointments.order_by("course_session").first()
+    session.draft_clear(request)
+    session.last_booking_remember(
+        request, key=signed.key, choice_params=choice.params(), reference=first.reference
+    )
+    return _course_booked_redirect(request, course)
+
+
+def _course_booked_redirect(request, course):
+    """The course's confirmation, granted to this session with each of its sessions."""
+    session.grant(request, course.reference)
+    for reference in course.appointments.values_list("reference", flat=True):
+        session.grant(request, reference)
+    return redirect("booking:course_booked", reference=course.reference)
+
+
+@never_cache
+def course_booked(request, reference):
+    """The confirmation of a course: every session, and that it is one course."""
+    if not REFERENCE.match(reference):
+        raise Http404("No course has this address.")
+    if not session.granted(request, reference):
+        return link_needed(request, what="course")
+    course = (
+        Course.objects.select_related("treatment", "practitioner")
+        .filter(reference=reference)
+        .first()
+    )
+    if course is None:
+        raise Http404("No course has this address.")
+    appointments = list(
+        course.appointments.select_related("practitioner").order_by("course_session")
+    )
+    if not appointments:
+        raise Http404("No course has this address.")
+    first = appointments[0]
+    token = manage_token(first)
+    manage_url = (
+        request.build_absolute_uri(reverse("booking:manage", kwargs={"token": token}))
+        if token
+        else ""
+    )
+    response = render(
+        request,
+        "booking/course_confirmed.html",
+        {
+            "course": course,
+            "appointments": appointments,
+            "first": first,
+            "needs_confirmation": first.status == AppointmentStatus.REQUESTED,
+            "manage_url": manage_url,
+            "zone_label": zone_label(),
+            "course_words": course_words(course.treatment),
+        },
+    )
+    return private_page(response)
 
 
 def _unreadable_form(request, choice, signed):
@@ -419,11 +594,15 @@ def _send_again_later(request, choice, signed, refusal):
 def _not_booked(request, choice, signed, error, *, now):
     """The review page again with the nearest free times: the time was taken, or refused."""
     taken = isinstance(error, SlotTakenError)
-    alternatives = nearest_start_times(
-        treatment=choice.treatment,
-        practitioner=None if choice.any_practitioner else choice.practitioner,
-        around=choice.starts_at,
-        now=now,
+    alternatives = (
+        ()
+        if choice.course
+        else nearest_start_times(
+            treatment=choice.treatment,
+            practitioner=None if choice.any_practitioner else choice.practitioner,
+            around=choice.starts_at,
+            now=now,
+        )
     )
     word = "request" if is_request(choice, signed.details) else "book"
     message = (

@@ -41,10 +41,10 @@ def time_link_start(choice=None, appointment=None) -> str:
     if appointment:
         path = reverse("booking:reschedule", kwargs={"reference": appointment.reference})
         return f"{path}?start="
-    params = choice.params()
-    params.pop("start", None)
-    params.pop("with", None)
-    return flow.url("booking:details", **params) + "&start="
+    params = choice.params_before_time()
+    # A course goes on to the page of its sessions; one session to the details.
+    step = "booking:course" if choice.course else "booking:details"
+    return flow.url(step, **params) + "&start="
 
 
 @register.simple_tag
@@ -54,9 +54,7 @@ def day_link_start(choice=None, appointment=None, week=None) -> str:
     if appointment:
         path = reverse("booking:reschedule", kwargs={"reference": appointment.reference})
         return f"{path}?week={first}&day="
-    params = choice.params(week=first)
-    params.pop("start", None)
-    params.pop("with", None)
+    params = choice.params_before_time(week=first)
     return flow.url("booking:time", **params) + "&day="
 
 
