@@ -33,8 +33,8 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
-from booking.formats import email_clinic, zone_label
-from booking.ics import appointment_ics
+from booking.formats import email_clinic, patient_status_label, zone_label
+from booking.ics import appointment_ics, course_sessions, ics_filename, session_label
 from booking.links import admin_change_url, book_url, ics_url, manage_url
 from booking.models import (
     AppointmentRequest,
@@ -106,6 +106,95 @@ def appointment_time(appointment: AppointmentRequest) -> AppointmentTime:
         ends=dateformat.format(ends, "H:i"),
         zone=zone_label(),
         minutes=int((appointment.ends_at - appointment.starts_at).total_seconds() // 60),
+    )
+
+
+# E-mails about a whole course when they are about its first session: the
+# booking's confirmation or request, its decline, and the clinic's new booking.
+COURSE_WIDE_KINDS = {
+    NotificationKind.REQUEST_RECEIVED,
+    NotificationKind.CONFIRMED,
+    NotificationKind.DECLINED,
+    NotificationKind.CLINIC_NEW_REQUEST,
+}
+
+
+@dataclass(frozen=True)
+class CourseSession:
+    """One line of a course's list of sessions in an e-mail."""
+
+    number: int
+    when: AppointmentTime
+    status: str  # as the patient reads it: "Confirmed", "Cancelled by you"
+    staff_status: str  # as staff read it: "Cancelled by patient"
+    is_this: bool  # the session the e-mail is about
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    """A course in an e-mail: which session this is, every session, and what was cancelled."""
+
+    reference: str
+    total: int
+    number: int  # the session the e-mail is about
+    label: str  # "session 2 of 4"
+    wide: bool  # the e-mail is about the whole course, not one session
+    sessions: list[CourseSession]
+    cancelled_together: list[int]  # sessions this one cancellation e-mail covers
+
+    @property
+    def cancelled_numbers(self) -> str:
+        """ "2, 3 and 4" """
+        numbers = [str(number) for number in self.cancelled_together]
+        if len(numbers) < 2:
+            return "".join(numbers)
+        return f"{', '.join(numbers[:-1])} and {numbers[-1]}"
+
+
+def covered_note(notification_pk: int) -> str:
+    """The note on an e-mail left unsent because e-mail `notification_pk` says it too."""
+    return f"Not sent: e-mail {notification_pk} covers it."
+
+
+def course_summary(notification: Notification, appointment: AppointmentRequest):
+    """The course the appointment is a session of, as e-mails show it; None for one-offs."""
+    if appointment.course_id is None or appointment.course_session is None:
+        return None
+    sessions = course_sessions(appointment)
+    together: list[int] = []
+    if notification.kind == NotificationKind.CANCELLED and notification.pk is not None:
+        covered = set(
+            Notification.objects.filter(
+                kind=NotificationKind.CANCELLED,
+                status=NotificationStatus.SKIPPED,
+                last_error=covered_note(notification.pk),
+            ).values_list("appointment_id", flat=True)
+        )
+        if covered:
+            together = sorted(
+                session.course_session
+                for session in sessions
+                if session.pk in covered or session.pk == appointment.pk
+            )
+    return CourseSummary(
+        reference=appointment.course.reference,
+        total=appointment.course.sessions,
+        number=appointment.course_session,
+        label=session_label(appointment),
+        wide=notification.kind in COURSE_WIDE_KINDS and appointment.course_session == 1,
+        sessions=[
+            CourseSession(
+                number=session.course_session,
+                when=appointment_time(session),
+                status=patient_status_label(session.status, session.get_status_display()),
+                staff_status=session.get_status_display(),
+                is_this=session.pk == appointment.pk,
+                is_active=session.is_active,
+            )
+            for session in sessions
+        ],
+        cancelled_together=together,
     )
 
 
@@ -186,6 +275,7 @@ def deliver_notification(
             .select_related(
                 "appointment__treatment",
                 "appointment__practitioner",
+                "appointment__course",
                 "waitlist_entry__treatment",
                 "waitlist_entry__practitioner",
                 "offer__practitioner",
@@ -287,8 +377,17 @@ def _not_needed_because(
     return ""
 
 
-def _subject(kind: str, *, treatment: str, when: AppointmentTime, reference: str) -> str:
+def _subject(
+    kind: str, *, treatment: str, when: AppointmentTime, reference: str, course=None
+) -> str:
     day = f"{when.date} at {when.starts}"
+    if course is not None:
+        if course.wide:
+            day = f"{course.total} sessions from {day}"
+        elif len(course.cancelled_together) > 1:
+            day = f"sessions {course.cancelled_numbers} of {course.total}"
+        else:
+            treatment = f"{treatment}, {course.label}"
     subjects = {
         NotificationKind.REQUEST_RECEIVED: _("We have your request: %(treatment)s, %(day)s"),
         NotificationKind.CONFIRMED: _("Confirmed: %(treatment)s, %(day)s"),
@@ -316,6 +415,7 @@ def _context(
     late_window = timedelta(hours=clinic.late_cancellation_hours)
     return {
         "kind": notification.kind,
+        "course": course_summary(notification, appointment),
         "clinic": email_clinic(clinic),
         "reference": appointment.reference,
         "patient_name": appointment.patient_name,
@@ -363,6 +463,7 @@ def build_message(
         treatment=appointment.treatment.name,
         when=context["when"],
         reference=appointment.reference,
+        course=context["course"],
     )
     context["subject"] = subject
     text = render_to_string(f"booking/email/{kind}.txt", context)
@@ -428,6 +529,6 @@ def calendar_part(appointment: AppointmentRequest) -> email.message.MIMEPart:
         charset="utf-8",
         params={"method": "PUBLISH"},
         disposition="attachment",
-        filename=f"appointment-{appointment.reference}.ics",
+        filename=ics_filename(appointment),
     )
     return part

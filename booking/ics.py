@@ -1,6 +1,7 @@
 """The calendar file (.ics) for an appointment, made with the icalendar library.
 
-One VEVENT with a UID that never changes (the reference), so a calendar that
+One VEVENT per appointment (every session of a course in one file, each its
+own event), with a UID that never changes (the reference), so a calendar that
 imported the confirmation updates the same event when the time moves or the
 appointment is cancelled; SEQUENCE grows with every change so it knows which
 version is newer. Times are in UTC, which every calendar converts to its
@@ -50,17 +51,49 @@ def appointment_sequence(appointment: AppointmentRequest) -> int:
     return changes + moves
 
 
+def course_sessions(appointment: AppointmentRequest) -> list[AppointmentRequest]:
+    """Every session of the appointment's course in order, or just the appointment.
+
+    The appointment itself is the object given, as it is in memory (a preview
+    of a change shows the change).
+    """
+    if appointment.course_id is None or appointment.pk is None:
+        return [appointment]
+    sessions = (
+        AppointmentRequest.objects.filter(course_id=appointment.course_id)
+        .select_related("treatment", "practitioner", "course")
+        .order_by("course_session")
+    )
+    return [appointment if session.pk == appointment.pk else session for session in sessions]
+
+
 def appointment_ics(appointment: AppointmentRequest) -> bytes:
-    """A one-event calendar (METHOD:PUBLISH) for the appointment as it is now."""
+    """A calendar (METHOD:PUBLISH) for the appointment as it is now.
+
+    One event, or one per session when the appointment is part of a course,
+    so that importing any e-mail of the course keeps every session up to date.
+    """
     clinic = get_clinic()
-    link = manage_url(appointment)
 
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
+    for session in course_sessions(appointment):
+        calendar.add_component(_event(session, clinic))
+    return calendar.to_ical()
 
+
+def session_label(appointment: AppointmentRequest) -> str:
+    """ "session 2 of 4" for a session of a course, else ""."""
+    if appointment.course_id is None or appointment.course_session is None:
+        return ""
+    return f"session {appointment.course_session} of {appointment.course.sessions}"
+
+
+def _event(appointment: AppointmentRequest, clinic) -> icalendar.Event:
+    link = manage_url(appointment)
     event = icalendar.Event()
     event.add("uid", appointment_uid(appointment))
     # The moment this version of the event came to be: stable for one state,
@@ -73,6 +106,9 @@ def appointment_ics(appointment: AppointmentRequest) -> bytes:
     event.add("dtstart", appointment.starts_at.astimezone(UTC))
     event.add("dtend", appointment.ends_at.astimezone(UTC))
     summary = f"{appointment.treatment.name} at {clinic.name}"
+    session = session_label(appointment)
+    if session:
+        summary += f", {session}"
     if appointment.status == AppointmentStatus.REQUESTED:
         summary += " (requested)"
     event.add("summary", single_line(summary))
@@ -85,6 +121,8 @@ def appointment_ics(appointment: AppointmentRequest) -> bytes:
         f"Practitioner: {appointment.practitioner.name}",
         f"Reference: {appointment.reference}",
     ]
+    if session:
+        description.append(f"Course: {session}")
     if link:
         description.append(f"View, move or cancel: {link}")
         event.add("url", link)
@@ -100,5 +138,11 @@ def appointment_ics(appointment: AppointmentRequest) -> bytes:
         alarm.add("description", single_line(summary))
         alarm.add("trigger", -ALARM_BEFORE)
         event.add_component(alarm)
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return event
+
+
+def ics_filename(appointment: AppointmentRequest) -> str:
+    """The file's name: the appointment's reference, or the course's for a course."""
+    if appointment.course_id is not None:
+        return f"course-{appointment.course.reference}.ics"
+    return f"appointment-{appointment.reference}.ics"

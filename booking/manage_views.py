@@ -7,7 +7,8 @@ calendar file keeps a token address: calendar apps carry no session.
 """
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -22,6 +23,7 @@ from booking import flow, session
 from booking.availability import late_cancellation_from
 from booking.errors import BookingError, LinkExpiredError
 from booking.formats import zone_label
+from booking.ics import ics_filename
 from booking.links import manage_token
 from booking.models import AppointmentRequest, AppointmentStatus
 from booking.picker import time_picker_week
@@ -30,6 +32,7 @@ from booking.services import (
     appointment_cancel_by_patient,
     appointment_reschedule,
 )
+from booking.services.courses import course_cancel_rest, course_rest
 from booking.tokens import digest
 from clinic.identity import get_clinic
 
@@ -58,25 +61,99 @@ def link_needed(request, *, what: str = "appointment"):
     return private_page(render(request, "booking/link_needed.html", {"what": what}, status=403))
 
 
+def _course_references(appointment) -> list[str]:
+    """The references of every session of the appointment's course (just its own if none)."""
+    if appointment.course_id is None:
+        return [appointment.reference]
+    return list(
+        AppointmentRequest.objects.filter(course_id=appointment.course_id)
+        .order_by("course_session")
+        .values_list("reference", flat=True)
+    )
+
+
+def _grant_course(request, appointment) -> None:
+    """The link of one session opens every session of its course: one patient, one course."""
+    for reference in _course_references(appointment):
+        session.grant(request, reference)
+
+
+def _next_session(appointment, now):
+    """The next session of the course still to come, for a session that is over; or None."""
+    if appointment.course_id is None:
+        return None
+    return (
+        AppointmentRequest.objects.filter(course_id=appointment.course_id, ends_at__gt=now)
+        .order_by("course_session")
+        .first()
+    )
+
+
 def _granted_appointment(request, reference, now):
     """The appointment this session may see; Http404, or LinkExpiredError once it is over.
 
-    Returns None when the session holds no grant for it.
+    Returns None when the session holds no grant for it, nor for another
+    session of its course.
     """
     if not REFERENCE.match(reference):
         raise Http404("No appointment has this address.")
-    if not session.granted(request, reference):
-        return None
+    granted = session.granted(request, reference)
     appointment = (
-        AppointmentRequest.objects.select_related("treatment", "practitioner")
+        AppointmentRequest.objects.select_related("treatment", "practitioner", "course")
         .filter(reference=reference)
         .first()
     )
+    if not granted:
+        if appointment is None or appointment.course_id is None:
+            return None
+        others = set(_course_references(appointment)) - {reference}
+        if not any(session.granted(request, other) for other in others):
+            return None
+        session.grant(request, reference)
     if appointment is None:
         raise Http404("No appointment has this address.")
     if appointment.ends_at <= now:
         raise LinkExpiredError("This appointment is over, so its link has expired.")
     return appointment
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session of a course on its manage page."""
+
+    appointment: AppointmentRequest
+    is_this: bool
+    is_over: bool
+    inside_window: bool
+
+    @property
+    def can_change(self) -> bool:
+        return self.appointment.is_active and not self.is_over and not self.inside_window
+
+
+def _course_context(appointment, now: datetime) -> dict:
+    if appointment.course_id is None:
+        return {"course": None}
+    window_from = late_cancellation_from(now=now)
+    sessions = (
+        AppointmentRequest.objects.filter(course_id=appointment.course_id)
+        .select_related("treatment", "practitioner")
+        .order_by("course_session")
+    )
+    rest = course_rest(course_id=appointment.course_id, now=now)
+    return {
+        "course": appointment.course,
+        "course_sessions": [
+            SessionRow(
+                appointment=row,
+                is_this=row.pk == appointment.pk,
+                is_over=row.ends_at <= now,
+                inside_window=row.starts_at < window_from,
+            )
+            for row in sessions
+        ],
+        "course_rest": rest,
+    }
 
 
 def _manage_context(appointment, now):
@@ -87,6 +164,7 @@ def _manage_context(appointment, now):
         "inside_window": appointment.starts_at < late_cancellation_from(now=now),
         "late_hours": clinic.late_cancellation_hours,
         "needs_confirmation": appointment.status == AppointmentStatus.REQUESTED,
+        **_course_context(appointment, now),
     }
 
 
@@ -130,8 +208,12 @@ def _appointment_for_token(token: str) -> AppointmentRequest:
     appointment = appointment_by_token_hash(digest(token)) if TOKEN.match(token) else None
     if appointment is None:
         raise Http404("No appointment has this link.")
-    if appointment.ends_at <= timezone.now():
-        raise LinkExpiredError("This appointment is over, so its link has expired.")
+    now = timezone.now()
+    if appointment.ends_at <= now:
+        # A course lives on after its first session: its link opens the next one.
+        appointment = _next_session(appointment, now)
+        if appointment is None:
+            raise LinkExpiredError("This appointment is over, so its link has expired.")
     return appointment
 
 
@@ -142,7 +224,7 @@ def manage(request, token):
         appointment = _appointment_for_token(token)
     except LinkExpiredError:
         return _expired(request)
-    session.grant(request, appointment.reference)
+    _grant_course(request, appointment)
     return private_page(redirect("booking:appointment", reference=appointment.reference))
 
 
@@ -158,10 +240,32 @@ class CancelView(PrivatePageMixin, View):
 
     referrer = "same-origin"
 
+    def _scope(self, value: str) -> str | None:
+        """What to cancel: this session ("") or the rest of its course ("rest"); None if unclear."""
+        if value == "":
+            return ""
+        if value == SCOPE_REST and self.appointment.course_id is not None:
+            return SCOPE_REST
+        return None
+
+    def _unclear(self, request, reference):
+        messages.error(request, "We could not tell what to cancel, so nothing was cancelled.")
+        return redirect("booking:appointment", reference=reference)
+
     def get(self, request, reference):
+        scope = self._scope(request.GET.get("scope", ""))
+        if scope is None:
+            return self._unclear(request, reference)
+        if scope == SCOPE_REST:
+            return self.page("booking/manage_course_cancel.html", referrer="same-origin")
         return self.page("booking/manage_cancel.html")
 
     def post(self, request, reference):
+        scope = self._scope(request.POST.get("scope", ""))
+        if scope is None:
+            return self._unclear(request, reference)
+        if scope == SCOPE_REST:
+            return self._cancel_rest(request, reference)
         try:
             appointment_cancel_by_patient(appointment_id=self.appointment.pk, now=self.now)
         except BookingError as error:
@@ -169,6 +273,41 @@ class CancelView(PrivatePageMixin, View):
         else:
             messages.success(request, "Your appointment is cancelled. The time is free again.")
         return redirect("booking:appointment", reference=reference)
+
+    def _cancel_rest(self, request, reference):
+        try:
+            done = course_cancel_rest(appointment_id=self.appointment.pk, now=self.now)
+        except BookingError as error:
+            messages.error(request, str(error))
+            return redirect("booking:appointment", reference=reference)
+        numbers = _numbers([session.course_session for session in done.cancellable])
+        cancelled = (
+            f"Sessions {numbers} are cancelled."
+            if len(done.cancellable) > 1
+            else f"Session {numbers} is cancelled."
+        )
+        messages.success(request, f"{cancelled} Their times are free again.")
+        if done.too_soon:
+            soon = _numbers([session.course_session for session in done.too_soon])
+            messages.warning(
+                request,
+                f"Session {soon} starts too soon to cancel online: please phone us to cancel it."
+                if len(done.too_soon) == 1
+                else f"Sessions {soon} start too soon to cancel online: "
+                "please phone us to cancel them.",
+            )
+        return redirect("booking:appointment", reference=reference)
+
+
+SCOPE_REST = "rest"
+
+
+def _numbers(numbers: list[int]) -> str:
+    """ "2", "2 and 3", "2, 3 and 4" """
+    words = [str(number) for number in numbers]
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -230,9 +369,7 @@ def _ics_response(appointment) -> HttpResponse:
     from booking.ics import appointment_ics
 
     response = HttpResponse(appointment_ics(appointment), content_type="text/calendar")
-    response["Content-Disposition"] = (
-        f'attachment; filename="appointment-{appointment.reference}.ics"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'
     return private_page(response)
 
 

@@ -17,21 +17,36 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from booking import signals
-from booking.availability import clinic_zone, local_instant
+from booking.availability import clinic_zone, late_cancellation_from, local_instant
 from booking.caching import availability_changed
-from booking.errors import BookingError, CourseSessionTakenError, SlotTakenError
+from booking.emails import covered_note
+from booking.errors import (
+    BookingError,
+    CancellationWindowError,
+    CourseSessionTakenError,
+    LinkExpiredError,
+    SlotTakenError,
+)
 from booking.models import (
+    ACTIVE_STATUSES,
     AppointmentRequest,
     AppointmentStatus,
     Course,
+    Notification,
     NotificationKind,
+    NotificationStatus,
     Patient,
     Practitioner,
     Treatment,
 )
 from booking.notifications import queue_notification
 from booking.selectors import free_starts
-from booking.services.appointments import _check_bookable, _insert, appointment_values
+from booking.services.appointments import (
+    _check_bookable,
+    _insert,
+    appointment_cancel_by_patient,
+    appointment_values,
+)
 from booking.services.patients import PatientDetails, patient_for_details
 from booking.services.status import status_change_record
 from booking.tokens import digest, reference_new
@@ -254,3 +269,75 @@ def _announce_course(
     else:
         queue_notification(appointment=first, kind=NotificationKind.CONFIRMED)
     transaction.on_commit(availability_changed)
+
+
+# --- The patient's side: the rest of a course --------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseRest:
+    """What "cancel the rest of the course" does: the sessions it cancels, and those it leaves."""
+
+    cancellable: list[AppointmentRequest]  # still to come, outside the late-change window
+    too_soon: list[AppointmentRequest]  # still to come, inside it: the patient must phone
+
+
+def course_rest(*, course_id: int, now: datetime, lock: bool = False) -> CourseRest:
+    """The course's active sessions still to come, split by the late-change window."""
+    sessions = AppointmentRequest.objects.filter(
+        course_id=course_id, status__in=ACTIVE_STATUSES, starts_at__gt=now
+    ).order_by("course_session")
+    if lock:
+        sessions = sessions.select_for_update()
+    window_from = late_cancellation_from(now=now)
+    cancellable, too_soon = [], []
+    for session in sessions:
+        (too_soon if session.starts_at < window_from else cancellable).append(session)
+    return CourseRest(cancellable=cancellable, too_soon=too_soon)
+
+
+@transaction.atomic
+def course_cancel_rest(*, appointment_id: int, now: datetime) -> CourseRest:
+    """Cancel every session of the appointment's course still to come, as the patient asked.
+
+    Each session is cancelled by the same service as one appointment, so each
+    frees its time (and the waitlist hears of it) and the clinic is told. A
+    session inside the late-change window is left for the patient to phone
+    about; when every session still to come is inside it, nothing changes and
+    CancellationWindowError says so. The patient gets one e-mail listing the
+    sessions cancelled: the others are recorded as covered by it.
+    """
+    appointment = AppointmentRequest.objects.filter(pk=appointment_id).first()
+    if appointment is None:
+        raise LinkExpiredError("This link is not valid.")
+    if appointment.course_id is None:
+        raise BookingError("This appointment is not part of a course.")
+    rest = course_rest(course_id=appointment.course_id, now=now, lock=True)
+    if not rest.cancellable:
+        if rest.too_soon:
+            raise CancellationWindowError(
+                "The sessions left start too soon to cancel online. Please phone the clinic."
+            )
+        raise BookingError("No sessions of this course are left to cancel.")
+    for session in rest.cancellable:
+        appointment_cancel_by_patient(appointment_id=session.pk, now=now)
+    emails = list(
+        Notification.objects.filter(
+            appointment__in=rest.cancellable,
+            kind=NotificationKind.CANCELLED,
+            status=NotificationStatus.QUEUED,
+        ).order_by("appointment__course_session", "pk")
+    )
+    if len(emails) > 1:
+        first, others = emails[0], emails[1:]
+        Notification.objects.filter(pk__in=[other.pk for other in others]).update(
+            status=NotificationStatus.SKIPPED, last_error=covered_note(first.pk)
+        )
+    return CourseRest(
+        cancellable=list(
+            AppointmentRequest.objects.filter(
+                pk__in=[session.pk for session in rest.cancellable]
+            ).order_by("course_session")
+        ),
+        too_soon=rest.too_soon,
+    )
