@@ -159,17 +159,41 @@ def course_step(request):
         # Not a course after all (or the treatment no longer offers one): one session.
         return redirect(flow.url("booking:details", **choice.params()))
     plans = _plan(choice, timezone.now())
-    if request.GET.get("go") and all(plan.is_free for plan in plans) and not choice.course_note:
+    going_on = bool(request.GET.get("go"))
+    if going_on and all(plan.is_free for plan in plans) and not choice.course_note:
         return redirect(flow.url("booking:details", **choice.params()))
+    taken = _taken_session(request.GET.get("taken"), plans)
     error = choice.course_note
-    if not error and request.GET.get("go"):
+    if taken is not None:
+        local = timezone.localtime(choice.course_starts()[taken - 1], clinic_zone())
+        error = (
+            f"Sorry, session {taken} ({local:%a %-d %b at %H:%M}) was booked by someone else "
+            "a moment ago, so nothing was booked. Please choose another time for it; "
+            "your other sessions are kept."
+        )
+    elif not error and going_on:
         missing = ", ".join(str(plan.number) for plan in plans if not plan.is_free)
         error = f"Please choose a time for session {missing}."
     booked = _last_booking(request)
     booked = booked[0] if booked is not None and _same_booking(booked[0], choice) else None
     return course_page(
-        request, choice, plans, error=error, booked=booked, status=400 if error else 200
+        request,
+        choice,
+        plans,
+        error=error,
+        taken=taken,
+        booked=booked,
+        status=400 if error and going_on else 200,
     )
+
+
+def _taken_session(value, plans) -> int | None:
+    """?taken=3 after a press that found session 3 taken: said only while it is not free."""
+    value = (value or "")[:2]
+    if not value.isdecimal():
+        return None
+    number = int(value)
+    return number if 1 <= number <= len(plans) and not plans[number - 1].is_free else None
 
 
 # --- Step 4: details ---------------------------------------------------------
@@ -450,14 +474,9 @@ def _confirm_course(request, choice, signed, *, now):
     except AlreadyBookedError as error:
         return _already_booked(request, error.appointment, choice, signed)
     except CourseSessionTakenError as error:
-        # Nothing was booked: the course page again, naming the session, the rest kept.
-        message = (
-            f"{error} Please choose another time for session {error.number}; "
-            "your other sessions are kept."
-        )
-        return course_page(
-            request, choice, _plan(choice, now), error=message, taken=error.number, status=409
-        )
+        # Nothing was booked: the course page again (a GET, so a reload resends nothing),
+        # naming the session, with its alternatives and the other sessions kept.
+        return see_other(flow.url("booking:course", **choice.params(taken=error.number)))
     except BookingError as error:
         return _not_booked(request, choice, signed, error, now=now)
     booking_made(email=signed.details.email, now=now)

@@ -272,13 +272,20 @@ def test_a_session_taken_meanwhile_books_nothing_and_names_it_with_alternatives(
     take(world, 2)
 
     response = client.post(reverse("booking:confirm"), confirm_data(world))
+    shown = client.get(response.url)
 
-    page = response.content.decode()
-    assert response.status_code == 409
+    page = shown.content.decode()
+    second = session_day(world, 2)
+    assert response.status_code == 303
+    assert response.url.startswith(reverse("booking:course"))
+    assert "taken=2" in response.url
     assert not Course.objects.exists()
     assert AppointmentRequest.objects.count() == 1  # only the other patient's
-    assert "Session 2" in page
-    assert "nothing was booked" in page
+    assert (
+        f"Sorry, session 2 ({second:%a} {second.day} {second:%b} at 10:00) was booked by "
+        "someone else a moment ago, so nothing was booked." in page
+    )
+    assert "your other sessions are kept" in page
     assert "Session 2 was just booked by someone else." in page
     assert 'name="s2"' in page and 'type="radio"' in page
     for number in (1, 3, 4):
@@ -316,15 +323,18 @@ def test_back_to_the_review_and_book_again_shows_the_booked_course(client, world
 
 
 def test_a_course_counts_as_one_booking_for_the_rate_limits(client, world, settings):
-    settings.BOOKING_RATE_LIMITS = {"ip": (10, 3600), "email": (2, 3600)}
+    settings.BOOKING_RATE_LIMITS = {"ip": (2, 3600), "email": (2, 3600)}
     for week in range(4):
         world.slot(world.maya, 14, 17, day=world.day + week * WEEK)
 
     first = client.post(reverse("booking:confirm"), confirm_data(world))
     second = client.post(reverse("booking:confirm"), confirm_data(world, hour=14))
 
+    third = client.post(reverse("booking:confirm"), confirm_data(world, hour=12))
+
     assert first.status_code == 302
     assert second.status_code == 302  # four sessions booked, but one booking counted
+    assert third.status_code == 429  # the limit itself holds: two bookings an hour
     assert Course.objects.count() == 2
 
 
@@ -346,13 +356,17 @@ JUNK = ["\x00", "x" * 5000, "9" * 40, "abc", "20991301T9999Z", "-1", "2"]
 
 @pytest.mark.parametrize("junk", JUNK)
 def test_junk_in_every_new_parameter_never_breaks_a_page(client, world, junk):
-    for name in ("course", "s1", "s2", "s3", "s4", "s99", "go"):
+    for name in ("course", "s1", "s2", "s3", "s4", "s99", "go", "taken"):
         values = params(world, **{name: junk})
         for step in ("booking:time", "booking:course", "booking:details", "booking:review"):
             response = client.get(flow.url(step, **values))
             assert response.status_code < 500, (step, name)
         response = client.post(reverse("booking:confirm"), {**confirm_data(world), name: junk})
         assert response.status_code < 500, name
+    for junk_taken in (junk, "0", "5", "3"):
+        response = client.get(course_url(world, taken=junk_taken))
+        assert response.status_code == 200
+        assert "was booked by someone else" not in response.content.decode()
     for reference in ("\x00", "x" * 5000, "ABCD-1234"):
         response = client.get(f"/book/course-booked/{reference}/")
         assert response.status_code in (403, 404)
