@@ -13,6 +13,7 @@ import contextlib
 import io
 import re
 from datetime import datetime, time, timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.utils import timezone
@@ -51,6 +52,21 @@ def take_third_session(first_start) -> None:
         )
 
 
+def fill_details(page) -> None:
+    """The details step, answered once for the whole course: every safety answer no."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    page.get_by_label("Full name").fill("Sam Patel")
+    page.get_by_label("E-mail address").fill("sam.patel@example.com")
+    page.get_by_label("Phone number").fill("07700 900123")
+    page.get_by_role("group", name=re.compile("Have you been to the clinic before")).get_by_label(
+        "No, this is my first visit"
+    ).check()
+    safety = page.get_by_role("group", name="Safety questions for needle treatments")
+    safety.get_by_label("None of these apply to me").check()
+    page.get_by_label("I agree that the clinic keeps these details").check()
+    page.get_by_role("button", name="Continue").click()
+
+
 def book_a_course(page, live_server, axe) -> None:
     page.goto(
         live_server.url
@@ -84,17 +100,7 @@ def book_a_course(page, live_server, axe) -> None:
         groups.nth(index).get_by_role("radio").first.check()
     page.get_by_role("button", name="Continue").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
-    page.get_by_label("Full name").fill("Sam Patel")
-    page.get_by_label("E-mail address").fill("sam.patel@example.com")
-    page.get_by_label("Phone number").fill("07700 900123")
-    page.get_by_role("group", name=re.compile("Have you been to the clinic before")).get_by_label(
-        "No, this is my first visit"
-    ).check()
-    safety = page.get_by_role("group", name="Safety questions for needle treatments")
-    safety.get_by_label("None of these apply to me").check()
-    page.get_by_label("I agree that the clinic keeps these details").check()
-    page.get_by_role("button", name="Continue").click()
+    fill_details(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Check and book")
     expect(page.get_by_text("4 sessions, £240 for the course")).to_be_visible()
@@ -132,3 +138,56 @@ def test_a_patient_books_a_four_session_weekly_course_in_one_press(
     context.close()
     if not javascript:
         check.close()
+
+
+def test_a_session_taken_meanwhile_books_nothing_and_the_course_page_offers_other_times(
+    live_server, browser, bookable, axe
+):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(
+        live_server.url
+        + flow.url("booking:time", treatment="dry-needling", practitioner="maya-okafor", course="1")
+    )
+    day = day_to_change("maya-okafor")
+    choose_in_strip(page, day)
+    time_link_on(page, day).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your course of 4 sessions")
+    groups = page.get_by_role("group", name=re.compile(r"^Session \d"))
+    for index in range(groups.count()):  # a closed day (Christmas) needs another time
+        groups.nth(index).get_by_role("radio").first.check()
+    page.get_by_role("button", name="Continue").click()
+    fill_details(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check and book")
+
+    # Another patient takes the second session while this one reads the dates.
+    query = parse_qs(urlparse(page.url).query)
+    first = flow.start_parse(query["start"][0])
+    second = flow.start_parse(query["s2"][0]) if "s2" in query else first + timedelta(days=7)
+    appointment_book(
+        treatment=Treatment.objects.get(slug="dry-needling"),
+        practitioner=Practitioner.objects.get(slug="maya-okafor"),
+        starts_at=second,
+        patient=patient(name="Someone Else", email="else@example.com"),
+        now=timezone.now(),
+    )
+    page.get_by_role("button", name="Book all 4 sessions").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your course of 4 sessions")
+    expect(page.get_by_role("alert")).to_contain_text("session 2")
+    expect(page.get_by_role("alert")).to_contain_text("nothing was booked")
+    assert not Course.objects.exists()
+    axe(page)
+    page.get_by_role("group", name=re.compile(r"^Session 2 ")).get_by_role("radio").first.check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    expect(page.get_by_label("Full name")).to_have_value("Sam Patel")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Book all 4 sessions").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thank you, your course is booked")
+    course = Course.objects.get()
+    assert course.appointments.count() == 4
+    assert second not in {a.starts_at for a in course.appointments.all()}
+    context.close()
