@@ -7,6 +7,7 @@ to their own patients; every ModelAdmin and page below builds on it.
 from django.contrib import admin
 
 from booking.admin.appointments import AppointmentRequestAdmin, AppointmentStatusChangeAdmin
+from booking.admin.courses import CourseAdmin
 from booking.admin.emails import NotificationAdmin
 from booking.admin.patients import PatientAdmin
 from booking.admin.practitioners import ClinicClosureAdmin, PractitionerAdmin, TreatmentAdmin
@@ -16,6 +17,7 @@ from booking.models import (
     AppointmentRequest,
     AppointmentStatusChange,
     ClinicClosure,
+    Course,
     Notification,
     Patient,
     Practitioner,
@@ -27,6 +29,7 @@ from booking.models import (
 
 admin.site.register(AppointmentRequest, AppointmentRequestAdmin)
 admin.site.register(AppointmentStatusChange, AppointmentStatusChangeAdmin)
+admin.site.register(Course, CourseAdmin)
 admin.site.register(Notification, NotificationAdmin)
 admin.site.register(Patient, PatientAdmin)
 admin.site.register(Practitioner, PractitionerAdmin)

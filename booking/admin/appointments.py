@@ -45,6 +45,7 @@ from booking.emails import cancellation_preview
 from booking.errors import BookingError
 from booking.models import AppointmentStatus, AppointmentStatusChange, Notification
 from booking.services import appointment_change_status
+from booking.services.courses_staff import course_repeat_refusal
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -141,6 +142,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
                     "status",
                     "source",
                     "treatment",
+                    "course_link",
                     "practitioner",
                     "starts_at",
                     "ends_at",
@@ -184,6 +186,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         "status",
         "source",
         "treatment",
+        "course_link",
         "practitioner",
         "starts_at",
         "ends_at",
@@ -244,6 +247,19 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         url = reverse("admin:booking_patient_change", args=[obj.patient_id])
         return format_html('<a href="{}">{}</a>', url, _("Open the patient's record"))
 
+    @admin.display(description=_("course"))
+    def course_link(self, obj):
+        if obj.course_id is None:
+            return _("A single appointment")
+        url = reverse("admin:booking_course_change", args=[obj.course_id])
+        return format_html(
+            '<a href="{}">{}</a>: {}',
+            url,
+            obj.course.reference,
+            _("session %(number)d of %(count)d")
+            % {"number": obj.course_session, "count": obj.course.sessions},
+        )
+
     @admin.display(description=_("answers"))
     def screening_answers(self, obj):
         return screening_answers_html(obj.screening)
@@ -284,6 +300,9 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
             "can_correct": shown is not None
             and shown.starts_at <= timezone.now()
             and self.has_change_permission(request, shown),
+            "can_repeat": shown is not None
+            and not course_repeat_refusal(appointment=shown)
+            and self.has_change_permission(request, shown),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -293,7 +312,10 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         """Move each selected appointment through the service; one message says it all."""
         now = timezone.now()
         done, skipped, changes = [], [], []
+        handled: set[int] = set()
         for appointment_id in queryset.values_list("pk", flat=True):
+            if appointment_id in handled:
+                continue  # answered with the rest of its course
             try:
                 changed = appointment_change_status(
                     appointment_id=appointment_id,
@@ -305,9 +327,12 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
             except BookingError as error:
                 skipped.append(str(error))
             else:
-                done.append(changed.reference)
-                changes.append(latest_change(changed))
-                self.log_change(request, changed, [{"changed": {"fields": [str(_("status"))]}}])
+                # A course's request is answered whole: every session it changed is listed.
+                for session in changed.changed_together:
+                    handled.add(session.pk)
+                    done.append(session.reference)
+                    changes.append(latest_change(session))
+                    self.log_change(request, session, [{"changed": {"fields": [str(_("status"))]}}])
         message, level = status_change_summary(to_status=to_status, done=done, skipped=skipped)
         report_with_undo(request, message, changes, level=level)
 

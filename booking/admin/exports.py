@@ -29,6 +29,8 @@ CSV_COLUMNS = [
     ("start", "Start"),
     ("end", "End"),
     ("treatment", "Treatment"),
+    ("course", "Course"),
+    ("session", "Session"),
     ("practitioner", "Practitioner"),
     ("status", "Status"),
     ("source", "Booked"),
@@ -48,6 +50,13 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def _session(appointment: AppointmentRequest) -> str:
+    """ "2 of 4" for a session of a course; empty for a single appointment."""
+    if appointment.course_id is None:
+        return ""
+    return f"{appointment.course_session} of {appointment.course.sessions}"
+
+
 def _row(appointment: AppointmentRequest) -> dict:
     start = timezone.localtime(appointment.starts_at)
     return {
@@ -56,6 +65,8 @@ def _row(appointment: AppointmentRequest) -> dict:
         "start": f"{start:%H:%M}",
         "end": f"{timezone.localtime(appointment.ends_at):%H:%M}",
         "treatment": appointment.treatment.name,
+        "course": appointment.course.reference if appointment.course_id else "",
+        "session": _session(appointment),
         "practitioner": appointment.practitioner.name,
         "status": appointment.get_status_display(),
         "source": appointment.get_source_display(),
@@ -78,7 +89,7 @@ def appointments_csv_response(queryset: QuerySet) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     writer = csv.writer(response)
     writer.writerow([label for _key, label in CSV_COLUMNS])
-    for appointment in queryset.select_related("treatment", "practitioner").iterator(
+    for appointment in queryset.select_related("treatment", "practitioner", "course").iterator(
         chunk_size=500
     ):
         row = _row(appointment)
@@ -90,7 +101,7 @@ def appointments_csv_response(queryset: QuerySet) -> HttpResponse:
 def _appointment_records(appointments: QuerySet) -> list[dict]:
     """Everything stored about each appointment: details, status history, e-mails sent."""
     appointments = (
-        appointments.select_related("treatment", "practitioner")
+        appointments.select_related("treatment", "practitioner", "course")
         .prefetch_related(
             Prefetch(
                 "status_changes",
@@ -106,6 +117,8 @@ def _appointment_records(appointments: QuerySet) -> list[dict]:
             {
                 "reference": a.reference,
                 "treatment": a.treatment.name,
+                "course": a.course.reference if a.course_id else "",
+                "session": _session(a),
                 "practitioner": a.practitioner.name,
                 "starts_at": timezone.localtime(a.starts_at),
                 "ends_at": timezone.localtime(a.ends_at),
@@ -204,8 +217,29 @@ def access_request_response(*, email: str, file_format: str) -> HttpResponse:
     return _json_download(payload, f"access-request-{stamp}.json")
 
 
+def patient_courses(patient: Patient) -> list[dict]:
+    """The patient's courses: each one's reference, treatment, sessions and price."""
+    return [
+        {
+            "reference": course.reference,
+            "treatment": course.treatment.name,
+            "practitioner": course.practitioner.name,
+            "sessions": course.sessions,
+            "spacing": course.get_spacing_days_display(),
+            "price": course.price,
+            "booked": timezone.localtime(course.created_at),
+        }
+        for course in patient.courses.select_related("treatment", "practitioner").order_by(
+            "created_at"
+        )
+    ]
+
+
 def patient_export_response(*, patient: Patient, file_format: str) -> HttpResponse:
-    """One patient's data as JSON (one document) or CSV (a row per appointment)."""
+    """One patient's data as JSON (one document) or CSV (a row per appointment).
+
+    Each appointment names its course and session; the JSON lists the courses too.
+    """
     record = patient_record(patient)
     appointments = _appointment_records(patient.appointments.all())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -217,7 +251,12 @@ def patient_export_response(*, patient: Patient, file_format: str) -> HttpRespon
         rows = [{**prefixed, **a} for a in appointments] or [prefixed]
         columns = patient_columns + (list(appointments[0]) if appointments else [])
         return _csv_download(rows, columns, f"{name}.csv")
-    payload = {"patient": record, "exported_at": timezone.localtime(), "appointments": appointments}
+    payload = {
+        "patient": record,
+        "exported_at": timezone.localtime(),
+        "courses": patient_courses(patient),
+        "appointments": appointments,
+    }
     return _json_download(payload, f"{name}.json")
 
 

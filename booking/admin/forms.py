@@ -12,11 +12,13 @@ from booking.availability import clinic_zone
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
+    CourseSpacing,
     Patient,
     Practitioner,
     Treatment,
     email_key,
 )
+from booking.models.courses import MOST_SESSIONS
 from booking.screening import SCREENING_QUESTIONS, YES_NO
 from booking.services import PatientDetails
 from booking.validators import phone_validator
@@ -125,10 +127,12 @@ class PhoneInBookingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    as_course = forms.BooleanField(label=_("Book as a course"), required=False)
 
     def __init__(self, *args, practitioners, patients, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["treatment"].queryset = Treatment.objects.active()
+        self._course_field()
         self.fields["practitioner"].queryset = practitioners
         patient = self.fields["patient"]
         patient.widget = PatientAutocomplete(
@@ -137,6 +141,30 @@ class PhoneInBookingForm(forms.Form):
         )
         patient.queryset = patients  # after the widget, which takes its choices from here
         self.fields.update(_screening_fields())
+
+    def _course_field(self):
+        """ "Book as a course of N", naming each treatment's course; gone when none has one."""
+        courses = [t for t in self.fields["treatment"].queryset if t.offers_course]
+        if not courses:
+            del self.fields["as_course"]
+            return
+        field = self.fields["as_course"]
+        chosen = self.data.get("treatment") if self.is_bound else self.initial.get("treatment")
+        named = next((t for t in courses if str(t.pk) == str(chosen or "")), None)
+        if named is not None:
+            field.label = _("Book as a course of %(count)d (%(spacing)s)") % {
+                "count": named.course_sessions,
+                "spacing": named.get_course_spacing_days_display(),
+            }
+        field.help_text = _(
+            "The time above is session 1; the others follow at the same weekday and time. "
+            "You see every session before anything is booked. Courses: %(list)s."
+        ) % {
+            "list": "; ".join(
+                f"{t.name}, {t.course_sessions} {t.get_course_spacing_days_display()}"
+                for t in courses
+            )
+        }
 
     @property
     def screening_fields(self):
@@ -185,6 +213,12 @@ class PhoneInBookingForm(forms.Form):
             if not cleaned.get("phone") and "phone" not in self.errors:
                 self.add_error("phone", _("Enter a phone number so that we can reach them."))
         treatment = cleaned.get("treatment")
+        if cleaned.get("as_course") and treatment is not None and not treatment.offers_course:
+            self.add_error(
+                "as_course",
+                _("%(treatment)s is not offered as a course: untick this, or choose another.")
+                % {"treatment": treatment.name},
+            )
         if treatment is not None and treatment.is_needle_based:
             for field in self.screening_fields:
                 if not cleaned.get(field.name):
@@ -229,6 +263,39 @@ class PhoneInBookingForm(forms.Form):
             screening=screening,
             date_of_birth=data["date_of_birth"],
         )
+
+
+class RepeatForm(forms.Form):
+    """How many more sessions of an appointment to book, and how far apart."""
+
+    more = forms.IntegerField(
+        label=_("How many more sessions"),
+        min_value=1,
+        max_value=MOST_SESSIONS - 1,
+        help_text=_("From 1 to %(most)d. The appointment itself becomes session 1.")
+        % {"most": MOST_SESSIONS - 1},
+        error_messages={
+            "required": _("Enter how many more sessions, from 1 to %(most)d.")
+            % {"most": MOST_SESSIONS - 1},
+            "invalid": _("Enter a whole number of sessions, from 1 to %(most)d.")
+            % {"most": MOST_SESSIONS - 1},
+            "min_value": _("Book at least 1 more session."),
+            "max_value": _("A course is at most %(most)d sessions, so at most %(more)d more.")
+            % {"most": MOST_SESSIONS, "more": MOST_SESSIONS - 1},
+        },
+        widget=forms.NumberInput(attrs={"min": 1, "max": MOST_SESSIONS - 1, "size": 3}),
+    )
+    spacing = forms.TypedChoiceField(
+        label=_("How often"),
+        choices=CourseSpacing.choices,
+        coerce=int,
+        initial=CourseSpacing.WEEKLY,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose weekly or fortnightly."),
+            "invalid_choice": _("Choose weekly or fortnightly."),
+        },
+    )
 
 
 class MoveForm(forms.Form):

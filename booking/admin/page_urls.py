@@ -8,7 +8,7 @@ booking, moving an appointment, Today's one-click marks and the exports.
 
 from django.urls import path
 
-from booking.admin import exports, move, phone_in, schedule, slots, today, undo
+from booking.admin import exports, move, phone_in, repeat, schedule, slots, today, undo
 
 # (route under the appointment admin, view, URL name in the admin namespace)
 APPOINTMENT_PAGES = [
@@ -17,6 +17,11 @@ APPOINTMENT_PAGES = [
     ("schedule/slots/<int:slot_id>/block/", slots.SlotBlockView, "booking_schedule_block_slot"),
     ("phone-in/", phone_in.PhoneInBookingView, "booking_appointmentrequest_phone_in"),
     ("<int:appointment_id>/move/", move.MoveAppointmentView, "booking_appointmentrequest_move"),
+    (
+        "<int:appointment_id>/repeat/",
+        repeat.RepeatAppointmentView,
+        "booking_appointmentrequest_repeat",
+    ),
     ("today/<int:appointment_id>/", today.TodayMarkView, "booking_today_mark"),
     ("undo/", undo.StatusUndoView, "booking_status_undo"),
     (

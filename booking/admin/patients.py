@@ -39,7 +39,14 @@ from booking.admin.scoping import (
     sees_everything,
 )
 from booking.errors import BookingError
-from booking.models import AppointmentRequest, Patient, email_key, phone_key, screening_flags
+from booking.models import (
+    AppointmentRequest,
+    Course,
+    Patient,
+    email_key,
+    phone_key,
+    screening_flags,
+)
 from booking.validators import phone_validator
 
 logger = logging.getLogger(__name__)
@@ -364,7 +371,27 @@ class PatientAdmin(PractitionerScopedAdmin):
         patient = self.get_object(request, object_id)
         if patient is not None:
             extra_context["book_again_url"] = self.book_again_url(request, patient)
+            extra_context["patient_courses"] = self.courses(request, patient)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def courses(self, request, patient) -> list[dict]:
+        """The patient's courses this user may see, each with how many sessions still stand."""
+        courses = scope_to_user(
+            Course.objects.filter(patient=patient)
+            .select_related("treatment", "practitioner")
+            .prefetch_related("appointments")
+            .order_by("-created_at"),
+            request.user,
+            practitioner_path="practitioner",
+        )
+        return [
+            {
+                "course": course,
+                "active": sum(1 for a in course.appointments.all() if a.is_active),
+                "first": min((a.starts_at for a in course.appointments.all()), default=None),
+            }
+            for course in courses
+        ]
 
     def book_again_url(self, request, patient) -> str:
         """The phone-in form for this patient, with their last treatment and practitioner."""

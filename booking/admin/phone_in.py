@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from booking import services
+from booking.admin.courses import choice_value, plan_context, plan_missing, session_choices
 from booking.admin.duplicates import (
     different_person_field,
     possible_duplicate_notice,
@@ -26,9 +27,11 @@ from booking.admin.pages import AdminPageView
 from booking.admin.schedule import schedule_url
 from booking.admin.schedule_reads import practitioners_for_schedule
 from booking.admin.scoping import practitioner_for, scope_patients, scope_to_user, sees_everything
-from booking.errors import BookingError, SlotTakenError
+from booking.errors import BookingError, CourseSessionTakenError, SlotTakenError
 from booking.models import Patient, Practitioner, email_key, phone_key
 from booking.models.patients import name_key
+from booking.services.courses import course_book
+from booking.services.courses_staff import course_plan_staff, course_session_starts
 from clinic.identity import get_clinic
 
 # What a link into the form may fill in; anything longer or stranger is ignored.
@@ -89,12 +92,14 @@ class PhoneInBookingView(AdminPageView):
         form.fields["different_person"] = different_person_field()
         return form
 
-    def page(self, form, *, alternatives=(), duplicates=()):
+    def page(self, form, *, alternatives=(), duplicates=(), plan=None, plan_key=""):
         return self.render(
             self.template_name,
             form=form,
             alternatives=alternatives,
             possible_duplicates=duplicates,
+            plan=plan_context(plan) if plan else None,
+            plan_key=plan_key,
             media=self.model_admin.media + form.media,
         )
 
@@ -142,6 +147,8 @@ class PhoneInBookingView(AdminPageView):
                 ),
             )
             return self.page(form, duplicates=duplicates)
+        if data.get("as_course"):
+            return self.book_course(request, form, duplicates)
         now = timezone.now()
         try:
             appointment = services.appointment_book(
@@ -213,6 +220,102 @@ class PhoneInBookingView(AdminPageView):
                 % {"name": appointment.patient_name, "reference": appointment.reference},
             )
         return HttpResponseRedirect(schedule_url(timezone.localtime(appointment.starts_at).date()))
+
+    def book_course(self, request, form, duplicates):
+        """Show the course's sessions (alternatives for taken ones), then book them all or none.
+
+        The plan is for the treatment, practitioner and first time typed: change
+        any of them and the sessions are proposed afresh before anything is booked.
+        """
+        data = form.cleaned_data
+        treatment, practitioner = data["treatment"], data["practitioner"]
+        now = timezone.now()
+        proposed = course_session_starts(
+            first=form.starts_at,
+            sessions=treatment.course_sessions,
+            spacing_days=treatment.course_spacing_days,
+        )
+        plan_key = f"{treatment.pk}/{practitioner.pk}/{choice_value(form.starts_at)}"
+        same_plan = request.POST.get("plan_for") == plan_key
+        chosen = (
+            session_choices(request.POST, numbers=range(1, len(proposed) + 1)) if same_plan else {}
+        )
+
+        def plan(chosen):
+            return course_plan_staff(
+                treatment=treatment,
+                practitioner=practitioner,
+                proposed=proposed,
+                now=now,
+                chosen=chosen,
+            )
+
+        plans = plan(chosen)
+        if not (same_plan and "book_course" in request.POST):
+            return self.page(form, plan=plans, plan_key=plan_key)
+        missing = plan_missing(plans)
+        if missing:
+            form.add_error(
+                None,
+                _("Nothing was booked: choose a time for session %(numbers)s below.")
+                % {"numbers": ", ".join(map(str, missing))},
+            )
+            return self.page(form, plan=plans, plan_key=plan_key)
+        try:
+            course = course_book(
+                treatment=treatment,
+                practitioner=practitioner,
+                starts=[p.starts_at for p in plans],
+                patient=form.patient_details(),
+                now=now,
+                source="staff",
+                by=request.user,
+                enforce_policy=False,
+                privacy_notice_version=get_clinic().privacy_notice_version,
+                patient_record=data["patient"],
+                joinable_patients=self.patients(),
+            )
+        except CourseSessionTakenError as error:
+            chosen.pop(error.number, None)
+            form.add_error(
+                None,
+                f"{error} "
+                + _("Choose another time for session %(number)d below: everything else is kept.")
+                % {"number": error.number},
+            )
+            return self.page(form, plan=plan(chosen), plan_key=plan_key)
+        except BookingError as error:
+            form.add_error(None, f"{error} " + _("Nothing was booked."))
+            return self.page(form, plan=plans, plan_key=plan_key)
+
+        sessions = list(course.appointments.order_by("course_session"))
+        first = sessions[0]
+        if first.patient.possible_match_id in {patient.pk for patient in duplicates}:
+            services.patient_match_dismiss(patient_id=first.patient_id)
+        for appointment in sessions:
+            self.model_admin.log_addition(request, appointment, [{"added": {}}])
+        messages.success(
+            request,
+            format_html(
+                'Booked course <a href="{}">{}</a> for {} with {}: {}, {}.',
+                reverse("admin:booking_course_change", args=[course.pk]),
+                course.reference,
+                first.patient_name,
+                practitioner,
+                treatment.name,
+                ", ".join(f"{timezone.localtime(a.starts_at):%a %-d %b %H:%M}" for a in sessions),
+            ),
+        )
+        if not first.email:
+            messages.warning(
+                request,
+                _(
+                    "%(name)s has no e-mail address, so they get no e-mails from us. "
+                    "Tell them every date and time, and the reference %(reference)s, now."
+                )
+                % {"name": first.patient_name, "reference": course.reference},
+            )
+        return HttpResponseRedirect(schedule_url(timezone.localtime(first.starts_at).date()))
 
 
 class PatientAutocompleteView(AutocompleteJsonView):

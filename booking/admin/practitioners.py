@@ -1,5 +1,6 @@
 """Practitioners (profile, weekly hours, time off), treatments and clinic closures."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -14,7 +15,8 @@ from booking import services
 from booking.admin.pages import AdminPageView
 from booking.admin.scoping import PractitionerScopedAdmin, sees_everything
 from booking.errors import BookingError
-from booking.models import AvailabilityException, WeeklyAvailability
+from booking.models import AvailabilityException, Treatment, WeeklyAvailability
+from booking.models.courses import MOST_SESSIONS
 from clinic.identity import get_clinic
 
 User = get_user_model()
@@ -110,7 +112,79 @@ class PractitionerAdmin(PractitionerScopedAdmin):
         )
 
 
+class TreatmentForm(forms.ModelForm):
+    """A treatment; its course fields say what the database would refuse, next to each field."""
+
+    class Meta:
+        model = Treatment
+        fields = [
+            "name",
+            "slug",
+            "summary",
+            "description",
+            "duration_minutes",
+            "buffer_after_minutes",
+            "price",
+            "start_step_minutes",
+            "is_needle_based",
+            "confirmation",
+            "is_active",
+            "sort_order",
+            "course_sessions",
+            "course_spacing_days",
+            "course_price",
+        ]
+        error_messages = {
+            "course_sessions": {
+                "invalid": _("Enter a whole number of sessions, from 2 to 12."),
+                "max_value": _("A course is from 2 to 12 sessions, or leave it empty."),
+            },
+            "course_spacing_days": {
+                "invalid_choice": _("Choose weekly or fortnightly."),
+            },
+            "course_price": {
+                "invalid": _("Enter the course price in pounds, like 180 or 180.00."),
+                "max_digits": _("That price is too large."),
+                "max_whole_digits": _("That price is too large."),
+                "max_decimal_places": _("Give the price to the penny at most."),
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course_sessions"].widget.attrs.update(min=2, max=MOST_SESSIONS)
+
+    def clean_course_sessions(self):
+        sessions = self.cleaned_data["course_sessions"]
+        if sessions is not None and not 2 <= sessions <= MOST_SESSIONS:
+            raise forms.ValidationError(
+                _("A course is from 2 to %(most)d sessions, or leave it empty.")
+                % {"most": MOST_SESSIONS}
+            )
+        return sessions
+
+    def clean_course_price(self):
+        price = self.cleaned_data["course_price"]
+        if price is not None and price < 0:
+            raise forms.ValidationError(_("A price cannot be below zero."))
+        return price
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("course_price") is not None
+            and not cleaned.get("course_sessions")
+            and "course_sessions" not in self.errors
+        ):
+            self.add_error(
+                "course_price",
+                _("A course price needs a number of sessions: enter both, or clear the price."),
+            )
+        return cleaned
+
+
 class TreatmentAdmin(admin.ModelAdmin):
+    form = TreatmentForm
     list_display = [
         "name",
         "duration_minutes",
@@ -118,11 +192,44 @@ class TreatmentAdmin(admin.ModelAdmin):
         "price",
         "is_needle_based",
         "confirmation",
+        "course_sessions",
         "is_active",
     ]
     list_filter = ["is_active", "is_needle_based", "confirmation"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "summary",
+                    "description",
+                    "duration_minutes",
+                    "buffer_after_minutes",
+                    "price",
+                    "start_step_minutes",
+                    "is_needle_based",
+                    "confirmation",
+                    "is_active",
+                    "sort_order",
+                ]
+            },
+        ),
+        (
+            _("Course"),
+            {
+                "fields": ["course_sessions", "course_spacing_days", "course_price"],
+                "description": _(
+                    "Offer this treatment as a course too: patients book every session in one "
+                    "go, at the same weekday and time with the same practitioner. Leave the "
+                    "number of sessions empty to offer single sessions only."
+                ),
+            },
+        ),
+    ]
 
 
 class ClinicClosureAdmin(admin.ModelAdmin):

@@ -19,6 +19,7 @@ from booking.admin.schedule_grid import day_grid, week_grid
 from booking.admin.schedule_reads import SHOWN_STATUSES, practitioners_for_schedule, week_start
 from booking.admin.today import MARKS, mark_refusal
 from booking.models import AppointmentRequest, AppointmentStatus
+from booking.services.courses_staff import course_repeat_refusal
 from clinic.identity import get_clinic
 
 # Status changes the panel lists, latest first.
@@ -42,6 +43,7 @@ class Panel:
     can_cancel: bool = False
     can_move: bool = False
     can_correct: bool = False
+    can_repeat: bool = False
     history: list = field(default_factory=list)
     close_url: str = ""
 
@@ -56,7 +58,7 @@ def appointment_panel(*, model_admin, request, appointment_id: int | None, close
         return None
     appointment = (
         model_admin.get_queryset(request)
-        .select_related("treatment", "practitioner", "patient")
+        .select_related("treatment", "practitioner", "patient", "course")
         .filter(pk=appointment_id)
         .first()
     )
@@ -90,6 +92,7 @@ def appointment_panel(*, model_admin, request, appointment_id: int | None, close
         ),
         can_move=can_change and appointment.is_active,
         can_correct=can_change and appointment.starts_at <= now,
+        can_repeat=can_change and not course_repeat_refusal(appointment=appointment),
         history=history,
         close_url=close_url,
     )

@@ -56,7 +56,7 @@ def appointments_in_range(
             starts_at__lt=end,
             ends_at__gt=start,
         )
-        .select_related("treatment", "patient")
+        .select_related("treatment", "patient", "course")
         .order_by("starts_at")
     )
 

@@ -13,6 +13,7 @@ from booking.errors import (
 from booking.locks import Lock, lock_transaction
 from booking.models import (
     AppointmentRequest,
+    Course,
     Patient,
     WaitlistEntry,
     WaitlistEntryStatus,
@@ -172,6 +173,7 @@ def patients_merge(*, keep_id: int, merge_ids: Iterable[int]) -> Patient:
 
     AppointmentRequest.objects.filter(patient_id__in=others_ids).update(patient=keep)
     WaitlistEntry.objects.filter(patient_id__in=others_ids).update(patient=keep)
+    Course.objects.filter(patient_id__in=others_ids).update(patient=keep)
     notes = [keep.notes.strip()] if keep.notes.strip() else []
     emails, phones = list(keep.other_emails), list(keep.other_phones)
     for other in others:

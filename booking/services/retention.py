@@ -12,6 +12,7 @@ from booking.errors import (
 from booking.models import (
     AppointmentRequest,
     AppointmentStatusChange,
+    Course,
     Notification,
     NotificationKind,
     Patient,
@@ -75,7 +76,22 @@ def appointments_anonymise(*, ended_before: datetime, now: datetime) -> int:
         ),
         now=now,
     )
+    _courses_erase()
     return len(ids)
+
+
+def _courses_erase() -> None:
+    """Courses follow their sessions: gone with the last of them, unlinked once all are erased.
+
+    A course keeps only its treatment, practitioner, size and price (for the
+    statistics); the link to the patient goes when every session is anonymised.
+    """
+    Course.objects.exclude(
+        Exists(AppointmentRequest.objects.filter(course=OuterRef("pk")))
+    ).delete()
+    Course.objects.filter(patient__isnull=False).exclude(
+        Exists(AppointmentRequest.objects.filter(course=OuterRef("pk"), anonymised_at__isnull=True))
+    ).update(patient=None)
 
 
 def _appointments_erase(*, ids: list[int], now: datetime) -> None:
@@ -201,5 +217,8 @@ def patient_anonymise(*, patient_id: int, now: datetime) -> Patient:
     if emails:
         Notification.objects.filter(kind=NotificationKind.BOOKING_LINKS, email__in=emails).delete()
     _patients_erase(ids=[patient.pk], now=now)
+    # The courses stay for the statistics, no longer tied to anyone.
+    Course.objects.filter(patient=patient).update(patient=None)
+    _courses_erase()
     patient.refresh_from_db()
     return patient

@@ -102,13 +102,30 @@ def appointment_change_status(
 
     Two staff confirming the same request at once: the second waits for the
     lock, then finds it confirmed and gets InvalidTransitionError.
+
+    A session of a course that is a request is confirmed or declined with
+    every other requested session of the course, one history line each and
+    one e-mail for the course. The returned appointment's `changed_together`
+    lists every appointment changed (itself alone, outside a course).
     """
+    course_id = (
+        AppointmentRequest.objects.filter(pk=appointment_id)
+        .values_list("course_id", flat=True)
+        .first()
+    )
+    if course_id is not None:
+        # A course's sessions are locked in one order, whichever one staff pressed.
+        list(
+            AppointmentRequest.objects.select_for_update()
+            .filter(course_id=course_id)
+            .order_by("course_session")
+            .values_list("pk", flat=True)
+        )
     appointment = (
         AppointmentRequest.objects.select_for_update()
         .select_related("treatment", "practitioner")
         .get(pk=appointment_id)
     )
-    from_status = appointment.status
     refusal = status_change_refusal(appointment=appointment, to_status=to_status, now=now)
     if not refusal and to_status == AppointmentStatus.CANCELLED_BY_CLINIC and not note.strip():
         refusal = (
@@ -116,34 +133,79 @@ def appointment_change_status(
         )
     if refusal:
         raise InvalidTransitionError(refusal)
-    appointment.status = to_status
+    together = _course_requests(appointment=appointment, to_status=to_status, now=now)
+    for session in together:
+        _write_status(session=session, to_status=to_status, now=now, by=by, note=note)
+    if to_status not in ACTIVE_STATUSES:
+        # Declined or cancelled time is free again: offer it at once.
+        transaction.on_commit(availability_changed)
+    kind = NOTIFICATION_FOR_STATUS.get(to_status)
+    if notify and kind is not None:
+        # A course's request is answered in one e-mail, on its first session (listing all).
+        queue_notification(appointment=together[0], kind=kind)
+    appointment.changed_together = together
+    return appointment
+
+
+# Answers to a request that a course's requested sessions get together.
+COURSE_WIDE = {AppointmentStatus.CONFIRMED, AppointmentStatus.DECLINED}
+
+
+def _course_requests(
+    *, appointment: AppointmentRequest, to_status: str, now: datetime
+) -> list[AppointmentRequest]:
+    """The appointments a change moves: this one, or every requested session of its course.
+
+    A course is one request: confirming or declining one session answers them
+    all. Each is locked (in session order, so two staff never deadlock) and
+    re-checked; when one cannot be moved, none is.
+    """
+    if (
+        appointment.course_id is None
+        or appointment.status != AppointmentStatus.REQUESTED
+        or to_status not in COURSE_WIDE
+    ):
+        return [appointment]
+    sessions = list(
+        AppointmentRequest.objects.select_related("treatment", "practitioner")
+        .filter(course_id=appointment.course_id, status=AppointmentStatus.REQUESTED)
+        .order_by("course_session")
+    )
+    for session in sessions:
+        refusal = status_change_refusal(appointment=session, to_status=to_status, now=now)
+        if refusal:
+            raise InvalidTransitionError(
+                f"{refusal} The course's sessions are answered together, so none was changed."
+            )
+    return [appointment if s.pk == appointment.pk else s for s in sessions]
+
+
+def _write_status(
+    *, session: AppointmentRequest, to_status: str, now: datetime, by, note: str
+) -> None:
+    """Save one appointment's new status, its history line, and free its time if it goes."""
+    from_status = session.status
+    session.status = to_status
     update_fields = ["status", "updated_at"]
     if to_status in NEEDS_REASON:
-        appointment.decline_reason = note
+        session.decline_reason = note
         update_fields.append("decline_reason")
-    appointment.save(update_fields=update_fields)
+    session.save(update_fields=update_fields)
     status_change_record(
-        appointment=appointment,
+        appointment=session,
         from_status=from_status,
         to_status=to_status,
         now=now,
         by=by,
         note=note,
     )
-    if to_status not in ACTIVE_STATUSES:
-        # Declined or cancelled time is free again: offer it at once.
-        transaction.on_commit(availability_changed)
-    if to_status in FREES_TIME and appointment.starts_at > now:
+    if to_status in FREES_TIME and session.starts_at > now:
         signals.time_freed.send(
             sender=None,
-            practitioner_id=appointment.practitioner_id,
-            starts_at=appointment.starts_at,
-            ends_at=appointment.occupied_until,
+            practitioner_id=session.practitioner_id,
+            starts_at=session.starts_at,
+            ends_at=session.occupied_until,
         )
-    kind = NOTIFICATION_FOR_STATUS.get(to_status)
-    if notify and kind is not None:
-        queue_notification(appointment=appointment, kind=kind)
-    return appointment
 
 
 # --- Status changes: which are valid, and when -----------------------------------
@@ -313,8 +375,31 @@ def status_change_undo(*, change_id: int, now: datetime, by) -> AppointmentStatu
         kind=StatusChangeKind.UNDO,
         undoes=change,
     )
-    _tell_patient_it_stands(appointment=appointment, was=change.to_status)
+    if not _course_told_already(change=change):
+        _tell_patient_it_stands(appointment=appointment, was=change.to_status)
     return undo
+
+
+def _course_told_already(*, change: AppointmentStatusChange) -> bool:
+    """Whether this change was course-wide and another session's undo has told the patient.
+
+    A course answered together is undone session by session (each has its own
+    history); the patient hears once that the course stands after all.
+    """
+    appointment = change.appointment
+    if appointment.course_id is None:
+        return False
+    return (
+        AppointmentStatusChange.objects.filter(
+            appointment__course_id=appointment.course_id,
+            changed_at=change.changed_at,
+            to_status=change.to_status,
+            kind=StatusChangeKind.CHANGE,
+            undone_by__isnull=False,
+        )
+        .exclude(pk=change.pk)
+        .exists()
+    )
 
 
 def _tell_patient_it_stands(*, appointment: AppointmentRequest, was: str) -> None:
