@@ -191,6 +191,7 @@ def details_page(request, choice, form, status=200, *, kept=False, notice="", bo
             "notice": notice,
             "booked": booked,
             "sessions": course_sessions(choice),
+            "course_url": course_url(choice),
         },
         status=status,
     )
@@ -289,9 +290,15 @@ def review_page(
             "keep_time": keep_time,
             "sessions": course_sessions(choice),
             "course_params": course_params(choice),
+            "course_url": course_url(choice),
         },
         status=status,
     )
+
+
+def course_url(choice) -> str:
+    """The page of the course's sessions, with the times picked kept ("" for one session)."""
+    return flow.url("booking:course", **choice.params()) if choice.course else ""
 
 
 def course_params(choice) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ on world.day and the same weekday for the three weeks after. The patient
 chooses 10:00; tests that need a session taken book it first.
 """
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -216,6 +217,10 @@ def test_the_review_lists_every_date_and_books_them_in_one_press(client, world):
     assert f"{alternative.astimezone(at(world.day, 0).tzinfo):%A} " in page
     assert f'name="s3" value="{s3}"' in page
     assert 'name="course" value="1"' in page
+    # "Change" leads to the course page with the picked time kept, not back to the picker.
+    assert re.search(rf'href="/book/course/\?[^"]*s3={s3}[^"]*">Change', page)
+    details_page = client.get(flow.url("booking:details", **params(world, s3=s3))).content.decode()
+    assert re.search(rf'href="/book/course/\?[^"]*s3={s3}[^"]*">Back', details_page)
 
     key = page.split('name="details" value="', 1)[1].split('"', 1)[0]
     booked = client.post(
