@@ -74,10 +74,12 @@ def back_to_times(choice) -> str:
     )
 
 
-def course_words(treatment) -> str:
-    """ "a course of 4 weekly sessions" """
-    spacing = "weekly" if treatment.course_spacing_days == 7 else "fortnightly"
-    return f"a course of {treatment.course_sessions} {spacing} sessions"
+def course_words(treatment=None, *, sessions: int = 0, spacing_days: int = 0) -> str:
+    """ "a course of 4 weekly sessions": the treatment's offer, or a booked course's own."""
+    if treatment is not None:
+        sessions, spacing_days = treatment.course_sessions, treatment.course_spacing_days
+    spacing = "weekly" if spacing_days == 7 else "fortnightly"
+    return f"a course of {sessions} {spacing} sessions"
 
 
 def course_sessions(choice) -> list[dict]:

@@ -532,7 +532,9 @@ def course_booked(request, reference):
             "needs_confirmation": first.status == AppointmentStatus.REQUESTED,
             "manage_url": manage_url,
             "zone_label": zone_label(),
-            "course_words": course_words(course.treatment),
+            "course_words": course_words(
+                sessions=course.sessions, spacing_days=course.spacing_days
+            ),
         },
     )
     return private_page(response)

@@ -115,6 +115,7 @@ def test_choosing_the_course_makes_each_time_lead_to_the_course_page(client, wor
     assert "Book one session instead" in page
     assert "/book/course/?" in page
     assert "/book/details/?" not in page
+    assert '<input type="hidden" name="course" value="1">' in page  # "Go to a date" keeps it
 
 
 def test_a_treatment_without_a_course_offers_none(client, world):
