@@ -73,7 +73,7 @@ def book_a_course(page, live_server, axe) -> None:
         + flow.url("booking:time", treatment="dry-needling", practitioner="maya-okafor")
     )
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a day and time")
-    page.get_by_role("link", name="Book a course of 4 weekly sessions instead").click()
+    page.get_by_role("link", name="book a course of 4 weekly sessions").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose the first day and time")
     axe(page)
