@@ -402,7 +402,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         """
         to_status = STATUS_ACTIONS[action]
         form = ReasonForm(request.POST if "apply" in request.POST else None, to_status=to_status)
-        appointments = list(queryset.select_related("treatment", "practitioner"))
+        appointments = list(queryset.select_related("treatment", "practitioner", "course"))
         preview = None
         if form.is_valid():
             reason = form.cleaned_data["reason"]

@@ -175,7 +175,8 @@ def _course_requests(
         refusal = status_change_refusal(appointment=session, to_status=to_status, now=now)
         if refusal:
             raise InvalidTransitionError(
-                f"{refusal} The course's sessions are answered together, so none was changed."
+                f"{refusal} A course's requested sessions are answered together, so none was "
+                "changed: cancel that session first, then answer the rest."
             )
     return [appointment if s.pk == appointment.pk else s for s in sessions]
 

@@ -469,6 +469,45 @@ def test_declining_one_session_of_a_course_request_declines_all_with_one_email(a
     ]
 
 
+def test_the_decline_page_says_the_courses_other_sessions_go_with_it(as_desk, world):
+    course = requested_course(world)
+    second = course.appointments.get(course_session=2)
+    page = as_desk.post(
+        CHANGELIST_URL,
+        {"action": "decline", "_selected_action": [second.pk], "index": 0, "select_across": 0},
+    ).content.decode()
+    assert "session 2 of 4" in page
+    assert "its other requested sessions are declined with it, in one e-mail" in page
+
+
+def test_a_course_request_whose_first_session_has_started_is_not_confirmed_in_part(world):
+    from booking.errors import InvalidTransitionError
+    from booking.services import appointment_change_status
+
+    course = requested_course(world)
+    first, third = (course.appointments.get(course_session=n) for n in (1, 3))
+    after_the_first = at(SUMMER_DAY, 10, 30)
+
+    with pytest.raises(InvalidTransitionError, match="cancel that session first"):
+        appointment_change_status(
+            appointment_id=third.pk, to_status=S.CONFIRMED, now=after_the_first, by=world.desk
+        )
+    assert set(course.appointments.values_list("status", flat=True)) == {S.REQUESTED}
+
+    appointment_change_status(
+        appointment_id=first.pk,
+        to_status=S.CANCELLED_BY_CLINIC,
+        now=after_the_first,
+        by=world.desk,
+        note="Too late to confirm.",
+    )
+    appointment_change_status(
+        appointment_id=third.pk, to_status=S.CONFIRMED, now=after_the_first, by=world.desk
+    )
+    statuses = dict(course.appointments.values_list("course_session", "status"))
+    assert statuses == {1: S.CANCELLED_BY_CLINIC, 2: S.CONFIRMED, 3: S.CONFIRMED, 4: S.CONFIRMED}
+
+
 def test_undoing_a_course_wide_decline_undoes_each_session_and_tells_the_patient_once(
     as_desk, world
 ):
@@ -558,6 +597,12 @@ def test_today_shows_session_2_of_4(as_desk, world):
     page = as_desk.get(reverse("admin:index")).content.decode()
 
     assert "session 2 of 4" in page
+
+
+def test_todays_waiting_requests_name_the_session(as_desk, world):
+    requested_course(world)
+    page = as_desk.get(reverse("admin:index")).content.decode()
+    assert "(session 1 of 4)" in page and "(session 4 of 4)" in page
 
 
 def test_moving_one_session_moves_only_that_one(as_desk, world):
