@@ -721,3 +721,43 @@ def test_junk_in_the_course_list_search_is_no_500(as_desk, world, junk):
     book_course(world)
     response = as_desk.get(reverse("admin:booking_course_changelist"), {"q": junk})
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_confirming_different_sessions_of_one_course_at_once_confirm_it_once(world):
+    import threading
+
+    from django.db import connection
+
+    from booking.errors import InvalidTransitionError
+    from booking.services import appointment_change_status
+
+    course = requested_course(world)
+    Notification.objects.all().delete()
+    ids = [course.appointments.get(course_session=n).pk for n in (4, 1, 3, 2)]
+    barrier = threading.Barrier(len(ids))
+    outcomes = [""] * len(ids)
+
+    def run(k):
+        try:
+            barrier.wait(timeout=30)
+            appointment_change_status(
+                appointment_id=ids[k], to_status=S.CONFIRMED, now=timezone.now(), by=world.desk
+            )
+            outcomes[k] = "confirmed"
+        except InvalidTransitionError:
+            outcomes[k] = "already"
+        except Exception as error:  # reported by the assertion below
+            outcomes[k] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(ids))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["already"] * 3 + ["confirmed"], outcomes
+    assert set(course.appointments.values_list("status", flat=True)) == {S.CONFIRMED}
+    assert Notification.objects.count() == 1
