@@ -184,15 +184,27 @@ def _joined(field: str) -> Func:
 class PatientAppointmentInline(ReadOnlyInline):
     model = AppointmentRequest
     fk_name = "patient"
-    fields = ["when", "treatment", "practitioner", "status", "reference_link"]
+    fields = ["when", "treatment", "session", "practitioner", "status", "reference_link"]
     readonly_fields = fields
     ordering = ["-starts_at"]
     verbose_name = _("appointment")
     verbose_name_plural = _("appointments")
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("treatment", "practitioner")
+        queryset = (
+            super().get_queryset(request).select_related("treatment", "practitioner", "course")
+        )
         return scope_to_user(queryset, request.user, practitioner_path="practitioner")
+
+    @admin.display(description=_("course"))
+    def session(self, obj):
+        if obj.course_id is None:
+            return ""
+        return _("%(reference)s, session %(number)d of %(total)d") % {
+            "reference": obj.course.reference,
+            "number": obj.course_session,
+            "total": obj.course.sessions,
+        }
 
     @admin.display(description=_("when"))
     def when(self, obj):

@@ -643,6 +643,7 @@ def test_the_patient_record_lists_their_courses_and_their_data_includes_them(as_
         reverse("admin:booking_patient_change", args=[course.patient_id])
     ).content.decode()
     assert course.reference in page
+    assert f"{course.reference}, session 2 of 4" in page
 
     data = as_desk.get(
         reverse("admin:booking_patient_export", args=[course.patient_id]), {"format": "json"}
