@@ -152,7 +152,9 @@ class TreatmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course_sessions"].widget.attrs.update(min=2, max=MOST_SESSIONS)
+        # A practitioner sees the treatment read-only: the form then has no such field.
+        if "course_sessions" in self.fields:
+            self.fields["course_sessions"].widget.attrs.update(min=2, max=MOST_SESSIONS)
 
     def clean_course_sessions(self):
         sessions = self.cleaned_data["course_sessions"]
