@@ -2,24 +2,74 @@
 
 Offered times are a read of slots and appointments. Every service that
 changes either (booking, moving, cancelling or declining by anyone, slot
-generation, blocking, adding a slot) bumps the availability generation after
-its commit, so a time just taken disappears from the picker at once and freed
-time reappears at once. The page itself is stored by the site's one page
-cache (clinic.page_cache); this module gives it the policy.
+generation, blocking, adding a slot) calls availability_changed after its
+commit, naming the practitioners whose time changed: their pickers, and the
+"first available" pickers of the treatments they offer, go stale at once, so
+a time just taken disappears and freed time reappears, while every other
+practitioner's stored picker is still served. A change without names (slots
+generated for everyone) makes every picker stale. The page itself is stored by
+the site's one page cache (clinic.page_cache); this module gives it the policy.
 The cache never decides anything: the details step and PostgreSQL re-check.
 """
 
-from django.conf import settings
+import re
+from collections.abc import Iterable
 
+from django.conf import settings
+from django.db import transaction
+
+from booking.models import ANY_PRACTITIONER, Practitioner
 from clinic.page_cache import GENERATION_KEY as SITE_GENERATION_KEY
 from clinic.page_cache import bump_generation, cached_page
 
+# Every picker depends on this one; each also on its practitioner's, or on its
+# treatment's "first available" one.
 GENERATION_KEY = "booking:availability-generation"
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,120}$")
 
 
-def availability_changed() -> None:
-    """Make every cached time picker stale (call after the change commits)."""
-    bump_generation(GENERATION_KEY)
+def practitioner_generation_key(slug: str) -> str:
+    return f"{GENERATION_KEY}:with:{slug if _SLUG.match(slug) else '?'}"
+
+
+def first_available_generation_key(treatment_slug: str) -> str:
+    return f"{GENERATION_KEY}:any:{treatment_slug if _SLUG.match(treatment_slug) else '?'}"
+
+
+def availability_changed(*, practitioner_ids: Iterable[int] | None = None) -> None:
+    """Make the pickers showing these practitioners stale (every picker without names).
+
+    Call after the change commits. One query, on the write path, for the
+    practitioners' slugs and the treatments they offer.
+    """
+    if practitioner_ids is None:
+        bump_generation(GENERATION_KEY)
+        return
+    keys = set()
+    for slug, treatment_slug in Practitioner.objects.filter(
+        pk__in=set(practitioner_ids)
+    ).values_list("slug", "treatments__slug"):
+        keys.add(practitioner_generation_key(slug))
+        if treatment_slug:
+            keys.add(first_available_generation_key(treatment_slug))
+    for key in sorted(keys):
+        bump_generation(key)
+
+
+def on_commit_availability_changed(*practitioner_ids: int) -> None:
+    """After the current transaction commits, make these practitioners' pickers stale."""
+    ids = list(practitioner_ids)
+    transaction.on_commit(lambda: availability_changed(practitioner_ids=ids))
+
+
+def time_picker_generation_keys(request) -> tuple[str, ...]:
+    """What a picker page depends on: its practitioner, or its treatment's whole team."""
+    practitioner = request.GET.get("practitioner", "")
+    if practitioner and practitioner != ANY_PRACTITIONER:
+        own = practitioner_generation_key(practitioner)
+    else:
+        own = first_available_generation_key(request.GET.get("treatment", ""))
+    return (SITE_GENERATION_KEY, GENERATION_KEY, own)
 
 
 # The picker reads these parameters; anything else shares the same copy.
@@ -37,7 +87,7 @@ TIME_PICKER_QUERY = (
 cache_time_picker = cached_page(
     query=TIME_PICKER_QUERY,
     seconds=lambda: settings.BOOKING_TIMES_CACHE_SECONDS,
-    generation_keys=(SITE_GENERATION_KEY, GENERATION_KEY),
+    generation_keys=time_picker_generation_keys,
     # The clock moves offered times too (minimum notice): keys change each period.
     per_period=True,
 )

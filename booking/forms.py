@@ -12,15 +12,13 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from booking.formats import price
-from booking.models import Confirmation, Practitioner, Treatment
+from booking.models import ANY_PRACTITIONER, Confirmation, Practitioner, Treatment
 from booking.screening import SCREENING_QUESTIONS, SCREENING_STATEMENTS
 from booking.services import PatientDetails
 from booking.validators import phone_validator
 from clinic.forms import MultilineField
 from clinic.validators import tidy_name, validate_has_letter, validate_single_line
 from images.rendering import picture_html
-
-ANY_PRACTITIONER = "any"
 
 _FILL_SALT = "booking.details.started.v2"
 

@@ -104,8 +104,9 @@ class PageCachePolicy:
     query: tuple[str, ...] = ()
     # Seconds a copy lives (a callable is read per request, for settings).
     seconds: int | Callable[[], int] = PAGE_CACHE_SECONDS
-    # Generation counters whose bump makes every copy stale.
-    generation_keys: tuple[str, ...] = (GENERATION_KEY,)
+    # Generation counters whose bump makes every copy stale; a callable picks
+    # them per request (the time picker: the practitioner it shows).
+    generation_keys: tuple[str, ...] | Callable[..., tuple[str, ...]] = (GENERATION_KEY,)
     # The clock changes the page too (offered times): a new key every period.
     per_period: bool = False
     # When the page will change at a known moment (content scheduled to be
@@ -126,7 +127,12 @@ class PageCachePolicy:
         """Raises DisallowedHost for a host the site does not serve."""
         params = [(name, request.GET[name]) for name in self.query if name in request.GET]
         where = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params)}"
-        parts = [str(n) for n in generations(self.generation_keys)]
+        keys = (
+            self.generation_keys(request)
+            if callable(self.generation_keys)
+            else self.generation_keys
+        )
+        parts = [str(n) for n in generations(keys)]
         if self.per_period:
             parts.append(str(int(time.time() // seconds)))
         digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()

@@ -21,6 +21,7 @@ from booking.models.appointments import (
     StatusChangeKind,
 )
 from booking.models.catalogue import (
+    ANY_PRACTITIONER,
     Confirmation,
     CourseSpacing,
     Practitioner,
@@ -57,6 +58,7 @@ from booking.screening import screening_flags
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "ANY_PRACTITIONER",
     "APPOINTMENT_KINDS",
     "MOST_SESSIONS",
     "AppointmentQuerySet",

@@ -23,6 +23,10 @@ class Confirmation(models.TextChoices):
     REVIEW = "review", _("When a safety answer needs review")
 
 
+# In links and forms, the practitioner choice that means "whoever is free first".
+ANY_PRACTITIONER = "any"
+
+
 class CourseSpacing(models.IntegerChoices):
     WEEKLY = 7, _("weekly")
     FORTNIGHTLY = 14, _("fortnightly")

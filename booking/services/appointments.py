@@ -10,7 +10,7 @@ from booking import signals
 from booking.availability import (
     clinic_zone,
 )
-from booking.caching import availability_changed
+from booking.caching import on_commit_availability_changed
 from booking.errors import (
     BookingError,
     CancellationWindowError,
@@ -240,7 +240,7 @@ def _announce_booking(*, appointment: AppointmentRequest, now: datetime, by) -> 
         queue_notification(appointment=appointment, kind=NotificationKind.CLINIC_NEW_REQUEST)
     else:
         queue_notification(appointment=appointment, kind=NotificationKind.CONFIRMED)
-    transaction.on_commit(availability_changed)
+    on_commit_availability_changed(appointment.practitioner_id)
 
 
 def _check_changeable_online(*, appointment: AppointmentRequest, now: datetime) -> None:
@@ -360,7 +360,7 @@ def _move_locked(
     if not getattr(by, "is_authenticated", False):
         # The patient moved it through the private link: the front desk must know.
         queue_notification(appointment=appointment, kind=NotificationKind.CLINIC_MOVED)
-    transaction.on_commit(availability_changed)
+    on_commit_availability_changed(practitioner.pk, old_practitioner.pk)
     return appointment
 
 
@@ -371,7 +371,7 @@ def appointment_cancel_by_patient(*, appointment_id: int, now: datetime) -> Appo
     if appointment is None:
         raise LinkExpiredError("This link is not valid.")
     _check_changeable_online(appointment=appointment, now=now)
-    transaction.on_commit(availability_changed)
+    on_commit_availability_changed(appointment.practitioner_id)
     appointment = appointment_change_status(
         appointment_id=appointment.pk,
         to_status=AppointmentStatus.CANCELLED_BY_PATIENT,

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from booking import signals
 from booking.availability import clinic_zone, late_cancellation_from, local_instant
-from booking.caching import availability_changed
+from booking.caching import on_commit_availability_changed
 from booking.emails import covered_note
 from booking.errors import (
     BookingError,
@@ -268,7 +268,7 @@ def _announce_course(
         queue_notification(appointment=first, kind=NotificationKind.CLINIC_NEW_REQUEST)
     else:
         queue_notification(appointment=first, kind=NotificationKind.CONFIRMED)
-    transaction.on_commit(availability_changed)
+    on_commit_availability_changed(course.practitioner_id)
 
 
 # --- The patient's side: the rest of a course --------------------------------------

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from booking import signals
 from booking.availability import clinic_zone, local_instant, open_start_times
-from booking.caching import availability_changed
+from booking.caching import on_commit_availability_changed
 from booking.errors import BookingError, CourseSessionTakenError, SlotTakenError
 from booking.models import (
     AppointmentRequest,
@@ -259,5 +259,5 @@ def course_repeat_appointment(
         )
         signals.appointment_booked.send(sender=None, appointment=session, now=now)
     queue_notification(appointment=added[0], kind=NotificationKind.CONFIRMED)
-    transaction.on_commit(availability_changed)
+    on_commit_availability_changed(appointment.practitioner_id)
     return course

@@ -13,7 +13,7 @@ from booking.availability import (
     closed_days,
     local_instant,
 )
-from booking.caching import availability_changed
+from booking.caching import on_commit_availability_changed
 from booking.errors import (
     BookingError,
     violated_constraint,
@@ -133,7 +133,7 @@ def slots_generate(
         TimeSlot.objects.filter(pk__in=to_delete).delete()
     TimeSlot.objects.bulk_create(to_create)
     if to_delete or to_create:
-        transaction.on_commit(availability_changed)
+        on_commit_availability_changed(*practitioner_ids)
     _announce_new_time(to_create)
     return len(to_create)
 
@@ -198,7 +198,7 @@ def slot_set_blocked(*, slot_id: int, blocked: bool) -> TimeSlot:
     if slot.is_blocked != blocked:
         slot.is_blocked = blocked
         slot.save(update_fields=["is_blocked"])
-        transaction.on_commit(availability_changed)
+        on_commit_availability_changed(slot.practitioner_id)
         if not blocked:
             signals.time_freed.send(
                 sender=None,
@@ -224,7 +224,7 @@ def slot_add_manual(
                 ends_at=ends_at,
                 source=TimeSlot.Source.MANUAL,
             )
-        transaction.on_commit(availability_changed)
+        on_commit_availability_changed(practitioner.pk)
         signals.time_freed.send(
             sender=None, practitioner_id=practitioner.pk, starts_at=starts_at, ends_at=ends_at
         )

@@ -9,7 +9,7 @@ from booking import signals
 from booking.availability import (
     clinic_zone,
 )
-from booking.caching import availability_changed
+from booking.caching import on_commit_availability_changed
 from booking.errors import (
     InvalidTransitionError,
     SlotTakenError,
@@ -138,7 +138,7 @@ def appointment_change_status(
         _write_status(session=session, to_status=to_status, now=now, by=by, note=note)
     if to_status not in ACTIVE_STATUSES:
         # Declined or cancelled time is free again: offer it at once.
-        transaction.on_commit(availability_changed)
+        on_commit_availability_changed(appointment.practitioner_id)
     kind = NOTIFICATION_FOR_STATUS.get(to_status)
     if notify and kind is not None:
         # A course's request is answered in one e-mail, on its first session (listing all).
@@ -331,7 +331,7 @@ def _set_status(
             "its time has been booked since."
         ) from error
     if (to_status in ACTIVE_STATUSES) != (from_status in ACTIVE_STATUSES):
-        transaction.on_commit(availability_changed)
+        on_commit_availability_changed(appointment.practitioner_id)
     return status_change_record(
         appointment=appointment, from_status=from_status, to_status=to_status, now=now, **record
     )

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking import flow
-from booking.caching import GENERATION_KEY, availability_changed
+from booking.caching import availability_changed, practitioner_generation_key
 from booking.models import AppointmentRequest, AppointmentStatus, TimeSlot
 from booking.selectors import available_start_times
 from booking.services import appointment_book, appointment_change_status
@@ -29,8 +29,8 @@ def world(clinic, settings):
 
 
 def _generation() -> int:
-    """The picker cache's generation: every change to booked time bumps it."""
-    return generations((GENERATION_KEY,))[0]
+    """The generation of Maya's picker pages: every change to her booked time bumps it."""
+    return generations((practitioner_generation_key("maya-okafor"),))[0]
 
 
 def fill_diary(world, *, weeks: int, per_day: int) -> int:
@@ -265,3 +265,46 @@ def test_slot_generation_empties_the_time_picker_cache_only_when_slots_change(
 
     assert changed > before
     assert _generation() == changed
+
+
+def test_a_booking_for_maya_leaves_toms_stored_picker_served_and_never_shows_her_taken_time(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOKING_TIMES_CACHE_SECONDS = 60
+    world.slot(world.maya, 9, 13)
+    world.slot(world.tom, 9, 13)
+    maya = {"treatment": "dry-needling", "practitioner": "maya-okafor"}
+    tom = {"treatment": "dry-needling", "practitioner": "tom-lindqvist"}
+    anyone = {"treatment": "dry-needling", "practitioner": "any"}
+    only_maya = {"treatment": "massage-therapy", "practitioner": "any"}
+    for params in (maya, tom, anyone, only_maya):
+        assert client.get(reverse("booking:time"), params)["X-Page-Cache"] == "miss"
+    taken = flow.start_format(at(world.day, 10))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(
+            treatment=world.follow_up,
+            practitioner=world.tom,
+            starts_at=at(world.day, 10),
+            patient=patient(),
+            now=timezone.now(),
+        )
+
+    # Tom's picker and the first-available pickers of his treatments are made again...
+    for params in (tom, anyone):
+        after = client.get(reverse("booking:time"), params)
+        assert after["X-Page-Cache"] == "miss", params
+    assert taken not in client.get(reverse("booking:time"), tom).content.decode()
+    # ...while Maya's, and the first-available picker of a treatment only she gives, are served.
+    for params in (maya, only_maya):
+        assert client.get(reverse("booking:time"), params)["X-Page-Cache"] == "hit", params
+
+
+@pytest.mark.parametrize("junk", ["\x00", "x" * 5000, "../../etc", "any"])
+def test_junk_practitioners_and_treatments_get_a_page_never_a_500(client, world, settings, junk):
+    settings.BOOKING_TIMES_CACHE_SECONDS = 60
+    for params in (
+        {"treatment": junk, "practitioner": junk},
+        {"treatment": "dry-needling", "practitioner": junk},
+    ):
+        assert client.get(reverse("booking:time"), params).status_code < 500
