@@ -289,3 +289,4 @@ bench: install postgres
 		fi; }
 	-$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 	$(BIN)/python scripts/mixed_load.py $(LOAD_ARGS)
+	$(BIN)/python scripts/mixed_load.py --busy-morning

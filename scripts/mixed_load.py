@@ -2,15 +2,17 @@
 # ruff: noqa: S603 - runs our own fixed commands (manage.py, gunicorn, locust) locally
 """Mixed load: about 50 simulated people for 60 s, reading and booking at once.
 
-    make bench            # runs scripts/bench.py, then this
+    make bench            # runs scripts/bench.py, then this, then its busy morning
     .venv/bin/python scripts/mixed_load.py --users 50 --seconds 60
+    .venv/bin/python scripts/mixed_load.py --busy-morning   # 100 people, 1 in 3 booking, 120 s
 
 Uses the bench database (BENCH_DATABASE_URL, prepared by scripts/bench.py),
 serves it with gunicorn (2 workers × 4 threads, production settings, on
 127.0.0.1:8101) and runs scripts/locustfile.py headless against it. Then it
-reports, per page type, requests, failures, median and p99; how often the
-picker came from the page cache; the booking outcomes; and checks in SQL
-that no two active appointments overlap. Exit 1 on any 5xx or overlap.
+reports, per page type, requests, failures, p50, p95 and p99; how often the
+picker came from the page cache; the booking outcomes and bookings per
+minute; the machine's load and CPU steal over the run; and checks in SQL that
+no two active appointments overlap. Exit 1 on any 5xx or overlap.
 """
 
 import argparse
@@ -46,7 +48,17 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--one-in-books", type=int, default=5, help="one person in N books")
+    parser.add_argument(
+        "--busy-morning",
+        action="store_true",
+        help="100 people, one in three booking, for 120 s",
+    )
     args = parser.parse_args()
+    if args.busy_morning:
+        args.users, args.seconds, args.one_in_books = 100, 120, 3
+    if not 2 <= args.one_in_books <= 50:
+        parser.error("--one-in-books 2..50")
     if not 1 <= args.users <= 200 or not 5 <= args.seconds <= 300:
         parser.error("keep it bounded: --users 1..200 and --seconds 5..300")
     return args
@@ -75,7 +87,11 @@ def _run_locust(env: dict, args: argparse.Namespace, out: Path) -> subprocess.Co
             "10",
         ],
         cwd=ROOT,
-        env={**env, "MIXED_LOAD_SUMMARY": str(out / "summary.json")},
+        env={
+            **env,
+            "MIXED_LOAD_SUMMARY": str(out / "summary.json"),
+            "MIXED_LOAD_ONE_IN_BOOKS": str(args.one_in_books),
+        },
         capture_output=True,
         text=True,
         timeout=args.seconds + 120,
@@ -104,18 +120,31 @@ def _overlaps() -> int:
         return conn.execute(OVERLAPS_SQL).fetchone()[0]
 
 
-def _report(args: argparse.Namespace, stats: list, failures: list, summary: dict) -> int:
+def _cpu_times() -> tuple[int, int]:
+    """Total and steal jiffies of all CPUs so far (/proc/stat), for the run's steal share."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0, 0
+    values = [int(v) for v in fields]
+    return sum(values), values[7] if len(values) > 7 else 0
+
+
+def _report(
+    args: argparse.Namespace, stats: list, failures: list, summary: dict, machine: str
+) -> int:
     """Print the table, the page cache's share and the outcomes; the number of 5xx answers."""
     print(
         f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · gunicorn 2 workers "
-        f"× 4 threads · locust {args.users} users, {args.seconds} s · settings as committed\n"
+        f"× 4 threads · locust {args.users} users (one in {args.one_in_books} booking), "
+        f"{args.seconds} s · {machine} · settings as committed\n"
     )
-    print("| page type | requests | failures | median ms | p99 ms |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| page type | requests | failures | p50 ms | p95 ms | p99 ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for row in stats:
         print(
             f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} "
-            f"| {row['Median Response Time']} | {row['99%']} |"
+            f"| {row['50%']} | {row['95%']} | {row['99%']} |"
         )
     cache = summary["picker_cache"]
     served = sum(cache.values())
@@ -128,6 +157,8 @@ def _report(args: argparse.Namespace, stats: list, failures: list, summary: dict
     for failure in failures:
         print(f"Failed: {failure['Name']} ×{failure['Occurrences']}: {failure['Error']}")
     print(f"Booking outcomes: {summary['booking_outcomes']}")
+    booked = summary["booking_outcomes"].get("booked", 0)
+    print(f"Bookings per minute: {booked / (args.seconds / 60):.1f}")
     errors = sum(summary["server_errors"].values())
     print(f"5xx answers: {errors} {summary['server_errors'] or ''}")
     return errors
@@ -146,12 +177,16 @@ def main() -> int:
     try:
         bench.prepare(env)
         bench.time_picker_with_busy_diary()
+        load_before, (total_before, steal_before) = os.getloadavg()[0], _cpu_times()
         locust, summary, stats, failures = _load(env, args, out)
+        load_after, (total_after, steal_after) = os.getloadavg()[0], _cpu_times()
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
+    steal = (steal_after - steal_before) / max(1, total_after - total_before)
+    machine = f"load {load_before:.1f} before, {load_after:.1f} after, steal {steal:.1%}"
     overlaps = _overlaps()
     shutil.rmtree(out, ignore_errors=True)
-    errors = _report(args, stats, failures, summary)
+    errors = _report(args, stats, failures, summary, machine)
     print(f"Overlapping active appointments afterwards (SQL): {overlaps}")
     if locust.returncode not in (0, 1):  # 1: some requests failed (counted above)
         print(locust.stderr[-2000:], file=sys.stderr)
