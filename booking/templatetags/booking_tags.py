@@ -6,6 +6,7 @@ from django.urls import reverse
 from booking import flow
 from booking.formats import patient_status_label, price, status_sentence
 from booking.models import Practitioner
+from booking.picker_html import periods_html
 
 register = template.Library()
 
@@ -45,6 +46,19 @@ def time_link_start(choice=None, appointment=None) -> str:
     # A course goes on to the page of its sessions; one session to the details.
     step = "booking:course" if choice.course else "booking:details"
     return flow.url(step, **params) + "&start="
+
+
+@register.simple_tag
+def picker_periods(week, *, link_start, day_label, choice=None, appointment=None) -> str:
+    """The chosen day's times by period, as links: written in Python (booking.picker_html)."""
+    any_practitioner = bool(choice and choice.any_practitioner)
+    return periods_html(
+        week.selected_day.periods if week.selected_day else [],
+        link_start=link_start,
+        day_label=day_label,
+        name_practitioner=any_practitioner,
+        link_practitioner=any_practitioner and not appointment,
+    )
 
 
 @register.simple_tag
