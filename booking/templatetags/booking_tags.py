@@ -6,7 +6,7 @@ from django.urls import reverse
 from booking import flow
 from booking.formats import patient_status_label, price, status_sentence
 from booking.models import Practitioner
-from booking.picker_html import periods_html
+from booking.picker_html import periods_html, strip_html
 
 register = template.Library()
 
@@ -59,6 +59,12 @@ def picker_periods(week, *, link_start, day_label, choice=None, appointment=None
         name_practitioner=any_practitioner,
         link_practitioner=any_practitioner and not appointment,
     )
+
+
+@register.simple_tag
+def picker_strip(week, *, day_link) -> str:
+    """The week's strip of days, as links: written in Python (booking.picker_html)."""
+    return strip_html(week.strip, day_link=day_link)
 
 
 @register.simple_tag

@@ -1,7 +1,7 @@
 """A cold time picker costs less: the choice in one query, the day's times written in Python,
 and the page exactly as the template loop wrote it."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking import flow
-from booking.picker import time_picker_week
+from booking.picker import StripDay, time_picker_week
 from booking.templatetags.booking_tags import time_link_start
 from tests.booking.booking_world import at, make_world
 from tests.booking.test_time_picker_queries import QUERY_BUDGET
@@ -40,6 +40,38 @@ TEMPLATE_LOOP = """{% load booking_tags %}{% with day_label=week.selected.day|da
 PYTHON_LIST = """{% load booking_tags %}{% with day_label=week.selected.day|date:"l j F" %}
           {% picker_periods week link_start=link_start day_label=day_label choice=choice appointment=appointment %}
 {% endwith %}"""  # noqa: E501
+
+
+# The strip's loop before booking.picker_html, word for word.
+STRIP_LOOP = """{% load booking_tags %}
+    {% for strip_day in week.strip %}
+      <li>
+        <a class="booking-strip__day booking-strip__day--{{ strip_day.state }}"
+           href="{{ day_link }}{{ strip_day.day|date:'Y-m-d' }}#day-heading"
+           data-day="{{ strip_day.day|date:'Y-m-d' }}"
+           {% if strip_day.selected %}aria-current="date"{% endif %}>
+          <span class="booking-strip__name" aria-hidden="true">{{ strip_day.day|date:"D" }}</span>
+          <span class="booking-strip__date" aria-hidden="true">{{ strip_day.day|date:"j" }}</span>
+          <span class="booking-strip__count" aria-hidden="true">
+            {% if strip_day.state == "times" %}
+              {{ strip_day.count }}
+            {% elif strip_day.state == "full" %}
+              Full
+            {% elif strip_day.state == "phone" %}
+              Call
+            {% else %}
+              –
+            {% endif %}
+          </span>
+          <span class="visually-hidden">{{ strip_day.day|date:"l j F" }}: {{ strip_day.description }}</span>
+        </a>
+      </li>
+    {% endfor %}
+"""  # noqa: E501
+
+PYTHON_STRIP = """{% load booking_tags %}
+    {% picker_strip week day_link=day_link %}
+"""
 
 
 @pytest.fixture
@@ -189,3 +221,30 @@ def test_a_cold_picker_stays_within_the_query_budget(client, world, practitioner
     assert len(queries) <= QUERY_BUDGET
     # Two fewer than before for one practitioner: the choice is one query, not three.
     assert len(queries) == 5
+
+
+def test_the_strip_is_written_exactly_as_the_template_loop_wrote_it():
+    first = date(2026, 12, 28)  # across a month and a year
+    states = [StripDay.TIMES, StripDay.FULL, StripDay.PHONE, StripDay.NONE, StripDay.TIMES]
+    strip = [
+        StripDay(
+            day=first + timedelta(days=n), count=n * 11 if state == "times" else 0, state=state
+        )
+        for n, state in enumerate(states)
+    ]
+    strip[2].selected = True
+    context = {
+        "week": SimpleNamespace(strip=strip),
+        "day_link": "/book/time/?treatment=a&practitioner=b&week=2026-12-28&day=",
+    }
+
+    old = Template(STRIP_LOOP).render(Context(context))
+    new = Template(PYTHON_STRIP).render(Context(context))
+
+    assert new == old
+    assert old.count("<li>") == 5
+    assert 'aria-current="date"' in old
+    assert "&amp;day=2026-12-30#day-heading" in old
+    assert "Saturday 2 January: no times" not in old  # five days: to Friday 1 January
+    assert "Friday 1 January: 44 free times" in old
+    assert "Call" in old and "Full" in old and "–" in old
