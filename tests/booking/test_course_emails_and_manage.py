@@ -345,6 +345,8 @@ def test_the_private_page_of_a_session_shows_every_session_of_the_course(course)
         assert reverse("booking:reschedule", kwargs={"reference": other.reference}) in html
         assert reverse("booking:cancel", kwargs={"reference": other.reference}) in html
     assert "Cancel the rest of the course" in text
+    assert "Cancel this session" in text
+    assert "Add every session to your calendar (.ics)" in text
 
 
 def test_the_link_of_one_session_opens_the_pages_of_the_others(course):
