@@ -59,6 +59,12 @@ SERVICES_EXTRA = {
     ],
     # Erasing a patient's record (retention.patient_anonymise).
     "retention": ["tests/booking/test_patients.py"],
+    # Undo and correction, arrivals, and a course's requests answered together.
+    "status": [
+        "tests/booking/test_undo_and_correction.py",
+        "tests/booking/test_staff_valid_actions.py",
+        "tests/booking/test_course_staff.py",
+    ],
 }
 MODULES = {
     # When patients may book and which times are free.
