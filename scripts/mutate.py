@@ -59,6 +59,12 @@ SERVICES_EXTRA = {
     ],
     # Erasing a patient's record (retention.patient_anonymise).
     "retention": ["tests/booking/test_patients.py"],
+    # Finding, joining, merging and editing patient records.
+    "patients": [
+        "tests/booking/test_patients.py",
+        "tests/booking/test_patient_merge_and_duplicates.py",
+        "tests/booking/test_record_linking.py",
+    ],
     # Undo and correction, arrivals, and a course's requests answered together.
     "status": [
         "tests/booking/test_undo_and_correction.py",
