@@ -67,6 +67,7 @@ SERVICES_EXTRA = {
     ],
     # Undo and correction, arrivals, and a course's requests answered together.
     "status": [
+        "tests/booking/test_mutation_survivors_status.py",
         "tests/booking/test_undo_and_correction.py",
         "tests/booking/test_staff_valid_actions.py",
         "tests/booking/test_course_staff.py",
