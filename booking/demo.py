@@ -15,12 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.availability import clinic_zone, open_start_times
+from booking.intake.demo import HEALTH_BACKGROUND, NEEDLE_SAFETY, form_attach, form_load
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
     AppointmentStatusChange,
     ClinicClosure,
     Confirmation,
+    IntakeWhen,
     Practitioner,
     TimeSlot,
     Treatment,
@@ -62,7 +64,7 @@ TREATMENTS = [
         "duration_minutes": 45,
         "buffer_after_minutes": 10,
         "price": Decimal("65.00"),
-        "is_needle_based": True,
+        "intake": ["needle-safety"],
         "confirmation": Confirmation.REVIEW,
         "sort_order": 1,
         # Also offered as a course: four weekly sessions, a little less than four singles.
@@ -83,7 +85,6 @@ TREATMENTS = [
         "duration_minutes": 45,
         "buffer_after_minutes": 5,
         "price": Decimal("60.00"),
-        "is_needle_based": False,
         "confirmation": Confirmation.NEVER,
         "sort_order": 2,
         "practitioners": ["maya-okafor", "tom-lindqvist"],
@@ -99,7 +100,6 @@ TREATMENTS = [
         "duration_minutes": 30,
         "buffer_after_minutes": 5,
         "price": Decimal("45.00"),
-        "is_needle_based": False,
         "confirmation": Confirmation.NEVER,
         "sort_order": 3,
         "practitioners": ["maya-okafor", "tom-lindqvist"],
@@ -115,7 +115,6 @@ TREATMENTS = [
         "duration_minutes": 60,
         "buffer_after_minutes": 10,
         "price": Decimal("55.00"),
-        "is_needle_based": False,
         "confirmation": Confirmation.ALWAYS,
         "sort_order": 4,
         "practitioners": ["aisha-rahman"],
@@ -131,7 +130,7 @@ TREATMENTS = [
         "duration_minutes": 45,
         "buffer_after_minutes": 10,
         "price": Decimal("60.00"),
-        "is_needle_based": True,
+        "intake": ["needle-safety"],
         "confirmation": Confirmation.ALWAYS,
         "sort_order": 5,
         "practitioners": ["tom-lindqvist"],
@@ -221,14 +220,20 @@ def load(stdout) -> None:
                 WeeklyAvailability(practitioner=practitioner, weekday=day, starts_at=s, ends_at=e)
                 for day, s, e in _working_hours(week)
             )
+    forms = {form.slug: form_load(form) for form in (NEEDLE_SAFETY, HEALTH_BACKGROUND)}
     created_treatments = 0
     for data in TREATMENTS:
         data = dict(data)
         offered_by = data.pop("practitioners")
+        intake = data.pop("intake", [])
         treatment, created = Treatment.objects.get_or_create(slug=data["slug"], defaults=data)
         if created:
             created_treatments += 1
             treatment.practitioners.add(*(practitioners[slug] for slug in offered_by))
+            for slug in intake:
+                form_attach(treatment, forms[slug])
+            if treatment.slug == "physiotherapy":  # the first assessment
+                form_attach(treatment, forms["health-background"], IntakeWhen.BEFORE_VISIT)
     today = timezone.localdate()
     for name, first, last in _closures(today):
         ClinicClosure.objects.get_or_create(name=name, starts_on=first, defaults={"ends_on": last})

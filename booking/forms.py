@@ -12,8 +12,16 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from booking.formats import price
+from booking.intake.fields import (
+    add_intake_fields,
+    clean_intake,
+    intake_answers,
+    intake_field_names,
+    intake_groups,
+    intake_initial,
+)
+from booking.intake.questions import Asked, versions_of
 from booking.models import ANY_PRACTITIONER, Confirmation, Practitioner, Treatment
-from booking.screening import SCREENING_QUESTIONS, SCREENING_STATEMENTS
 from booking.services import PatientDetails
 from booking.validators import phone_validator
 from clinic.forms import MultilineField
@@ -162,47 +170,6 @@ def honeypot_field() -> forms.CharField:
     )
 
 
-SCREENING_MISSING = "Tick each one that applies to you, or “None of these apply to me”."
-SCREENING_BOTH = (
-    "You ticked “None of these apply to me” and one that applies: please untick one of them."
-)
-
-
-def add_screening_fields(form: forms.Form) -> None:
-    """The safety questions of needle treatments as one group: tick each that applies, or
-    "None of these apply to me". One of the two is required, so nobody skips them."""
-    form.fields["screening"] = forms.MultipleChoiceField(
-        label="Do any of these apply to you?",
-        choices=[(key, SCREENING_STATEMENTS[key]) for key, _question in SCREENING_QUESTIONS],
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
-    form.fields["screening_none"] = forms.BooleanField(
-        label="None of these apply to me", required=False
-    )
-
-
-def clean_screening(form: forms.Form, cleaned: dict) -> None:
-    ticked, none = cleaned.get("screening") or [], cleaned.get("screening_none")
-    if not ticked and not none:
-        form.add_error("screening", SCREENING_MISSING)
-    elif ticked and none:
-        form.add_error("screening_none", SCREENING_BOTH)
-
-
-def screening_answers(cleaned_data: dict) -> dict[str, bool]:
-    """Every question answered: yes for each statement ticked, no for the others."""
-    ticked = set(cleaned_data.get("screening") or [])
-    return {key: key in ticked for key, _question in SCREENING_QUESTIONS}
-
-
-def screening_initial(answers: dict[str, bool]) -> dict:
-    if not answers:
-        return {}
-    ticked = [key for key, _question in SCREENING_QUESTIONS if answers.get(key)]
-    return {"screening": ticked, "screening_none": not ticked}
-
-
 class DetailsForm(forms.Form):
     name = forms.CharField(
         label="Full name",
@@ -245,10 +212,10 @@ class DetailsForm(forms.Form):
 
     submit_label = "Continue"  # the button the form's messages name
 
-    def __init__(self, *args, needle_based: bool, is_request: bool = False, **kwargs):
+    def __init__(self, *args, asked: list[Asked], is_request: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.is_spam = False
-        self.needle_based = needle_based
+        self.asked = asked
         self.started_at: float | None = None
         self.fill_asked = False
         if not self.is_bound:
@@ -261,17 +228,16 @@ class DetailsForm(forms.Form):
         self.fields["consent"].help_text = format_html(
             'Read our <a href="{}">privacy notice</a>.', privacy
         )
-        if needle_based:
-            add_screening_fields(self)
-        # Keep the field order readable: screening before consent.
+        add_intake_fields(self, asked)
+        # Keep the field order readable: the treatment's questions before consent.
         order = ["name", "email", "phone", "patient_type", "reason"]
-        order += ["screening", "screening_none"] if needle_based else []
+        order += intake_field_names(self)
         order += ["consent", "website", "started"]
         self.order_fields(order)
 
     @property
-    def screening_fields(self):
-        return [self[name] for name in ("screening", "screening_none") if name in self.fields]
+    def intake_groups(self):
+        return intake_groups(self)
 
     @property
     def contact_fields(self):
@@ -298,8 +264,7 @@ class DetailsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if self.needle_based:
-            clean_screening(self, cleaned)
+        clean_intake(self, cleaned)
         if cleaned.get("website"):
             self.is_spam = True
             raise forms.ValidationError("We could not accept this form.", code="spam")
@@ -326,7 +291,8 @@ class DetailsForm(forms.Form):
             phone=" ".join(data["phone"].split()),
             is_new_patient=data["patient_type"] == "new",
             reason=data["reason"].strip(),
-            screening=screening_answers(data) if self.needle_based else {},
+            answers=intake_answers(self),
+            versions=versions_of(self.asked),
         )
 
 
@@ -359,7 +325,8 @@ def details_data(details: PatientDetails) -> dict:
         "phone": details.phone,
         "new": details.is_new_patient,
         "reason": details.reason,
-        "screening": details.screening,
+        "answers": details.answers,
+        "versions": details.versions,
     }
 
 
@@ -370,7 +337,8 @@ def details_from_data(data: dict) -> PatientDetails:
         phone=str(data["phone"]),
         is_new_patient=bool(data["new"]),
         reason=str(data["reason"]),
-        screening={str(k): bool(v) for k, v in dict(data["screening"]).items()},
+        answers={str(k): v for k, v in dict(data.get("answers") or {}).items()},
+        versions={str(k): int(v) for k, v in dict(data.get("versions") or {}).items()},
     )
 
 
@@ -421,7 +389,9 @@ def details_unsign(value: str) -> SignedDetails | None:
         return None
 
 
-def details_initial(details: PatientDetails, *, started: float | None = None) -> dict:
+def details_initial(
+    details: PatientDetails, *, asked: list[Asked] = (), started: float | None = None
+) -> dict:
     """Prefill the details form with what was typed before (nothing is lost)."""
     initial = {
         "name": details.name,
@@ -431,7 +401,7 @@ def details_initial(details: PatientDetails, *, started: float | None = None) ->
         "reason": details.reason,
         "consent": True,
     }
-    initial.update(screening_initial(details.screening))
+    initial.update(intake_initial(list(asked), details.answers))
     if started is not None:
         # The first showing counts: this is the same patient coming back.
         initial["started"] = fill_token_new(started)

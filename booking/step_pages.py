@@ -26,7 +26,9 @@ from booking.forms import (
     details_sign,
     fill_token_new,
 )
-from booking.models import Confirmation, Treatment, screening_flags
+from booking.intake.fields import versions_posted
+from booking.intake.questions import booking_forms, review_flags
+from booking.models import Confirmation, Treatment
 from booking.selectors import (
     clinic_zone,
     closest_of,
@@ -51,7 +53,7 @@ def is_request(choice, details=None) -> bool:
         return False
     if details is None:
         return choice.treatment.requires_confirmation
-    return choice.treatment.needs_confirmation(details.screening)
+    return choice.treatment.needs_confirmation(details.answers, details.versions)
 
 
 def render_step(request, template, step, context, status=200):
@@ -152,7 +154,7 @@ def treatment_again(request, error):
 def posted_values(data) -> dict:
     """What the patient sent, without the CSRF token: lists for the fields that have several."""
     return {
-        name: values if len(values) > 1 or name == "screening" else values[0]
+        name: values if len(values) > 1 or name.startswith(("intake-", "q-")) else values[0]
         for name, values in data.lists()
         if name != "csrfmiddlewaretoken"
     }
@@ -172,11 +174,27 @@ def checked_form(choice, data: dict, errors: dict) -> DetailsForm:
     return form
 
 
-def details_form(choice, **kwargs) -> DetailsForm:
+def details_form(
+    choice, *, data=None, details: PatientDetails | None = None, started=None
+) -> DetailsForm:
+    """The details form for this choice: blank, prefilled from `details`, or as sent.
+
+    Sent, its questions are the versions the page showed (named in the form);
+    prefilled, the versions the details were answered against.
+    """
+    if data is not None:
+        versions = versions_posted(data)
+    else:
+        versions = details.versions if details is not None else None
+    asked = booking_forms(choice.treatment, versions)
+    initial = (
+        details_initial(details, asked=asked, started=started) if details is not None else None
+    )
     return DetailsForm(
-        needle_based=choice.treatment.is_needle_based,
+        data=data,
+        initial=initial,
+        asked=asked,
         is_request=choice.treatment.requires_confirmation,
-        **kwargs,
     )
 
 
@@ -201,13 +219,9 @@ def details_page(request, choice, form, status=200, *, kept=False, notice="", bo
 
 def details_again(request, choice, signed, notice, *, status=400, asked=False):
     """The details form for this choice, filled with what the signed details still hold."""
-    details = signed.details
-    if details.screening and not choice.treatment.is_needle_based:
-        details = PatientDetails(**{**details.__dict__, "screening": {}})
-    initial = details_initial(details, started=signed.started)
+    form = details_form(choice, details=signed.details, started=signed.started)
     if asked:
-        initial["started"] = fill_token_new(signed.started, asked=True)
-    form = details_form(choice, initial=initial)
+        form.initial["started"] = fill_token_new(signed.started, asked=True)
     return details_page(request, choice, form, status=status, notice=notice)
 
 
@@ -219,7 +233,7 @@ def too_soon_for_a_review(choice, details) -> dict:
     said on the review page, before the patient presses, with times that leave room."""
     treatment = choice.treatment
     if treatment.confirmation != Confirmation.REVIEW or not treatment.needs_confirmation(
-        details.screening
+        details.answers, details.versions
     ):
         return {}
     now = timezone.now()
@@ -281,9 +295,13 @@ def review_page(
             "alternatives": alternatives,
             "closest": closest,
             "late": choice.starts_at < late_cancellation_from(now=now),
-            "any_yes": any(details.screening.values()),
+            "flagged": review_flags(
+                booking_forms(choice.treatment, details.versions), details.answers
+            ),
             # Why a booking that is instant when every answer is "no" becomes a request.
-            "review_flags": screening_flags(details.screening)
+            "review_flags": review_flags(
+                booking_forms(choice.treatment, details.versions), details.answers
+            )
             if choice.treatment.confirmation == Confirmation.REVIEW
             else [],
             "back_url": back_to_times(choice),

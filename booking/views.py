@@ -34,7 +34,6 @@ from booking.forms import (
     ANY_PRACTITIONER,
     TOO_FAST,
     TreatmentChoiceForm,
-    details_initial,
     details_unsign,
 )
 from booking.links import manage_token
@@ -225,7 +224,7 @@ def _course_unsettled(request, choice):
         booked = _last_booking(request)
         if booked is not None and _same_booking(booked[0], choice):
             appointment = booked[0]
-            form = details_form(choice, initial=details_initial(PatientDetails.of(appointment)))
+            form = details_form(choice, details=PatientDetails.of(appointment))
             return details_page(request, choice, form, booked=appointment)
         messages.warning(
             request,
@@ -245,8 +244,12 @@ def details_step(request):
     if request.method == "POST" and request.POST.get("edit"):
         # "Change your details" from the review page: prefill from the signed details.
         signed = details_unsign(request.POST.get("details", ""))
-        initial = details_initial(signed.details, started=signed.started) if signed else {}
-        return details_page(request, choice, details_form(choice, initial=initial))
+        form = (
+            details_form(choice, details=signed.details, started=signed.started)
+            if signed
+            else details_form(choice)
+        )
+        return details_page(request, choice, form)
     if request.method == "POST":
         form = details_form(choice, data=request.POST)
         if form.is_valid():
@@ -283,14 +286,18 @@ def details_step(request):
         if booked is not None and _same_booking(booked[0], choice):
             # Back to this page after booking this very time: say so, lose nothing.
             appointment = booked[0]
-            form = details_form(choice, initial=details_initial(PatientDetails.of(appointment)))
+            form = details_form(choice, details=PatientDetails.of(appointment))
             return details_page(request, choice, form, booked=appointment)
         return _time_again(
             request, choice, "Sorry, that time is no longer free. Please choose another."
         )
     draft = session.draft_get(request)
-    initial = details_initial(draft.details, started=draft.started) if draft else {}
-    return details_page(request, choice, details_form(choice, initial=initial), kept=bool(draft))
+    form = (
+        details_form(choice, details=draft.details, started=draft.started)
+        if draft
+        else details_form(choice)
+    )
+    return details_page(request, choice, form, kept=bool(draft))
 
 
 # --- Step 5: review and confirm ------------------------------------------------

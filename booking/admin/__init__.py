@@ -9,6 +9,7 @@ from django.contrib import admin
 from booking.admin.appointments import AppointmentRequestAdmin, AppointmentStatusChangeAdmin
 from booking.admin.courses import CourseAdmin
 from booking.admin.emails import NotificationAdmin
+from booking.admin.intake import IntakeFormAdmin
 from booking.admin.patients import PatientAdmin
 from booking.admin.practitioners import ClinicClosureAdmin, PractitionerAdmin, TreatmentAdmin
 from booking.admin.slots import TimeSlotAdmin
@@ -18,6 +19,7 @@ from booking.models import (
     AppointmentStatusChange,
     ClinicClosure,
     Course,
+    IntakeForm,
     Notification,
     Patient,
     Practitioner,
@@ -30,6 +32,7 @@ from booking.models import (
 admin.site.register(AppointmentRequest, AppointmentRequestAdmin)
 admin.site.register(AppointmentStatusChange, AppointmentStatusChangeAdmin)
 admin.site.register(Course, CourseAdmin)
+admin.site.register(IntakeForm, IntakeFormAdmin)
 admin.site.register(Notification, NotificationAdmin)
 admin.site.register(Patient, PatientAdmin)
 admin.site.register(Practitioner, PractitionerAdmin)

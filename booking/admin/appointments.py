@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from booking.admin import exports
 from booking.admin.forms import ReasonForm
 from booking.admin.page_urls import APPOINTMENT_PAGES, page_urls
-from booking.admin.pages import screening_answers_html
+from booking.admin.pages import answers_html
 from booking.admin.schedule_reads import local_midnight, week_start
 from booking.admin.scoping import (
     PractitionerScopedAdmin,
@@ -164,7 +164,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
                 ]
             },
         ),
-        (_("Safety screening"), {"fields": ["screening_answers"]}),
+        (_("Answers to intake forms"), {"fields": ["intake_answers"]}),
         (_("Outcome"), {"fields": ["decline_reason"]}),
         (
             _("Record"),
@@ -193,7 +193,7 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         "occupied_until",
         "arrived_at",
         "patient_record",
-        "screening_answers",
+        "intake_answers",
         "decline_reason",
         "consent_at",
         "privacy_notice_version",
@@ -261,8 +261,8 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
         )
 
     @admin.display(description=_("answers"))
-    def screening_answers(self, obj):
-        return screening_answers_html(obj.screening)
+    def intake_answers(self, obj):
+        return answers_html(obj.answers)
 
     # Appointments are records: they are cancelled, never deleted; new ones come
     # from the phone-in form, which books through the booking service.

@@ -129,7 +129,7 @@ def _appointment_records(appointments: QuerySet) -> list[dict]:
                 "phone": a.phone,
                 "is_new_patient": a.is_new_patient,
                 "reason": a.reason,
-                "screening": a.screening,
+                "answers": a.answers,
                 "consent_at": a.consent_at and timezone.localtime(a.consent_at),
                 "privacy_notice_version": a.privacy_notice_version,
                 "decline_reason": a.decline_reason,

@@ -9,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.admin.open_times import parse_open_time
 from booking.availability import clinic_zone
+from booking.intake.fields import (
+    STAFF_REQUIRED,
+    add_intake_fields,
+    intake_answers,
+    intake_groups,
+    question_name,
+)
+from booking.intake.questions import Asked, booking_forms, versions_of
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
@@ -19,7 +27,6 @@ from booking.models import (
     email_key,
 )
 from booking.models.courses import MOST_SESSIONS
-from booking.screening import SCREENING_QUESTIONS, YES_NO
 from booking.services import PatientDetails
 from booking.validators import phone_validator
 from clinic.forms import MultilineField
@@ -67,16 +74,23 @@ class PatientAutocomplete(AutocompleteSelect):
         return super().optgroups(name, value, attr)
 
 
-def _screening_fields() -> dict[str, forms.Field]:
-    return {
-        f"screening_{key}": forms.ChoiceField(
-            label=question,
-            choices=YES_NO,
-            widget=forms.RadioSelect,
-            required=False,
+def phone_in_forms(treatments) -> list[Asked]:
+    """Every form asked while booking any of these treatments, each once, with the names
+    of the treatments that ask it (staff choose the treatment in the same form)."""
+    forms_: dict[str, Asked] = {}
+    asked_by: dict[str, list[str]] = {}
+    for treatment in treatments:
+        for one in booking_forms(treatment):
+            forms_.setdefault(one.slug, one)
+            asked_by.setdefault(one.slug, []).append(treatment.name)
+    return [
+        Asked(
+            slug=one.slug,
+            number=one.number,
+            definition={**one.definition, "asked_for": asked_by[one.slug]},
         )
-        for key, question in SCREENING_QUESTIONS
-    }
+        for one in forms_.values()
+    ]
 
 
 class PhoneInBookingForm(forms.Form):
@@ -84,7 +98,7 @@ class PhoneInBookingForm(forms.Form):
 
     The patient is either a returning one, found with the autocomplete, or a
     new one typed in. E-mail is optional: without one the patient gets no
-    e-mails. A needle treatment needs every screening answer.
+    e-mails. The chosen treatment's booking forms need an answer to each required question.
     """
 
     treatment = forms.ModelChoiceField(label=_("Treatment"), queryset=Treatment.objects.none())
@@ -140,7 +154,10 @@ class PhoneInBookingForm(forms.Form):
             admin_site,
         )
         patient.queryset = patients  # after the widget, which takes its choices from here
-        self.fields.update(_screening_fields())
+        add_intake_fields(self, phone_in_forms(self.fields["treatment"].queryset), staff=True)
+        for group in intake_groups(self):
+            for field in group.all_fields:
+                field.field.required = False  # required for the chosen treatment: see clean()
 
     def _course_field(self):
         """ "Book as a course of N", naming each treatment's course; gone when none has one."""
@@ -167,8 +184,8 @@ class PhoneInBookingForm(forms.Form):
         }
 
     @property
-    def screening_fields(self):
-        return [self[name] for name in self.fields if name.startswith("screening_")]
+    def intake_groups(self):
+        return intake_groups(self)
 
     @property
     def new_patient_fields(self):
@@ -219,14 +236,13 @@ class PhoneInBookingForm(forms.Form):
                 _("%(treatment)s is not offered as a course: untick this, or choose another.")
                 % {"treatment": treatment.name},
             )
-        if treatment is not None and treatment.is_needle_based:
-            for field in self.screening_fields:
-                if not cleaned.get(field.name):
-                    self.add_error(
-                        field.name,
-                        _("%(treatment)s needs this answer: ask the patient.")
-                        % {"treatment": treatment.name},
-                    )
+        if treatment is not None:
+            for one in booking_forms(treatment):
+                for question in one.questions:
+                    name = question_name(question)
+                    empty = cleaned.get(name) in (None, "", [])
+                    if question["required"] and empty and name not in self.errors:
+                        self.add_error(name, STAFF_REQUIRED % {"treatment": treatment.name})
         return cleaned
 
     @property
@@ -239,12 +255,10 @@ class PhoneInBookingForm(forms.Form):
     def patient_details(self) -> PatientDetails:
         data = self.cleaned_data
         record = data["patient"]
-        needle = data["treatment"].is_needle_based
-        screening = (
-            {key: data[f"screening_{key}"] == "yes" for key, _question in SCREENING_QUESTIONS}
-            if needle
-            else {}
-        )
+        asked = booking_forms(data["treatment"])
+        keys = {question["key"] for one in asked for question in one.questions}
+        answers = {key: value for key, value in intake_answers(self).items() if key in keys}
+        versions = versions_of(asked)
         if record is not None:
             return PatientDetails(
                 name=record.name,
@@ -252,7 +266,8 @@ class PhoneInBookingForm(forms.Form):
                 phone=record.phone,
                 is_new_patient=not record.appointments.exists(),
                 reason=data["reason"].strip(),
-                screening=screening,
+                answers=answers,
+                versions=versions,
             )
         return PatientDetails(
             name=data["patient_name"],
@@ -260,7 +275,8 @@ class PhoneInBookingForm(forms.Form):
             phone=" ".join(data["phone"].split()),
             is_new_patient=True,
             reason=data["reason"].strip(),
-            screening=screening,
+            answers=answers,
+            versions=versions,
             date_of_birth=data["date_of_birth"],
         )
 

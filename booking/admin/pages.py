@@ -70,25 +70,36 @@ def parse_day(value: str | None) -> date:
     return day
 
 
-def screening_answers_html(answers):
-    """Safety screening answers as a definition list, as staff read them on a record."""
-    if not answers:
+def answers_html(kept):
+    """An appointment's intake answers as staff read them: per form, each question in the
+    words the patient was asked, its answer, and a flag where the form wants a look."""
+    from booking.intake.questions import kept_by_form
+
+    groups = kept_by_form(kept)
+    if not groups:
         return _("None given")
-    if not isinstance(answers, dict):
-        return str(answers)
-
-    def shown(value):
-        if value is True:
-            return _("Yes")
-        if value is False:
-            return _("No")
-        return value
-
-    return format_html(
-        "<dl>{}</dl>",
-        format_html_join(
-            "",
-            "<dt>{}</dt><dd>{}</dd>",
-            ((str(key).replace("_", " ").capitalize(), shown(v)) for key, v in answers.items()),
+    return format_html_join(
+        "",
+        "<h4>{} <small>(version {})</small></h4><dl>{}</dl>",
+        (
+            (
+                group["title"],
+                group["version"],
+                format_html_join(
+                    "",
+                    "<dt>{}</dt><dd>{}{}</dd>",
+                    (
+                        (
+                            item.get("question", ""),
+                            item.get("answer", ""),
+                            format_html(" <strong>⚠ {}</strong>", item["flag"])
+                            if item.get("flag")
+                            else "",
+                        )
+                        for item in group["answers"]
+                    ),
+                ),
+            )
+            for group in groups
         ),
     )

@@ -28,7 +28,7 @@ from booking.admin.duplicates import (
     possible_duplicates,
 )
 from booking.admin.exports import patient_export_response
-from booking.admin.pages import AdminPageView, screening_answers_html
+from booking.admin.pages import AdminPageView, answers_html
 from booking.admin.phone_in import PatientAutocompleteView
 from booking.admin.scoping import (
     PractitionerScopedAdmin,
@@ -39,13 +39,13 @@ from booking.admin.scoping import (
     sees_everything,
 )
 from booking.errors import BookingError
+from booking.intake.questions import kept_flags
 from booking.models import (
     AppointmentRequest,
     Course,
     Patient,
     email_key,
     phone_key,
-    screening_flags,
 )
 from booking.validators import phone_validator
 
@@ -242,7 +242,7 @@ class PatientAdmin(PractitionerScopedAdmin):
     contact_fields = ["name", "email", "other_emails", "phone", "other_phones", "date_of_birth"]
     readonly_fields = [
         "possible_match_link",
-        "screening_answers",
+        "intake_answers",
         "created_at",
         "updated_at",
         "anonymised_at",
@@ -257,7 +257,7 @@ class PatientAdmin(PractitionerScopedAdmin):
             (_("Staff notes"), {"fields": ["notes"]}),
         ]
         if obj is not None:
-            fieldsets.append((_("Latest safety screening"), {"fields": ["screening_answers"]}))
+            fieldsets.append((_("Latest answers to intake forms"), {"fields": ["intake_answers"]}))
         if obj is not None and obj.possible_match_id and is_front_desk(request.user):
             fieldsets.insert(1, (_("Possible match"), {"fields": ["possible_match_link"]}))
         fieldsets.append(
@@ -281,7 +281,7 @@ class PatientAdmin(PractitionerScopedAdmin):
             else Q(appointments__practitioner__user=request.user)
         )
         answered = scope_to_user(
-            AppointmentRequest.objects.filter(patient=OuterRef("pk")).exclude(screening={}),
+            AppointmentRequest.objects.filter(patient=OuterRef("pk")).exclude(answers=[]),
             request.user,
             practitioner_path="practitioner",
         ).order_by("-starts_at")
@@ -290,7 +290,7 @@ class PatientAdmin(PractitionerScopedAdmin):
             queryset.select_related("possible_match")
             .annotate(
                 appointment_count=Count("appointments", filter=own),
-                latest_screening=Subquery(answered.values("screening")[:1]),
+                latest_answers=Subquery(answered.values("answers")[:1]),
             )
             .order_by("name", "pk")
         )
@@ -338,13 +338,13 @@ class PatientAdmin(PractitionerScopedAdmin):
 
     @admin.display(description=_("safety"))
     def safety(self, obj):
-        flags = screening_flags(obj.latest_screening)
+        flags = kept_flags(obj.latest_answers)
         return format_html("<strong>{}</strong>", ", ".join(flags)) if flags else ""
 
     @admin.display(description=_("answers"))
-    def screening_answers(self, obj):
-        """The answers of the patient's latest needle appointment that this user sees."""
-        return screening_answers_html(obj.latest_screening)
+    def intake_answers(self, obj):
+        """The answers of the patient's latest appointment with any that this user sees."""
+        return answers_html(obj.latest_answers)
 
     @admin.display(description=_("possible match"))
     def possible_match_link(self, obj):

@@ -15,7 +15,12 @@ from booking import services
 from booking.admin.pages import AdminPageView
 from booking.admin.scoping import PractitionerScopedAdmin, sees_everything
 from booking.errors import BookingError
-from booking.models import AvailabilityException, Treatment, WeeklyAvailability
+from booking.models import (
+    AvailabilityException,
+    Treatment,
+    TreatmentIntakeForm,
+    WeeklyAvailability,
+)
 from booking.models.courses import MOST_SESSIONS
 from clinic.identity import get_clinic
 
@@ -112,6 +117,17 @@ class PractitionerAdmin(PractitionerScopedAdmin):
         )
 
 
+class TreatmentIntakeFormInline(admin.TabularInline):
+    """The forms a treatment asks, and when: while booking, or before the first visit."""
+
+    model = TreatmentIntakeForm
+    extra = 0
+    fields = ["form", "when", "position"]
+    autocomplete_fields = ["form"]
+    verbose_name = _("intake form")
+    verbose_name_plural = _("intake forms asked")
+
+
 class TreatmentForm(forms.ModelForm):
     """A treatment; its course fields say what the database would refuse, next to each field."""
 
@@ -126,7 +142,6 @@ class TreatmentForm(forms.ModelForm):
             "buffer_after_minutes",
             "price",
             "start_step_minutes",
-            "is_needle_based",
             "confirmation",
             "is_active",
             "sort_order",
@@ -192,12 +207,12 @@ class TreatmentAdmin(admin.ModelAdmin):
         "duration_minutes",
         "buffer_after_minutes",
         "price",
-        "is_needle_based",
         "confirmation",
         "course_sessions",
         "is_active",
     ]
-    list_filter = ["is_active", "is_needle_based", "confirmation"]
+    list_filter = ["is_active", "confirmation"]
+    inlines = [TreatmentIntakeFormInline]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
@@ -213,7 +228,6 @@ class TreatmentAdmin(admin.ModelAdmin):
                     "buffer_after_minutes",
                     "price",
                     "start_step_minutes",
-                    "is_needle_based",
                     "confirmation",
                     "is_active",
                     "sort_order",

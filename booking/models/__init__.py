@@ -5,6 +5,7 @@
 - appointments: appointments and the history of their statuses;
 - patients: patient records and the keys bookings are matched by;
 - notifications: every e-mail the site sends, one row each;
+- intake: the forms the clinic writes, their versions and pre-visit links;
 - waitlist: places on the waitlist and the offers of freed time;
 - ratelimits: the rate limits' counters when there is no shared cache.
 
@@ -38,6 +39,15 @@ from booking.models.diary import (
     TsTzRange,
     WeeklyAvailability,
 )
+from booking.models.intake import (
+    IntakeForm,
+    IntakeFormVersion,
+    IntakeInvitation,
+    IntakeQuestion,
+    IntakeWhen,
+    QuestionKind,
+    TreatmentIntakeForm,
+)
 from booking.models.notifications import (
     APPOINTMENT_KINDS,
     Notification,
@@ -54,7 +64,6 @@ from booking.models.waitlist import (
     WaitlistOfferQuerySet,
     WaitlistOfferStatus,
 )
-from booking.screening import screening_flags
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -70,6 +79,11 @@ __all__ = [
     "Confirmation",
     "Course",
     "CourseSpacing",
+    "IntakeForm",
+    "IntakeFormVersion",
+    "IntakeInvitation",
+    "IntakeQuestion",
+    "IntakeWhen",
     "Notification",
     "NotificationKind",
     "NotificationStatus",
@@ -77,11 +91,13 @@ __all__ = [
     "PatientQuerySet",
     "Practitioner",
     "PractitionerQuerySet",
+    "QuestionKind",
     "RateLimitCounter",
     "StatusChangeKind",
     "TimeSlot",
     "TimeSlotQuerySet",
     "Treatment",
+    "TreatmentIntakeForm",
     "TreatmentQuerySet",
     "TsTzRange",
     "WaitlistEntry",
@@ -93,5 +109,4 @@ __all__ = [
     "WeeklyAvailability",
     "email_key",
     "phone_key",
-    "screening_flags",
 ]

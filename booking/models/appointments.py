@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from booking.models.catalogue import Practitioner, Treatment
 from booking.models.diary import TsTzRange
 from booking.models.patients import email_key
-from booking.screening import screening_flags
 from clinic.validators import NameField
 
 
@@ -96,8 +95,11 @@ class AppointmentRequest(models.Model):
     phone = models.CharField(_("phone"), max_length=32)
     is_new_patient = models.BooleanField(_("new patient"), default=True)
     reason = models.TextField(_("reason for visit"), max_length=2000, blank=True)
-    screening = models.JSONField(
-        _("safety screening answers"), default=dict, blank=True, encoder=DjangoJSONEncoder
+    # The intake forms' answers, each kept with the words it answered
+    # (booking.intake.questions.answers_kept): later edits of a form never
+    # change what a stored answer means.
+    answers = models.JSONField(
+        _("answers to intake forms"), default=list, blank=True, encoder=DjangoJSONEncoder
     )
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     privacy_notice_version = models.CharField(_("privacy notice version"), max_length=20)
@@ -179,7 +181,10 @@ class AppointmentRequest(models.Model):
 
     @property
     def safety_flags(self) -> list[str]:
-        return screening_flags(self.screening)
+        """The answers the intake forms flag for staff to look at before the visit."""
+        from booking.intake.questions import kept_flags
+
+        return kept_flags(self.answers)
 
 
 class StatusChangeKind(models.TextChoices):

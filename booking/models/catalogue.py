@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from booking.screening import screening_flags
 from clinic.validators import NameField
 
 
@@ -20,7 +19,7 @@ class Confirmation(models.TextChoices):
 
     ALWAYS = "always", _("Always")
     NEVER = "never", _("Never")
-    REVIEW = "review", _("When a safety answer needs review")
+    REVIEW = "review", _("When an answer needs review")
 
 
 # In links and forms, the practitioner choice that means "whoever is free first".
@@ -59,11 +58,6 @@ class Treatment(models.Model):
         default=StartStep.FIFTEEN,
         help_text=_("How far apart the start times offered online are, from the full hour."),
     )
-    is_needle_based = models.BooleanField(
-        _("needle-based"),
-        default=False,
-        help_text=_("Patients answer the safety screening questions when booking."),
-    )
     confirmation = models.CharField(
         _("staff confirm online bookings"),
         max_length=10,
@@ -71,7 +65,8 @@ class Treatment(models.Model):
         default=Confirmation.ALWAYS,
         help_text=_(
             "Always: every online booking is a request staff confirm. Never: booked at once. "
-            "When answers need review: booked at once unless a safety answer needs a look first."
+            "When answers need review: booked at once unless an answer to its intake forms "
+            "needs a look first."
         ),
     )
     course_sessions = models.PositiveSmallIntegerField(
@@ -149,11 +144,11 @@ class Treatment(models.Model):
         """Every online booking is a request: the words say "Request" before any answer."""
         return self.confirmation == Confirmation.ALWAYS
 
-    def needs_confirmation(self, screening: dict | None) -> bool:
-        """Whether an online booking with these safety answers waits for staff."""
-        if self.confirmation == Confirmation.REVIEW:
-            return self.is_needle_based and bool(screening_flags(screening))
-        return self.confirmation == Confirmation.ALWAYS
+    def needs_confirmation(self, answers: dict | None, versions: dict | None = None) -> bool:
+        """Whether an online booking with these answers to its forms waits for staff."""
+        from booking.intake.questions import needs_confirmation
+
+        return needs_confirmation(self, answers or {}, versions)
 
 
 class PractitionerQuerySet(models.QuerySet):

@@ -20,6 +20,7 @@ from booking.services.appointments import (
     appointment_cancel_by_patient,
     appointment_move,
     appointment_reschedule,
+    check_answered,
 )
 from booking.services.calendar import (
     practitioner_calendar_link_new,
@@ -73,6 +74,7 @@ __all__ = [
     "appointments_anonymise",
     "arrival_refusal",
     "booking_window",
+    "check_answered",
     "correction_refusal",
     "course_book",
     "course_plan",

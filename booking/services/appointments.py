@@ -19,6 +19,7 @@ from booking.errors import (
     violated_constraint,
 )
 from booking.formats import status_sentence
+from booking.intake.questions import answers_kept, booking_forms, unanswered
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
@@ -28,7 +29,6 @@ from booking.models import (
     Treatment,
 )
 from booking.notifications import queue_notification
-from booking.screening import screening_complete
 from booking.services.patients import PatientDetails, patient_for_details
 from booking.services.rules import (
     check_fits_in_slot,
@@ -90,7 +90,7 @@ def appointment_book(
     )
     record = patient_record or patient_for_details(details=patient, joinable=joinable_patients)
     if source == AppointmentRequest.Source.STAFF or not treatment.needs_confirmation(
-        patient.screening
+        patient.answers, patient.versions
     ):
         status = AppointmentStatus.CONFIRMED
     else:
@@ -142,8 +142,8 @@ def appointment_values(
         phone=patient.phone,
         is_new_patient=patient.is_new_patient,
         reason=patient.reason,
-        # Safety answers are kept only where they matter.
-        screening=dict(patient.screening) if treatment.is_needle_based else {},
+        # Each answer kept with the words asked; only the treatment's own forms.
+        answers=answers_kept(booking_forms(treatment, patient.versions), patient.answers),
         consent_at=now if privacy_notice_version else None,
         privacy_notice_version=privacy_notice_version,
     )
@@ -165,14 +165,11 @@ def _check_bookable(
         raise BookingError("The time has no time zone.")
     if key_hash:
         check_key_unused(key_hash)
-    if treatment.is_needle_based and not screening_complete(patient.screening):
-        raise BookingError(
-            f"Please answer every safety question before booking {treatment.name.lower()}."
-        )
+    check_answered(treatment=treatment, patient=patient)
     check_offers(treatment=treatment, practitioner=practitioner)
     if enforce_policy:
         check_policy(starts_at=starts_at, now=now, treatment=treatment)
-        if online and treatment.needs_confirmation(patient.screening):
+        if online and treatment.needs_confirmation(patient.answers, patient.versions):
             check_request_notice(
                 starts_at=starts_at,
                 now=now,
@@ -181,6 +178,17 @@ def _check_bookable(
     ends_at = starts_at + timedelta(minutes=treatment.duration_minutes)
     check_fits_in_slot(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
     return ends_at
+
+
+def check_answered(*, treatment: Treatment, patient: PatientDetails) -> None:
+    """No booking without an answer to every required question of the treatment's
+    booking forms, online or by staff on the phone: the forms say what must be asked."""
+    missing = unanswered(booking_forms(treatment, patient.versions), patient.answers)
+    if missing:
+        raise BookingError(
+            f"Please answer every question of the form before booking {treatment.name.lower()}"
+            f" (“{missing[0]['text']}” has no answer)."
+        )
 
 
 def _insert(*, key_hash: str, values: dict) -> AppointmentRequest:

@@ -168,7 +168,7 @@ def course_book(
     Each session passes the checks of a single booking and is inserted under
     the exclusion constraint. When one is refused (taken meanwhile), the whole
     transaction is rolled back and CourseSessionTakenError names the session.
-    Screening is answered once for the course; a request is one request for
+    The intake forms are answered once for the course; a request is one request for
     all its sessions, confirmed or declined together by staff. The single-use
     booking key sits on the first session: a second press books nothing.
     """
@@ -189,7 +189,7 @@ def course_book(
         for number, starts_at in enumerate(starts, start=1)
     ]
     record = patient_record or patient_for_details(details=patient, joinable=joinable_patients)
-    if not online or not treatment.needs_confirmation(patient.screening):
+    if not online or not treatment.needs_confirmation(patient.answers, patient.versions):
         status = AppointmentStatus.CONFIRMED
     else:
         status = AppointmentStatus.REQUESTED

@@ -231,7 +231,7 @@ def course_repeat_appointment(
                         phone=appointment.phone,
                         is_new_patient=False,
                         reason=appointment.reason,
-                        screening=dict(appointment.screening) if treatment.is_needle_based else {},
+                        answers=list(appointment.answers),
                         consent_at=appointment.consent_at,
                         privacy_notice_version=appointment.privacy_notice_version,
                         course=course,

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from booking.errors import (
     BookingError,
 )
+from booking.intake.questions import kept_values, kept_versions
 from booking.locks import Lock, lock_transaction
 from booking.models import (
     AppointmentRequest,
@@ -29,7 +30,10 @@ class PatientDetails:
     phone: str
     is_new_patient: bool
     reason: str = ""
-    screening: dict[str, bool] = field(default_factory=dict)
+    # Answers to the treatment's intake forms (key to value), and which
+    # version of each form was shown (slug to number): booking.intake.questions.
+    answers: dict = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
     date_of_birth: date | None = None
 
     @classmethod
@@ -41,7 +45,8 @@ class PatientDetails:
             phone=record.phone,
             is_new_patient=record.is_new_patient,
             reason=record.reason,
-            screening=dict(getattr(record, "screening", None) or {}),
+            answers=kept_values(getattr(record, "answers", None)),
+            versions=kept_versions(getattr(record, "answers", None)),
         )
 
 

@@ -30,7 +30,7 @@ def appointments_anonymise(*, ended_before: datetime, now: datetime) -> int:
     """Erase the personal details of appointments that ended before `ended_before`.
 
     Treatment, practitioner, times, status and source stay for the statistics;
-    name, e-mail, phone, reason, screening answers, the manage link and free
+    name, e-mail, phone, reason, intake answers, the manage link and free
     text that may name the patient (decline reason, history notes, mail errors,
     admin log labels) go. Patient records left with nothing but anonymised
     appointments are anonymised too. Already anonymised rows are left alone,
@@ -106,7 +106,7 @@ def _appointments_erase(*, ids: list[int], now: datetime) -> None:
         email=ANONYMISED_EMAIL,
         phone="",
         reason="",
-        screening={},
+        answers=[],
         decline_reason="",
         # Unique and useless: the old manage link stops working.
         manage_token_hash=Concat(Value("anonymised-"), Cast("pk", CharField())),

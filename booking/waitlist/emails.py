@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from booking.availability import clinic_zone
 from booking.emails import Rendered, rendered_email
 from booking.formats import clinic_time, email_context, long_day, waitlist_entry_summary
+from booking.intake.questions import asks_questions
 from booking.links import offer_url
 from booking.models import Notification, NotificationKind, WaitlistOfferStatus
 
@@ -58,7 +59,7 @@ def render(notification: Notification, clinic, *, now: datetime) -> Rendered:
         "expires_date": long_day(offer.expires_at),
         "url": offer_url(offer),
         "is_request": entry.treatment.requires_confirmation,
-        "needle_based": entry.treatment.is_needle_based,
+        "asks_questions": asks_questions(entry.treatment),
     }
     context.update(
         patient_name=entry.patient_name, offer=offered, entry=waitlist_entry_summary(entry)

@@ -11,10 +11,9 @@ from booking.forms import (
     ANY_PRACTITIONER,
     DetailsForm,
     Honeypot,
-    add_screening_fields,
-    clean_screening,
-    screening_answers,
 )
+from booking.intake.fields import add_intake_fields, clean_intake, intake_answers, intake_groups
+from booking.intake.questions import Asked, versions_of
 from booking.models import Practitioner, Treatment
 from booking.waitlist.services import last_waitlist_day
 
@@ -73,7 +72,7 @@ class WaitlistJoinForm(DetailsForm):
     )
 
     def __init__(self, *args, now: datetime, **kwargs):
-        super().__init__(*args, needle_based=False, **kwargs)
+        super().__init__(*args, asked=[], **kwargs)
         self.today = now.astimezone(clinic_zone()).date()
         self.last_possible = last_waitlist_day(now=now)
         self.fields["treatment"].queryset = Treatment.objects.active()
@@ -171,24 +170,25 @@ def _written(day: date) -> str:
 
 
 class ClaimForm(Honeypot):
-    """Booking an offered time: the safety questions of needle treatments, nothing else."""
+    """Booking an offered time: the treatment's booking questions, nothing else."""
 
-    def __init__(self, *args, needle_based: bool, **kwargs):
+    def __init__(self, *args, asked: list[Asked], **kwargs):
         super().__init__(*args, **kwargs)
-        self.needle_based = needle_based
-        if needle_based:
-            add_screening_fields(self)
+        self.asked = asked
+        add_intake_fields(self, asked)
         self.order_fields([name for name in self.fields if name != "website"] + ["website"])
 
     @property
-    def screening_fields(self):
-        return [self[name] for name in ("screening", "screening_none") if name in self.fields]
+    def intake_groups(self):
+        return intake_groups(self)
 
     def clean(self):
         cleaned = super().clean()
-        if self.needle_based:
-            clean_screening(self, cleaned)
+        clean_intake(self, cleaned)
         return cleaned
 
-    def screening(self) -> dict[str, bool]:
-        return screening_answers(self.cleaned_data) if self.needle_based else {}
+    def answers(self) -> dict:
+        return intake_answers(self)
+
+    def versions(self) -> dict[str, int]:
+        return versions_of(self.asked)

@@ -28,8 +28,12 @@ from booking.models import (
     email_key,
 )
 from booking.notifications import queue_notification
-from booking.screening import screening_complete
-from booking.services import PatientDetails, appointment_book, patient_for_details
+from booking.services import (
+    PatientDetails,
+    appointment_book,
+    check_answered,
+    patient_for_details,
+)
 from booking.tokens import (
     WAITLIST_SALT,
     digest,
@@ -170,7 +174,7 @@ def _update_place(
 def _new_place(
     *, treatment: Treatment, email: str, details: PatientDetails, wishes: dict
 ) -> WaitlistEntry:
-    patient = patient_for_details(details=replace(details, screening={}))
+    patient = patient_for_details(details=replace(details, answers={}, versions={}))
     for attempt in range(5):
         reference = reference_new()
         try:
@@ -218,7 +222,9 @@ def offer_closed_message(offer: WaitlistOffer, *, now: datetime) -> str:
     return ""
 
 
-def offer_claim(*, offer_id: int, screening: dict[str, bool], now: datetime) -> AppointmentRequest:
+def offer_claim(
+    *, offer_id: int, answers: dict, now: datetime, versions: dict | None = None
+) -> AppointmentRequest:
     """Book the offered time for the patient it was offered to, if nobody was quicker.
 
     OfferClosedError (with a message for the patient) when the offer is no
@@ -240,14 +246,8 @@ def offer_claim(*, offer_id: int, screening: dict[str, bool], now: datetime) -> 
         )
     if closed:
         raise OfferClosedError(closed, offer=offer)
-    if entry.treatment.is_needle_based and not screening_complete(screening):
-        raise BookingError(
-            f"Please answer every safety question before booking {entry.treatment.name.lower()}."
-        )
-    details = replace(
-        PatientDetails.of(entry),
-        screening=screening if entry.treatment.is_needle_based else {},
-    )
+    details = replace(PatientDetails.of(entry), answers=answers, versions=versions or {})
+    check_answered(treatment=entry.treatment, patient=details)
     try:
         with transaction.atomic():
             appointment = appointment_book(

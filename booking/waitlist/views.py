@@ -23,6 +23,8 @@ from booking.availability import clinic_zone, late_cancellation_from
 from booking.errors import AlreadyBookedError, BookingError, OfferClosedError
 from booking.formats import zone_label
 from booking.forms import ANY_PRACTITIONER, details_initial
+from booking.intake.fields import versions_posted
+from booking.intake.questions import booking_forms
 from booking.manage_views import REFERENCE, TOKEN, link_needed, private_page
 from booking.models import (
     Practitioner,
@@ -346,10 +348,13 @@ class OfferView(View):
         closed = offer_closed_message(self.offer, now=self.now)
         if closed:
             return self.closed_page(closed)
-        return self.claim_page(ClaimForm(needle_based=self.entry.treatment.is_needle_based))
+        return self.claim_page(ClaimForm(asked=booking_forms(self.entry.treatment)))
 
     def post(self, request, reference):
-        form = ClaimForm(data=request.POST, needle_based=self.entry.treatment.is_needle_based)
+        form = ClaimForm(
+            data=request.POST,
+            asked=booking_forms(self.entry.treatment, versions_posted(request.POST)),
+        )
         if form.is_spam:
             return self.claim_page(form, status=400, error="We could not accept this form.")
         if self.offer.status == WaitlistOfferStatus.CLAIMED and self.offer.appointment:
@@ -369,7 +374,10 @@ class OfferView(View):
             return response
         try:
             appointment = offer_claim(
-                offer_id=self.offer.pk, screening=form.screening(), now=self.now
+                offer_id=self.offer.pk,
+                answers=form.answers(),
+                versions=form.versions(),
+                now=self.now,
             )
         except AlreadyBookedError as error:
             return self.confirmed(error.appointment)

@@ -77,11 +77,11 @@
     });
   }
 
-  // The safety group: "None of these apply to me" and a statement that applies cannot
-  // both be ticked (the server says so too); ticking one unticks the other.
-  document.querySelectorAll(".booking-screening").forEach(function (group) {
-    var none = group.querySelector("input[name='screening_none']");
-    var statements = group.querySelectorAll("input[name='screening']");
+  // A form asked as one list: "None of these apply to me" and a statement that applies
+  // cannot both be ticked (the server says so too); ticking one unticks the other.
+  document.querySelectorAll("[data-checklist]").forEach(function (group) {
+    var none = group.querySelector("input[data-none]");
+    var statements = group.querySelectorAll("input[data-statement]");
     if (!none) {
       return;
     }

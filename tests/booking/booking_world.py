@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from booking.forms import details_sign
 from booking.models import Confirmation, Practitioner, TimeSlot, Treatment
-from booking.screening import SCREENING_KEYS
 from booking.services import PatientDetails
 from booking.tokens import booking_key_new
+from tests.booking.intake_world import ALL_NO, with_needle_safety
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -33,7 +33,7 @@ def patient(**fields) -> PatientDetails:
         "phone": "07700 900123",
         "is_new_patient": True,
         "reason": "Stiff neck",
-        "screening": dict.fromkeys(SCREENING_KEYS, False),
+        "answers": dict(ALL_NO),
     }
     values.update(fields)
     return PatientDetails(**values)
@@ -77,9 +77,9 @@ def build_world(day: date) -> World:
         duration_minutes=45,
         buffer_after_minutes=10,
         price=Decimal("65.00"),
-        is_needle_based=True,
         confirmation=Confirmation.ALWAYS,
     )
+    with_needle_safety(dry_needling)
     follow_up = Treatment.objects.create(
         name="Physiotherapy follow-up",
         slug="physiotherapy-follow-up",

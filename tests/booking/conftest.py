@@ -6,6 +6,7 @@ import pytest
 
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, Treatment
 from booking.tokens import digest, private_token_new
+from tests.booking.intake_world import with_needle_safety
 
 # --- Appointments made straight with the ORM (e-mail, reminder, .ics tests) ---
 
@@ -20,10 +21,9 @@ def make_treatment(**fields) -> Treatment:
         "duration_minutes": 45,
         "buffer_after_minutes": 15,
         "price": Decimal("55.00"),
-        "is_needle_based": True,
     }
     values.update(fields)
-    return Treatment.objects.create(**values)
+    return with_needle_safety(Treatment.objects.create(**values))
 
 
 def make_practitioner(**fields) -> Practitioner:
@@ -51,7 +51,27 @@ def make_appointment(
         "email": "sam.patel@example.com",
         "phone": "07700 900123",
         "reason": "Stiff neck after a fall while climbing",
-        "screening": {"pregnant": "no", "blood_thinners": "yes, warfarin"},
+        # As a patient answering in free text might: never in an e-mail or calendar file.
+        "answers": [
+            {
+                "form": "needle-safety",
+                "version": 1,
+                "key": "pregnant",
+                "question": "Pregnant?",
+                "value": False,
+                "answer": "No",
+                "flag": "",
+            },
+            {
+                "form": "needle-safety",
+                "version": 1,
+                "key": "blood_thinners",
+                "question": "Which blood thinners?",
+                "value": "warfarin",
+                "answer": "warfarin",
+                "flag": "Blood thinners",
+            },
+        ],
         "privacy_notice_version": "2026-11",
     }
     values.update(fields)

@@ -231,7 +231,7 @@ def test_change_page_keeps_time_practitioner_and_status_read_only(as_desk, world
 
 
 def test_change_page_shows_the_screening_answers_read_only(as_desk, world):
-    request = world.appointment(world.maya, 10, screening={"blood_thinners": True})
+    request = world.appointment(world.maya, 10, answers={"blood_thinners": True})
     url = reverse("admin:booking_appointmentrequest_change", args=[request.pk])
     response = as_desk.get(url)
     assert "Blood thinners" in response.text

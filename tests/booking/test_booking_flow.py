@@ -11,9 +11,9 @@ from django.utils import timezone
 from booking import flow
 from booking.links import manage_token
 from booking.models import AppointmentRequest, AppointmentStatus, TimeSlot
-from booking.screening import SCREENING_KEYS
 from booking.services import appointment_book
 from tests.booking.booking_world import at, make_world, patient, signed_details
+from tests.booking.intake_world import SAFETY_KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +51,8 @@ def details_data(**fields):
     }
     # The safety group: screening_<key>="yes" ticks that statement; none ticked is
     # "None of these apply to me".
-    ticked = [key for key in sorted(SCREENING_KEYS) if fields.pop(f"screening_{key}", "") == "yes"]
-    data.update(screening=ticked, screening_none="" if ticked else "on")
+    ticked = [key for key in sorted(SAFETY_KEYS) if fields.pop(f"screening_{key}", "") == "yes"]
+    data.update(answers=ticked, screening_none="" if ticked else "on")
     data.update(fields)
     return data
 
@@ -216,7 +216,11 @@ def test_details_for_a_time_no_longer_free_go_back_to_the_times(client, world):
         ("reason", "x" * 2001, "under 2,000 characters"),
         ("consent", "", "Please agree to the privacy notice"),
         ("patient_type", "maybe", "Select a valid choice"),
-        ("screening_none", "", "Tick each one that applies to you, or “None of these apply"),
+        (
+            "intake-needle-safety-none",
+            "",
+            "Tick each one that applies to you, or “None of these apply",
+        ),
         ("screening", "pregnant", "You ticked “None of these apply to me” and one that applies"),
     ],
 )

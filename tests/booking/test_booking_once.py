@@ -44,7 +44,7 @@ DETAILS = {
     "reason": "Sore shoulder",
     "consent": "on",
     "website": "",
-    "screening": ["bleeding"],  # the one statement ticked: every other answer is no
+    "intake-needle-safety": ["bleeding"],  # the one statement ticked: every other answer is no
 }
 
 
@@ -249,7 +249,7 @@ def test_details_signed_for_a_treatment_without_screening_are_not_accepted_for_n
         "treatment": world.dry_needling.slug,
         "practitioner": world.maya.slug,
         "start": flow.start_format(at(world.day, 10)),
-        "details": signed_details(world.follow_up, screening={}),
+        "details": signed_details(world.follow_up, answers={}),
     }
 
     response = client.post(reverse("booking:confirm"), data)
@@ -293,7 +293,7 @@ def test_service_refuses_a_needle_booking_without_every_screening_answer(world):
             treatment=world.dry_needling,
             practitioner=world.maya,
             starts_at=at(world.day, 10),
-            patient=patient(screening=answers),  # no answer about recent surgery
+            patient=patient(answers=answers),  # no answer about recent surgery
             now=timezone.now(),
         )
 
@@ -306,7 +306,7 @@ def test_service_refuses_a_needle_booking_with_no_screening_at_all(world):
             treatment=world.dry_needling,
             practitioner=world.maya,
             starts_at=at(world.day, 10),
-            patient=patient(screening={}),
+            patient=patient(answers={}),
             now=timezone.now(),
         )
 
@@ -318,7 +318,7 @@ def test_staff_phone_in_booking_of_needling_without_screening_answers_is_refused
             treatment=world.dry_needling,
             practitioner=world.maya,
             starts_at=at(world.day, 10),
-            patient=patient(screening={}),
+            patient=patient(answers={}),
             now=timezone.now(),
             source="staff",
             enforce_policy=False,
@@ -414,8 +414,12 @@ def test_changing_the_time_from_the_review_keeps_every_detail(client, world):
     for value in ["Robin Hale", "robin@example.com", "07700 900555"]:
         assert f'value="{value}"' in content
     assert "Sore shoulder" in content
-    assert re.search(r'name="screening"\s+value="bleeding"\s+id="[^"]+"\s+checked', content)
-    assert not re.search(r'name="screening"\s+value="implant"\s+id="[^"]+"\s+checked', content)
+    assert re.search(
+        r'name="intake-needle-safety"\s+value="bleeding"\s+id="[^"]+"\s+checked', content
+    )
+    assert not re.search(
+        r'name="intake-needle-safety"\s+value="implant"\s+id="[^"]+"\s+checked', content
+    )
     assert re.search(r'name="patient_type" value="returning"[^>]*checked', content)
     assert re.search(r'name="consent"[^>]*checked', content)
     assert "Robin" not in response.request["QUERY_STRING"]

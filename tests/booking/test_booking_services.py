@@ -14,7 +14,6 @@ from booking.models import (
     Notification,
     NotificationKind,
 )
-from booking.screening import SCREENING_KEYS
 from booking.services import (
     appointment_book,
     appointment_cancel_by_patient,
@@ -26,6 +25,7 @@ from booking.services import (
     slot_set_blocked,
 )
 from tests.booking.booking_world import LONDON, at, make_world, patient
+from tests.booking.intake_world import SAFETY_KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -313,9 +313,9 @@ def test_reference_is_two_groups_of_four_characters_that_cannot_be_confused(worl
 
 
 def test_screening_answers_are_kept_for_needle_treatments_only(world, now, morning):
-    answers = {**dict.fromkeys(SCREENING_KEYS, False), "bleeding": True}
-    needling = book(world, now, 9, patient=patient(screening=answers))
-    follow_up = book(world, now, 11, treatment=world.follow_up, patient=patient(screening=answers))
+    answers = {**dict.fromkeys(SAFETY_KEYS, False), "bleeding": True}
+    needling = book(world, now, 9, patient=patient(answers=answers))
+    follow_up = book(world, now, 11, treatment=world.follow_up, patient=patient(answers=answers))
 
     assert needling.screening == answers
     assert follow_up.screening == {}

@@ -27,7 +27,7 @@ def world(clinic):
         email="ann@example.com",
         phone="07700 900111",
         reason="Painful left knee",
-        screening={"bleeding": True},
+        answers={"bleeding": True},
     )
     world.request = world.appointment(world.maya, 11, patient_name="Cher")
     world.toms = world.appointment(world.tom, 9, status=S.CONFIRMED, patient_name="Tom's Patient")

@@ -9,14 +9,14 @@ from django.urls import reverse
 from booking import flow
 from booking.errors import BookingError
 from booking.models import AppointmentRequest, AppointmentStatus, Confirmation
-from booking.screening import SCREENING_KEYS
 from booking.services import appointment_book, request_notice_refusal
 from tests.booking.booking_world import at, make_world, patient
+from tests.booking.intake_world import SAFETY_KEYS
 from tests.booking.test_booking_flow import confirm_data, details_data, details_url
 
 pytestmark = pytest.mark.django_db
 
-ALL_NO = dict.fromkeys(SCREENING_KEYS, False)
+ALL_NO = dict.fromkeys(SAFETY_KEYS, False)
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def book(world, hour, screening, now):
         treatment=world.dry_needling,
         practitioner=world.maya,
         starts_at=at(world.day, hour),
-        patient=patient(screening=screening, email=f"p{hour}@example.com"),
+        patient=patient(answers=screening, email=f"p{hour}@example.com"),
         now=now,
     )
 

@@ -192,7 +192,7 @@ def test_a_needle_course_without_every_safety_answer_books_nothing(world):
             treatment=world.dry_needling,
             practitioner=world.maya,
             starts=weekly(world, 10),
-            patient=patient(screening={}),
+            patient=patient(answers={}),
             now=timezone.now(),
         )
     assert AppointmentRequest.objects.count() == 0

@@ -64,7 +64,7 @@ def book(world, now, hour, *, treatment=None, practitioner=None, **details):
         treatment=treatment,
         practitioner=practitioner or world.maya,
         starts_at=at(world.day, hour),
-        patient=patient(screening=screening, **details),
+        patient=patient(answers=screening, **details),
         now=now,
         privacy_notice_version="2026-11",
     )
@@ -172,7 +172,7 @@ def test_needle_screening_answers_stay_on_the_appointment_and_never_on_the_recor
         treatment=world.dry_needling,
         name="Ann Lee",
         email="ann@example.com",
-        screening=given,
+        answers=given,
     )
     stranger = book(
         world,
@@ -181,7 +181,7 @@ def test_needle_screening_answers_stay_on_the_appointment_and_never_on_the_recor
         treatment=world.dry_needling,
         name="Someone Else",
         email="ann@example.com",
-        screening=answers(),
+        answers=answers(),
     )
 
     assert appointment.patient == record and appointment.screening == given
@@ -349,7 +349,7 @@ def test_anonymising_a_patient_erases_their_record_and_every_appointment(world, 
         name="Ann Lee",
         phone="07700 900456",
         reason="Shoulder after a fall",
-        screening=answers(bleeding=True),
+        answers=answers(bleeding=True),
     )
     someone_else = book(world, now, 13, email="bob@example.com", name="Bob Roe")
     record = first.patient
@@ -473,7 +473,7 @@ def test_data_migration_gives_existing_appointments_one_patient_per_email_or_pho
         9,
         patient_name="Ann Lee",
         email="ann@example.com ",
-        screening={"bleeding": True},
+        answers={"bleeding": True},
     )
     phone_only = [
         world.appointment(world.maya, 11, email="", phone="+44 7700 900555", patient_name="Pat"),

@@ -353,7 +353,7 @@ def test_an_address_holds_only_a_few_places_on_the_waitlist(world, settings):
             first_day=world.day,
             last_day=world.day,
             times_of_day=(True, True, True),
-            details=patient(email="many@example.com", screening={}),
+            details=patient(email="many@example.com", answers={}),
             now=now,
             privacy_notice_version="2026-11",
         )
@@ -377,7 +377,7 @@ def test_someone_who_types_an_address_cannot_change_its_place_on_the_waitlist(wo
             first_day=world.day,
             last_day=world.day,
             times_of_day=(True, True, True),
-            details=patient(name=name, email="ann@example.com", screening={}),
+            details=patient(name=name, email="ann@example.com", answers={}),
             now=now,
             privacy_notice_version="2026-11",
             owned_references=owned,

@@ -12,9 +12,9 @@ import pytest
 from django.urls import reverse
 
 from booking.models import AppointmentRequest, Patient
-from booking.screening import SCREENING_KEYS
 from tests.booking.booking_world import at, make_world
 from tests.booking.booking_world import patient as details
+from tests.booking.intake_world import SAFETY_KEYS
 from tests.booking.staff_world import build_staff_world
 from tests.booking.test_booking_flow import confirm_data
 
@@ -167,14 +167,14 @@ def test_a_practitioner_sees_the_safety_answers_of_their_own_appointments_only(c
         9,
         day=SUMMER_DAY - timedelta(days=10),
         patient=staff.victim,
-        screening={"bleeding": True},
+        answers={"bleeding": True},
     )
     staff.appointment(
         staff.maya,
         9,
         day=SUMMER_DAY - timedelta(days=40),
         patient=staff.victim,
-        screening={"pregnant": False, "bleeding": False},
+        answers={"pregnant": False, "bleeding": False},
     )
 
     client.force_login(staff.maya_user)
@@ -239,7 +239,7 @@ def known(world):
         patient_name="Ann Known",
         email="ann@example.com",
         phone="07700 900111",
-        screening={**dict.fromkeys(SCREENING_KEYS, False), "pregnant": True},
+        answers={**dict.fromkeys(SAFETY_KEYS, False), "pregnant": True},
         privacy_notice_version="2026-11",
     )
     return record
@@ -259,7 +259,7 @@ def test_a_visitor_booking_with_a_known_email_and_another_name_changes_nothing_o
     known.refresh_from_db()
     assert (known.name, known.notes, known.phone) == ("Ann Known", "Private", "")
     # Her latest answers are still the ones she gave: "pregnant: yes".
-    latest = known.appointments.exclude(screening={}).latest("starts_at")
+    latest = known.appointments.exclude(answers={}).latest("starts_at")
     assert latest.screening["pregnant"] is True
     # Maya, whose diary the booking is in, gains no way into Ann's record.
     assert not known.appointments.filter(practitioner=world.maya).exists()
@@ -286,7 +286,7 @@ def test_a_waitlist_place_with_a_known_email_and_another_name_gets_its_own_recor
         first_day=world.day,
         last_day=world.day,
         times_of_day=(True, True, True),
-        details=details(name="Eve Attacker", email="ann@example.com", screening={}),
+        details=details(name="Eve Attacker", email="ann@example.com", answers={}),
         now=at(world.day, 8) - timedelta(days=2),
         privacy_notice_version="2026-11",
     )

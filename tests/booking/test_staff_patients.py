@@ -229,7 +229,7 @@ def test_practitioner_is_not_offered_merging(as_maya, patients):
 def test_export_as_json_holds_the_patients_record_and_every_appointment(as_desk, world, patients):
     alice, _bob = patients
     Patient.objects.filter(pk=alice.pk).update(notes="Left knee")
-    AppointmentRequest.objects.filter(pk=world.alice_visit.pk).update(screening={"bleeding": True})
+    AppointmentRequest.objects.filter(pk=world.alice_visit.pk).update(answers={"bleeding": True})
 
     response = as_desk.get(
         reverse("admin:booking_patient_export", args=[alice.pk]), {"format": "json"}

@@ -15,11 +15,11 @@ S = AppointmentStatus
 SUMMER_DAY = date(2027, 7, 1)
 PHONE_IN_URL = reverse("admin:booking_appointmentrequest_phone_in")
 ANSWERS = {
-    "screening_pregnant": "no",
-    "screening_bleeding": "yes",
-    "screening_needle_fear": "no",
-    "screening_implant": "no",
-    "screening_recent_surgery": "no",
+    "q-pregnant": "no",
+    "q-bleeding": "yes",
+    "q-needle_fear": "no",
+    "q-implant": "no",
+    "q-recent_surgery": "no",
 }
 
 
@@ -34,7 +34,6 @@ def world(clinic):
         duration_minutes=30,
         buffer_after_minutes=10,
         price=Decimal("50"),
-        is_needle_based=True,
     )
     world.maya.treatments.add(world.needling)
     return world
@@ -135,7 +134,7 @@ def test_a_needle_treatment_needs_every_screening_answer(as_desk, world):
 
     errors = response.context["form"].errors
     assert set(ANSWERS) <= set(errors)
-    assert "Dry needling needs this answer" in errors["screening_bleeding"][0]
+    assert "Dry needling needs this answer" in errors["q-bleeding"][0]
     assert not AppointmentRequest.objects.exists()
 
 

@@ -36,7 +36,7 @@ def as_desk(client, world):
 
 def test_access_request_downloads_everything_stored_about_the_email_as_json(as_desk, world):
     mine = world.appointment(
-        world.maya, 9, email="Pat@Example.com", reason="Sore back", screening={"pregnant": False}
+        world.maya, 9, email="Pat@Example.com", reason="Sore back", answers={"pregnant": False}
     )
     world.appointment(world.tom, 11, email="pat@example.com", patient_name="Pat again")
     world.appointment(world.tom, 14, email="someone.else@example.com", patient_name="Other")
@@ -96,7 +96,7 @@ def test_anonymise_replaces_personal_details_of_old_appointments_and_keeps_stati
         day=long_ago,
         status=S.COMPLETED,
         reason="Sore back",
-        screening={"pregnant": False},
+        answers={"pregnant": False},
         decline_reason="",
     )
     old.status_changes.create(to_status=S.COMPLETED, changed_at=timezone.now(), note="Sam said hi")

@@ -340,7 +340,7 @@ def test_schedule_keeps_its_query_budget_with_five_practitioners_and_200_appoint
                         patient_name=f"Patient {len(appointments)}",
                         email="budget@example.com",
                         phone="07700 900000",
-                        screening={"bleeding": hour == 9},
+                        answers={"bleeding": hour == 9},
                         privacy_notice_version="2026-11",
                     )
                 )

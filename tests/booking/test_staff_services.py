@@ -268,7 +268,7 @@ def test_a_request_whose_time_has_come_cannot_be_confirmed(world, now):
         treatment=world.dry_needling,
         practitioner=world.maya,
         starts_at=at(world.day, 10),
-        patient=patient(screening={key: False for key, _question in SCREENING_QUESTIONS}),
+        patient=patient(answers={key: False for key, _question in SCREENING_QUESTIONS}),
         now=now,
         privacy_notice_version="2026-11",
     )

@@ -41,7 +41,7 @@ def day(world):
     world.next = world.appointment(world.maya, 11, status=S.CONFIRMED, patient_name="Ben")
     world.later = world.appointment(world.maya, 14, status=S.CONFIRMED, patient_name="Cat")
     world.request = world.appointment(
-        world.tom, 12, patient_name="Dee", screening=BLEEDING, status=S.REQUESTED
+        world.tom, 12, patient_name="Dee", answers=BLEEDING, status=S.REQUESTED
     )
     return at(world.day, 10)
 
@@ -127,14 +127,14 @@ def now_appointment(world):
         day=start.date(),
         status=S.CONFIRMED,
         patient_name="Here Now",
-        screening=BLEEDING,
+        answers=BLEEDING,
     )
 
 
 def test_front_desk_index_is_the_today_page_with_the_flag_and_the_requests(
     client, world, now_appointment
 ):
-    world.appointment(world.tom, 9, patient_name="Waiting Will", screening=BLEEDING)
+    world.appointment(world.tom, 9, patient_name="Waiting Will", answers=BLEEDING)
     client.force_login(world.desk)
 
     response = client.get(INDEX)
@@ -211,5 +211,5 @@ def test_today_page_runs_a_constant_number_of_queries(client, world, now_appoint
     for hour in range(9, 17):
         world.appointment(world.tom, hour, day=today, status=S.CONFIRMED, patient_name=f"T{hour}")
         world.appointment(world.maya, hour, day=today + timedelta(days=1))
-        world.appointment(world.tom, hour, screening=BLEEDING)  # requests waiting
+        world.appointment(world.tom, hour, answers=BLEEDING)  # requests waiting
     assert queries() == small

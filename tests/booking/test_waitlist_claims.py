@@ -19,14 +19,14 @@ from booking.models import (
 from booking.models import WaitlistEntryStatus as Entry
 from booking.models import WaitlistOfferStatus as Offer
 from booking.ratelimit import booking_made
-from booking.screening import SCREENING_KEYS
 from booking.waitlist.services import offer_claim, waitlist_leave
 from tests.booking.booking_world import at, make_world
+from tests.booking.intake_world import SAFETY_KEYS
 from tests.booking.waitlist_world import book, join, offer_time, offer_token
 
 pytestmark = pytest.mark.django_db
 
-NO = dict.fromkeys(SCREENING_KEYS, False)
+NO = dict.fromkeys(SAFETY_KEYS, False)
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_the_first_claim_books_through_the_booking_service_and_closes_the_others
 ):
     first, second = offers
 
-    appointment = offer_claim(offer_id=first.pk, screening={}, now=now)
+    appointment = offer_claim(offer_id=first.pk, answers={}, now=now)
 
     assert (appointment.patient_name, appointment.starts_at) == ("Ann One", at(world.day, 10))
     assert appointment.status == AppointmentStatus.CONFIRMED  # a follow-up needs no confirming
@@ -72,10 +72,10 @@ def test_the_first_claim_books_through_the_booking_service_and_closes_the_others
 
 def test_a_second_claim_is_told_someone_was_quicker_and_stays_on_the_list(world, now, offers):
     first, second = offers
-    offer_claim(offer_id=first.pk, screening={}, now=now)
+    offer_claim(offer_id=first.pk, answers={}, now=now)
 
     with pytest.raises(OfferClosedError, match="Someone was quicker"):
-        offer_claim(offer_id=second.pk, screening={}, now=now)
+        offer_claim(offer_id=second.pk, answers={}, now=now)
 
     second.entry.refresh_from_db()
     assert second.entry.status == Entry.WAITING
@@ -86,14 +86,14 @@ def test_a_time_booked_by_anyone_else_first_is_refused_as_taken(world, now, offe
     book(world, now, 10, email="quick@example.com")
 
     with pytest.raises(OfferClosedError, match="Someone was quicker"):
-        offer_claim(offer_id=offers[0].pk, screening={}, now=now)
+        offer_claim(offer_id=offers[0].pk, answers={}, now=now)
 
 
 def test_claiming_one_offer_twice_books_it_once(world, now, offers):
-    first = offer_claim(offer_id=offers[0].pk, screening={}, now=now)
+    first = offer_claim(offer_id=offers[0].pk, answers={}, now=now)
 
     with pytest.raises(AlreadyBookedError) as again:
-        offer_claim(offer_id=offers[0].pk, screening={}, now=now)
+        offer_claim(offer_id=offers[0].pk, answers={}, now=now)
 
     assert again.value.appointment == first
     assert AppointmentRequest.objects.count() == 1
@@ -103,7 +103,7 @@ def test_an_expired_offer_cannot_be_claimed(world, now, offers):
     later = offers[0].expires_at
 
     with pytest.raises(OfferClosedError, match="expired"):
-        offer_claim(offer_id=offers[0].pk, screening={}, now=later)
+        offer_claim(offer_id=offers[0].pk, answers={}, now=later)
     assert AppointmentRequest.objects.count() == 0
 
 
@@ -111,7 +111,7 @@ def test_an_offer_of_a_place_that_was_left_cannot_be_claimed(world, now, offers)
     waitlist_leave(entry_id=offers[0].entry_id, now=now)
 
     with pytest.raises(OfferClosedError, match="closed"):
-        offer_claim(offer_id=offers[0].pk, screening={}, now=now)
+        offer_claim(offer_id=offers[0].pk, answers={}, now=now)
 
 
 def test_a_time_no_longer_bookable_online_closes_the_offer_with_the_reason(world, now, offers):
@@ -120,7 +120,7 @@ def test_a_time_no_longer_bookable_online_closes_the_offer_with_the_reason(world
     TimeSlot.objects.filter(practitioner=world.tom).update(is_blocked=True)
 
     with pytest.raises(OfferClosedError, match="not available at that time"):
-        offer_claim(offer_id=offers[0].pk, screening={}, now=now)
+        offer_claim(offer_id=offers[0].pk, answers={}, now=now)
     offers[0].refresh_from_db()
     assert offers[0].status == Offer.WITHDRAWN
 
@@ -130,8 +130,8 @@ def test_a_needle_treatment_is_claimed_only_with_every_safety_answer(world, now)
     [offer] = offer_time(world, now, 10, minutes=55)
 
     with pytest.raises(BookingError, match="answer every safety question"):
-        offer_claim(offer_id=offer.pk, screening={}, now=now)
-    appointment = offer_claim(offer_id=offer.pk, screening={**NO, "implant": True}, now=now)
+        offer_claim(offer_id=offer.pk, answers={}, now=now)
+    appointment = offer_claim(offer_id=offer.pk, answers={**NO, "implant": True}, now=now)
 
     assert appointment.status == AppointmentStatus.REQUESTED
     assert appointment.screening["implant"] is True
@@ -221,7 +221,7 @@ def test_pressing_the_button_books_the_offered_time_and_shows_the_booking(client
 def test_the_second_patient_is_told_someone_was_quicker_with_the_nearest_times(
     client, world, offers
 ):
-    offer_claim(offer_id=offers[0].pk, screening={}, now=offers[0].created_at)
+    offer_claim(offer_id=offers[0].pk, answers={}, now=offers[0].created_at)
     page = open_offer(client, offers[1])
 
     shown = client.get(page)
@@ -239,7 +239,7 @@ def test_the_second_patient_is_told_someone_was_quicker_with_the_nearest_times(
 def test_the_nearest_times_lead_into_the_booking_flow_with_the_details_filled_in(
     client, world, offers
 ):
-    offer_claim(offer_id=offers[0].pk, screening={}, now=offers[0].created_at)
+    offer_claim(offer_id=offers[0].pk, answers={}, now=offers[0].created_at)
     shown = client.get(open_offer(client, offers[1])).content.decode()
     link = re.search(r'href="(/book/details/\?[^"]+)"', shown).group(1).replace("&amp;", "&")
 
@@ -277,13 +277,15 @@ def test_a_needle_claim_without_answers_shows_the_questions_again(client, world,
     page = open_offer(client, offer)
 
     nothing = client.post(page, {})
-    both = client.post(page, {"screening": ["pregnant"], "screening_none": "on"})
+    both = client.post(
+        page, {"intake-needle-safety": ["pregnant"], "intake-needle-safety-none": "on"}
+    )
 
     assert nothing.status_code == both.status_code == 200
     assert "Tick each one that applies to you" in nothing.content.decode()
     assert "and one that applies: please untick one" in both.content.decode()
     assert AppointmentRequest.objects.count() == 0
-    assert client.post(page, {"screening_none": "on"}).status_code == 302
+    assert client.post(page, {"intake-needle-safety-none": "on"}).status_code == 302
     assert AppointmentRequest.objects.get().screening == NO
 
 

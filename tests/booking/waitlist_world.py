@@ -36,7 +36,7 @@ def join(
         first_day=first_day or world.day,
         last_day=last_day or first_day or world.day,
         times_of_day=times,
-        details=patient(name=name, email=email, screening={}, **details),
+        details=patient(name=name, email=email, answers={}, **details),
         now=now,
         privacy_notice_version="2026-11",
         owned_references=owned_references,

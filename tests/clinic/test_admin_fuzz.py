@@ -84,7 +84,7 @@ def site(clinic):
     """Something of every kind, so that each change page has a real row to open."""
     world = build_staff_world(date(2027, 7, 1))
     world.slot(world.maya, 9, 13)
-    appointment = world.appointment(world.maya, 9, screening={"bleeding": True})
+    appointment = world.appointment(world.maya, 9, answers={"bleeding": True})
     Patient.objects.create(name="Pat Two", email="pat@example.com", possible_match=None)
     appointment.patient = Patient.objects.create(name="Sam Patel", email="sam@example.com")
     appointment.save()

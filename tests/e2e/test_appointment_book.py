@@ -32,7 +32,7 @@ def world(clinic):
         status=S.CONFIRMED,
         patient_name="Ann Lee",
         email="ann@example.com",
-        screening={"bleeding": True},
+        answers={"bleeding": True},
     )
     world.bob = world.appointment(
         world.tom, 10, status=S.CONFIRMED, patient_name="Bob Other", email="bob@example.com"

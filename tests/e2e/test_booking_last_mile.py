@@ -25,8 +25,8 @@ from booking.models import (
     Treatment,
     WeeklyAvailability,
 )
-from booking.screening import SCREENING_KEYS
 from booking.services import PatientDetails, appointment_book
+from tests.booking.intake_world import SAFETY_KEYS
 from tests.e2e.screenshots import keep_screenshot
 from tests.e2e.times import TIME_LINK, choose_in_strip, day_to_change, pick_time_on, time_link_on
 
@@ -334,7 +334,7 @@ def test_every_booking_step_in_its_error_state_has_no_axe_violations(
             email="quick@example.com",
             phone="07700 900111",
             is_new_patient=False,
-            screening=dict.fromkeys(SCREENING_KEYS, False),
+            answers=dict.fromkeys(SAFETY_KEYS, False),
         ),
         now=timezone.now(),
     )

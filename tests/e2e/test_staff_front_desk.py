@@ -196,7 +196,7 @@ def test_today_shows_a_flagged_request_and_one_click_marks_an_arrival(
         10,
         day=timezone.localdate() + timedelta(days=1),
         patient_name="Flagged Fay",
-        screening=BLEEDING,
+        answers=BLEEDING,
     )
     log_in(page, live_server, "desk")
 
