@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from booking.formats import email_clinic, patient_status_label, zone_label
 from booking.ics import appointment_ics, course_sessions, ics_filename, session_label
+from booking.intake.invitations import links_missing
 from booking.links import admin_change_url, book_url, ics_url, manage_url
 from booking.models import (
     AppointmentRequest,
@@ -428,6 +429,10 @@ def _context(
         "decline_reason": appointment.decline_reason,
         "manage_url": manage_url(appointment),
         "ics_url": ics_url(appointment),
+        # The pre-visit forms still to fill in, each with its private link.
+        "intake_links": links_missing(appointment)
+        if notification.kind not in CLINIC_KINDS and appointment.is_active
+        else [],
         "inside_window": appointment.starts_at - now < late_window,
         "is_request": appointment.status == AppointmentStatus.REQUESTED,
         "is_active": appointment.is_active,

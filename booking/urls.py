@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from booking import feeds, lookup_views, manage_views, team_views, views
+from booking.intake import views as intake_views
 
 app_name = "booking"
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("book/manage/", lookup_views.find, name="find"),
     # The private link from e-mails: swapped for a session grant and a clean address.
     path("book/manage/<str:token>/", manage_views.manage, name="manage"),
+    path("book/forms/<str:token>/", intake_views.intake_link, name="intake_link"),
+    path("book/forms/answer/<int:number>/", intake_views.intake_answer, name="intake_answer"),
     path("book/manage/<str:token>/appointment.ics", manage_views.ics, name="ics"),
     # Clean addresses, open only to the session that opened the private link.
     path("book/booked/<str:reference>/", manage_views.ConfirmedView.as_view(), name="confirmed"),

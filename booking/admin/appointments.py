@@ -19,7 +19,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from booking.admin import exports
@@ -262,7 +262,36 @@ class AppointmentRequestAdmin(PractitionerScopedAdmin):
 
     @admin.display(description=_("answers"))
     def intake_answers(self, obj):
-        return answers_html(obj.answers)
+        """The answers as asked, a printable copy, and the pre-visit forms still missing
+        (each with the page to fill it in on the phone)."""
+        missing = obj.intake_invitations.filter(answered_at__isnull=True).select_related("form")
+        return format_html(
+            "{}{}{}",
+            answers_html(obj.answers),
+            format_html(
+                '<p><a href="{}">{}</a></p>',
+                reverse("admin:booking_appointmentrequest_answers", args=[obj.pk]),
+                _("Print or download the answers"),
+            )
+            if obj.answers
+            else "",
+            format_html_join(
+                "",
+                '<p><strong>{}: {}</strong> · <a href="{}">{}</a></p>',
+                (
+                    (
+                        _("Form missing"),
+                        invitation.form.title,
+                        reverse(
+                            "admin:booking_appointmentrequest_intake_fill",
+                            args=[obj.pk, invitation.pk],
+                        ),
+                        _("Fill in on the phone"),
+                    )
+                    for invitation in missing
+                ),
+            ),
+        )
 
     # Appointments are records: they are cancelled, never deleted; new ones come
     # from the phone-in form, which books through the booking service.

@@ -8,7 +8,17 @@ booking, moving an appointment, Today's one-click marks and the exports.
 
 from django.urls import path
 
-from booking.admin import exports, move, phone_in, repeat, schedule, slots, today, undo
+from booking.admin import (
+    exports,
+    intake_pages,
+    move,
+    phone_in,
+    repeat,
+    schedule,
+    slots,
+    today,
+    undo,
+)
 
 # (route under the appointment admin, view, URL name in the admin namespace)
 APPOINTMENT_PAGES = [
@@ -28,6 +38,16 @@ APPOINTMENT_PAGES = [
         "<int:appointment_id>/correct-status/",
         undo.StatusCorrectView,
         "booking_appointmentrequest_correct_status",
+    ),
+    (
+        "<int:appointment_id>/answers/",
+        intake_pages.AnswersPrintView,
+        "booking_appointmentrequest_answers",
+    ),
+    (
+        "<int:appointment_id>/forms/<int:invitation_id>/",
+        intake_pages.PreVisitFillView,
+        "booking_appointmentrequest_intake_fill",
     ),
     ("export.csv", exports.AppointmentExportView, "booking_appointmentrequest_export"),
     (

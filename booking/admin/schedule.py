@@ -46,6 +46,8 @@ class Panel:
     can_repeat: bool = False
     history: list = field(default_factory=list)
     close_url: str = ""
+    can_change: bool = False
+    forms_missing: list = field(default_factory=list)  # the pre-visit forms not filled in
 
 
 def parse_id(value: str | None) -> int | None:
@@ -95,6 +97,10 @@ def appointment_panel(*, model_admin, request, appointment_id: int | None, close
         can_repeat=can_change and not course_repeat_refusal(appointment=appointment),
         history=history,
         close_url=close_url,
+        can_change=can_change,
+        forms_missing=list(
+            appointment.intake_invitations.filter(answered_at__isnull=True).select_related("form")
+        ),
     )
 
 

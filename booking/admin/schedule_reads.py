@@ -57,6 +57,7 @@ def appointments_in_range(
             ends_at__gt=start,
         )
         .select_related("treatment", "patient", "course")
+        .with_forms_missing()
         .order_by("starts_at")
     )
 

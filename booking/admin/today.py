@@ -81,7 +81,9 @@ def today_board(*, user, now: datetime) -> TodayBoard | None:
     if not user.has_perm("booking.view_appointmentrequest"):
         return None
     appointments = scope_to_user(
-        AppointmentRequest.objects.select_related("treatment", "practitioner", "patient", "course"),
+        AppointmentRequest.objects.select_related(
+            "treatment", "practitioner", "patient", "course"
+        ).with_forms_missing(),
         user,
         practitioner_path="practitioner",
     )

@@ -5,7 +5,8 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from booking.models.catalogue import Practitioner, Treatment
@@ -34,6 +35,18 @@ class AppointmentQuerySet(models.QuerySet):
 
     def overlapping(self, *, starts_at, occupied_until):
         return self.filter(starts_at__lt=occupied_until, occupied_until__gt=starts_at)
+
+    def with_forms_missing(self):
+        """Each appointment with `forms_missing`: how many pre-visit forms are not filled in."""
+        from booking.models.intake import IntakeInvitation
+
+        missing = (
+            IntakeInvitation.objects.filter(appointment=OuterRef("pk"), answered_at__isnull=True)
+            .values("appointment")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(forms_missing=Coalesce(Subquery(missing), 0))
 
     def upcoming_for_email(self, email, *, now):
         """Active appointments still ahead that were booked with this address (any case)."""
