@@ -79,6 +79,7 @@ _STILL_NEEDED_WHILE = {
     NotificationKind.CONFIRMED: {AppointmentStatus.CONFIRMED},
     NotificationKind.RESCHEDULED: {AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED},
     NotificationKind.REMINDER: {AppointmentStatus.CONFIRMED},
+    NotificationKind.FORMS_REMINDER: {AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED},
 }
 
 
@@ -369,6 +370,11 @@ def _not_needed_because(
             return "the appointment has already started"
     if kind == NotificationKind.REMINDER and notification.for_starts_at != appointment.starts_at:
         return "the appointment has moved since this reminder was queued"
+    if (
+        kind == NotificationKind.FORMS_REMINDER
+        and not appointment.intake_invitations.filter(answered_at__isnull=True).exists()
+    ):
+        return "every pre-visit form has been filled in"
     if kind == NotificationKind.RESCHEDULED and (
         appointment.notifications.filter(
             kind=NotificationKind.RESCHEDULED, pk__gt=notification.pk
@@ -396,6 +402,7 @@ def _subject(
         NotificationKind.CANCELLED: _("Cancelled: %(treatment)s, %(day)s"),
         NotificationKind.RESCHEDULED: _("New time: %(treatment)s, %(day)s"),
         NotificationKind.REMINDER: _("Reminder: %(treatment)s, %(day)s"),
+        NotificationKind.FORMS_REMINDER: _("Before your visit: a few questions (%(day)s)"),
         NotificationKind.CLINIC_NEW_REQUEST: _("New booking %(reference)s: %(treatment)s, %(day)s"),
         NotificationKind.CLINIC_CANCELLED: _(
             "Cancelled online %(reference)s: %(treatment)s, %(day)s"

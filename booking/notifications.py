@@ -21,6 +21,7 @@ from django.tasks import TaskResultStatus
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
+    IntakeInvitation,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -128,6 +129,54 @@ def reminders_queue(*, now: datetime) -> list[Notification]:
         except IntegrityError:
             # A parallel run queued this reminder a moment ago.
             continue
+    return queued
+
+
+def forms_reminders_queue(*, now: datetime) -> list[Notification]:
+    """Ask once more for the pre-visit forms still missing, INTAKE_REMINDER_DAYS ahead.
+
+    For requested and confirmed appointments starting within the window that
+    have a form not filled in. Idempotent like reminders_queue: the database
+    allows one such e-mail per appointment. 0 days turns it off.
+    """
+    days = settings.INTAKE_REMINDER_DAYS
+    if days <= 0:
+        return []
+    due = (
+        AppointmentRequest.objects.filter(
+            status__in=[AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED],
+            starts_at__gt=now,
+            starts_at__lte=now + timedelta(days=days),
+            anonymised_at__isnull=True,
+        )
+        .exclude(email="")
+        .filter(
+            Exists(
+                IntakeInvitation.objects.filter(
+                    appointment=OuterRef("pk"), answered_at__isnull=True
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                Notification.objects.filter(
+                    appointment=OuterRef("pk"), kind=NotificationKind.FORMS_REMINDER
+                )
+            )
+        )
+        .order_by("starts_at")
+    )
+    queued = []
+    for appointment in due:
+        try:
+            with transaction.atomic():
+                queued.append(
+                    queue_notification(
+                        appointment=appointment, kind=NotificationKind.FORMS_REMINDER
+                    )
+                )
+        except IntegrityError:
+            continue  # a parallel run queued it a moment ago
     return queued
 
 

@@ -410,6 +410,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BOOKING_EMAIL_MAX_ATTEMPTS = env_int("BOOKING_EMAIL_MAX_ATTEMPTS", 5)
 BOOKING_EMAIL_RETRY_SECONDS = env_int("BOOKING_EMAIL_RETRY_SECONDS", 5 * 60)
 BOOKING_REMINDER_HOURS = env_int("BOOKING_REMINDER_HOURS", 24)
+# Days before a visit that a patient with a pre-visit form still to fill in is asked
+# again, by e-mail (0: never).
+INTAKE_REMINDER_DAYS = env_int("INTAKE_REMINDER_DAYS", 2)
 
 # Staff workspace -------------------------------------------------------------
 # A patient's arrival can be recorded from this long before their start time

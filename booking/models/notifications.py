@@ -14,6 +14,7 @@ class NotificationKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     RESCHEDULED = "rescheduled", _("Rescheduled")
     REMINDER = "reminder", _("Reminder")
+    FORMS_REMINDER = "forms_reminder", _("Pre-visit forms reminder")
     CLINIC_NEW_REQUEST = "clinic_new_request", _("New request (to the clinic)")
     CLINIC_CANCELLED = "clinic_cancelled", _("Cancelled online (to the clinic)")
     CLINIC_MOVED = "clinic_moved", _("Moved online (to the clinic)")
@@ -31,6 +32,7 @@ APPOINTMENT_KINDS = [
     NotificationKind.CANCELLED,
     NotificationKind.RESCHEDULED,
     NotificationKind.REMINDER,
+    NotificationKind.FORMS_REMINDER,
     NotificationKind.CLINIC_NEW_REQUEST,
     NotificationKind.CLINIC_CANCELLED,
     NotificationKind.CLINIC_MOVED,
@@ -110,6 +112,12 @@ class Notification(models.Model):
                 fields=["appointment", "for_starts_at"],
                 condition=Q(kind="reminder"),
                 name="notification_one_reminder_per_start",
+            ),
+            # The pre-visit forms are asked again once, whatever happens to the time.
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(kind="forms_reminder"),
+                name="notification_one_forms_reminder",
             ),
             # Each e-mail is about exactly the one thing its kind is about.
             models.CheckConstraint(

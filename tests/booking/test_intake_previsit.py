@@ -20,7 +20,7 @@ from booking.models import (
     Notification,
     NotificationKind,
 )
-from booking.notifications import queue_notification
+from booking.notifications import forms_reminders_queue, queue_notification
 from booking.services import PatientDetails, appointment_book, appointment_change_status
 from booking.tokens import digest
 from tests.booking.staff_world import at, build_staff_world
@@ -289,3 +289,44 @@ def test_anonymising_erases_the_answers(world, client):
     assert appointment.answers == []
     assert not AppointmentRequest.objects.filter(answers__icontains="Ibuprofen").exists()
     assert IntakeInvitation.objects.filter(appointment=appointment).count() <= 1
+
+
+def test_a_reminder_asks_again_days_before_only_while_a_form_is_missing(world, client, settings):
+    settings.INTAKE_REMINDER_DAYS = 2
+    ann = book(world, 9)
+    bob = book(world, 11, name="Bob Other", email="bob@example.com")
+    post_answers(client, answer_page(client, bob))
+    three_days_before = ann.starts_at - timedelta(days=3)
+    a_day_before = ann.starts_at - timedelta(days=1)
+
+    assert forms_reminders_queue(now=three_days_before) == []
+    [queued] = forms_reminders_queue(now=a_day_before)
+    assert queued.appointment == ann and queued.kind == NotificationKind.FORMS_REMINDER
+    assert forms_reminders_queue(now=a_day_before) == []  # once only
+
+    mail.outbox.clear()
+    deliver_notification(notification_id=queued.pk, now=a_day_before)
+    [message] = mail.outbox
+    assert link_of(ann) in message.body
+    assert "Your health before the first visit" in message.body
+
+
+def test_a_forms_reminder_filled_in_meanwhile_is_not_sent(world, client, settings):
+    settings.INTAKE_REMINDER_DAYS = 2
+    ann = book(world, 9)
+    a_day_before = ann.starts_at - timedelta(days=1)
+    [queued] = forms_reminders_queue(now=a_day_before)
+    post_answers(client, answer_page(client, ann))
+    mail.outbox.clear()
+
+    deliver_notification(notification_id=queued.pk, now=a_day_before)
+
+    assert mail.outbox == []
+    queued.refresh_from_db()
+    assert "filled in" in queued.last_error or queued.status != "sent"
+
+
+def test_no_forms_reminder_when_turned_off(world, settings):
+    settings.INTAKE_REMINDER_DAYS = 0
+    ann = book(world, 9)
+    assert forms_reminders_queue(now=ann.starts_at - timedelta(days=1)) == []

@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from booking.locks import Lock, lock_session_try, unlock_session
-from booking.notifications import notifications_requeue, reminders_queue
+from booking.notifications import forms_reminders_queue, notifications_requeue, reminders_queue
 from booking.ratelimit import counters_prune
 from booking.services import appointments_anonymise, slots_generate
 from booking.waitlist.tasks import waitlist_refresh
@@ -37,7 +37,8 @@ def _slots(now):
 
 
 def _reminders(now):
-    return f"{len(reminders_queue(now=now))} reminders queued"
+    forms = len(forms_reminders_queue(now=now))
+    return f"{len(reminders_queue(now=now))} reminders queued, {forms} pre-visit form reminders"
 
 
 def _email_retries(now):
