@@ -220,7 +220,7 @@ def load(stdout) -> None:
                 WeeklyAvailability(practitioner=practitioner, weekday=day, starts_at=s, ends_at=e)
                 for day, s, e in _working_hours(week)
             )
-    forms = {form.slug: form_load(form) for form in (NEEDLE_SAFETY, HEALTH_BACKGROUND)}
+    forms = {data["slug"]: form_load(data) for data in (NEEDLE_SAFETY, HEALTH_BACKGROUND)}
     created_treatments = 0
     for data in TREATMENTS:
         data = dict(data)
