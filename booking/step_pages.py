@@ -160,18 +160,23 @@ def posted_values(data) -> dict:
     }
 
 
-def checked_form(choice, data: dict, errors: dict) -> DetailsForm:
-    """The details form as it was sent, with the mistakes found in it then."""
+def sent_again(make_form, data: dict, errors: dict):
+    """A form as it was sent (posted_values), with the mistakes found in it then."""
     query = QueryDict(mutable=True)
     for name, value in data.items():
         query.setlist(name, value if isinstance(value, list) else [value])
-    form = details_form(choice, data=query)
+    form = make_form(query)
     form.is_valid()
     form._errors = ErrorDict()
     for name, messages_ in errors.items():
         for message in messages_:
             form.add_error(None if name == NON_FIELD_ERRORS else name, message["message"])
     return form
+
+
+def checked_form(choice, data: dict, errors: dict) -> DetailsForm:
+    """The details form as it was sent, with the mistakes found in it then."""
+    return sent_again(lambda query: details_form(choice, data=query), data, errors)
 
 
 def details_form(

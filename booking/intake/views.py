@@ -7,6 +7,7 @@ a page named by the invitation's number, which opens only with that grant.
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -22,6 +23,7 @@ from booking.intake.invitations import (
 )
 from booking.manage_views import link_needed, private_page
 from booking.models import IntakeInvitation
+from booking.step_pages import posted_values, see_other, sent_again
 
 
 class PreVisitForm(Honeypot):
@@ -91,10 +93,25 @@ def intake_answer(request, number):
         if form.is_spam:
             return _page(request, "booking/intake_form.html", {**context, "form": form}, 400)
         if form.is_valid():
+            session.attempt_clear(request)
             invitation_answer(
                 invitation=invitation, asked=asked, answers=intake_answers(form), now=now
             )
             return redirect("booking:intake_answer", number=invitation.pk)
-        return _page(request, "booking/intake_form.html", {**context, "form": form}, status=200)
-    form = PreVisitForm(asked=asked)
+        # Mistakes are shown by a GET page too, so that Back never asks to resend the form;
+        # what was typed waits in the session, encrypted, as the booking details do.
+        session.attempt_save(
+            request,
+            data=posted_values(form.data),
+            errors=form.errors.get_json_data(),
+            choice_params={"intake": invitation.pk},
+        )
+        return see_other(reverse("booking:intake_answer", args=[invitation.pk]) + "?check=1")
+    attempt = None
+    if request.GET.get("check"):
+        attempt = session.attempt_get(request, choice_params={"intake": invitation.pk})
+    if attempt:
+        form = sent_again(lambda query: PreVisitForm(data=query, asked=asked), *attempt)
+    else:
+        form = PreVisitForm(asked=asked)
     return _page(request, "booking/intake_form.html", {**context, "form": form})
