@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from booking.models import AppointmentStatus
 from booking.tokens import digest, private_token_new
 from tests.booking.staff_world import PASSWORD, at, build_staff_world, started_a_moment_ago
+from tests.e2e.intake import needle_answers_kept
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +33,7 @@ def world(clinic):
         status=S.CONFIRMED,
         patient_name="Ann Lee",
         email="ann@example.com",
-        answers={"bleeding": True},
+        answers=needle_answers_kept("bleeding"),
     )
     world.bob = world.appointment(
         world.tom, 10, status=S.CONFIRMED, patient_name="Bob Other", email="bob@example.com"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from booking import demo, flow
+from booking.intake.questions import kept_values
 from booking.links import manage_token
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, Treatment
 from booking.selectors import available_start_times
@@ -124,7 +125,7 @@ def test_patient_books_dry_needling_from_the_home_page(
     assert appointment.treatment.slug == "dry-needling"
     assert appointment.practitioner.slug == "maya-okafor"
     assert timezone.localtime(appointment.starts_at).strftime("%H:%M") == chosen
-    assert appointment.screening["needle_fear"] is True
+    assert kept_values(appointment.answers)["needle_fear"] is True
     assert appointment.status == AppointmentStatus.REQUESTED
 
     page.get_by_role("link", name=re.compile(r"manage")).click()

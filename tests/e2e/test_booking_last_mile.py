@@ -18,6 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from booking import demo, flow, views
+from booking.intake.questions import kept_values
 from booking.links import manage_token
 from booking.models import (
     AppointmentRequest,
@@ -248,7 +249,7 @@ def test_changing_the_time_from_the_review_page_keeps_every_detail(live_server, 
     page.get_by_role("button", name="Request this appointment").click()
     appointment = AppointmentRequest.objects.get()
     assert appointment.patient_name == "Sam Patel"
-    assert appointment.screening["implant"] is True
+    assert kept_values(appointment.answers)["implant"] is True
 
 
 def test_changing_the_practitioner_from_the_review_page_keeps_the_details(

@@ -8,10 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from booking.forms import SCREENING_QUESTIONS
 from booking.ics import appointment_ics
+from booking.intake.demo import NEEDLE_SAFETY
 from booking.models import AppointmentRequest, AppointmentStatus, Patient
+from tests.booking.intake_world import with_needle_safety
 from tests.booking.staff_world import PASSWORD, at, build_staff_world, started_a_moment_ago
+from tests.e2e.intake import needle_answers_kept
 from tests.e2e.screenshots import keep_screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,7 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 S = AppointmentStatus
 SUMMER_DAY = date(2027, 7, 1)
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-BLEEDING = {"pregnant": False, "bleeding": True}
 
 
 @pytest.fixture
@@ -104,8 +105,7 @@ def test_front_desk_finds_a_returning_patient_by_phone_and_books_them_without_em
 
 
 def test_phone_in_with_a_clash_and_missing_answers_stays_accessible(live_server, page, world, axe):
-    world.physio.is_needle_based = True
-    world.physio.save()
+    with_needle_safety(world.physio)
     log_in(page, live_server, "desk")
     page.goto(
         f"{live_server.url}/admin/booking/appointmentrequest/phone-in/"
@@ -119,8 +119,8 @@ def test_phone_in_with_a_clash_and_missing_answers_stays_accessible(live_server,
         page.get_by_text("Physiotherapy session needs this answer: ask the patient.").first
     ).to_be_visible()
     axe(page)
-    for _key, question in SCREENING_QUESTIONS:
-        page.get_by_role("group", name=question).get_by_label("No").check()
+    for question in NEEDLE_SAFETY["questions"]:
+        page.get_by_role("group", name=question["text"]).get_by_label("No").check()
     page.get_by_role("button", name="Book appointment").click()
 
     expect(page.get_by_role("alert")).to_contain_text(
@@ -196,7 +196,7 @@ def test_today_shows_a_flagged_request_and_one_click_marks_an_arrival(
         10,
         day=timezone.localdate() + timedelta(days=1),
         patient_name="Flagged Fay",
-        answers=BLEEDING,
+        answers=needle_answers_kept("bleeding"),
     )
     log_in(page, live_server, "desk")
 
