@@ -61,6 +61,7 @@ SERVICES_EXTRA = {
     "retention": ["tests/booking/test_patients.py"],
     # Finding, joining, merging and editing patient records.
     "patients": [
+        "tests/booking/test_mutation_survivors_patients.py",
         "tests/booking/test_patients.py",
         "tests/booking/test_patient_merge_and_duplicates.py",
         "tests/booking/test_record_linking.py",
