@@ -8,6 +8,7 @@ version they answered.
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from booking.intake.versions import choices_of, form_publish
@@ -62,19 +63,40 @@ class IntakeQuestionInline(admin.StackedInline):
         (
             _("Choices, list wording and review"),
             {
-                "fields": ["choices", "statement", ("review_when", "review_label"), "key"],
+                # One field a line: Django unfolds a folded section whose fields have
+                # errors, but does not look inside a line of two.
+                "fields": ["choices", "statement", "review_when", "review_label", "key"],
                 "classes": ["collapse"],
             },
         ),
     ]
 
 
+class TreatmentLinkFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            treatment = getattr(form.instance, "treatment", None) if form.instance.pk else None
+            form.fields["DELETE"].widget.attrs["aria-label"] = (
+                _("Delete: %(treatment)s") % {"treatment": treatment} if treatment else _("Delete")
+            )
+
+
 class TreatmentLinkInline(admin.TabularInline):
     model = TreatmentIntakeForm
+    formset = TreatmentLinkFormSet
     extra = 0
     fields = ["treatment", "when", "position"]
     verbose_name = _("treatment that asks this form")
     verbose_name_plural = _("treatments that ask this form")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A table's cells have no labels of their own; each field is named for
+        # screen readers (and axe) as its column is.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
+        return field
 
 
 class IntakeFormForm(forms.ModelForm):
