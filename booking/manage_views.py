@@ -24,6 +24,7 @@ from booking.availability import late_cancellation_from
 from booking.errors import BookingError, LinkExpiredError
 from booking.formats import zone_label
 from booking.ics import ics_filename
+from booking.intake.invitations import intake_grant_key
 from booking.links import manage_token
 from booking.models import AppointmentRequest, AppointmentStatus
 from booking.picker import time_picker_week
@@ -200,7 +201,17 @@ class ConfirmedView(PrivatePageMixin, View):
             if token
             else ""
         )
-        return self.page("booking/confirmed.html", {"manage_url": manage_url})
+        # Its pre-visit forms open from here too: this browser just booked the appointment.
+        forms_to_fill = list(
+            self.appointment.intake_invitations.filter(answered_at__isnull=True).select_related(
+                "form"
+            )
+        )
+        for invitation in forms_to_fill:
+            session.grant(request, intake_grant_key(invitation.pk))
+        return self.page(
+            "booking/confirmed.html", {"manage_url": manage_url, "forms_to_fill": forms_to_fill}
+        )
 
 
 def _appointment_for_token(token: str) -> AppointmentRequest:

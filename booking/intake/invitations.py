@@ -31,6 +31,11 @@ def _link_reference(appointment: AppointmentRequest, form: IntakeForm) -> str:
     return f"{appointment.reference}:{form.slug}"
 
 
+def intake_grant_key(invitation_id: int) -> str:
+    """The session grant that opens one pre-visit form (booking.session.grant)."""
+    return f"intake-{invitation_id}"
+
+
 def invitations_create(*, appointment: AppointmentRequest) -> list[IntakeInvitation]:
     """Ask the treatment's pre-visit forms the patient has not answered before."""
     asked = before_visit_forms(appointment.treatment)

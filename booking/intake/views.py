@@ -16,6 +16,7 @@ from booking.formats import zone_label
 from booking.forms import Honeypot
 from booking.intake.fields import add_intake_fields, clean_intake, intake_answers, intake_groups
 from booking.intake.invitations import (
+    intake_grant_key,
     invitation_answer,
     invitation_asked,
     invitation_for_token,
@@ -46,10 +47,6 @@ class PreVisitForm(Honeypot):
         return cleaned
 
 
-def _grant_key(invitation_id: int) -> str:
-    return f"intake-{invitation_id}"
-
-
 @never_cache
 def intake_link(request, token):
     invitation = invitation_for_token(token)
@@ -57,7 +54,7 @@ def intake_link(request, token):
         return private_page(render(request, "booking/link_expired.html", {}, status=404))
     if not invitation_open(invitation, now=timezone.now()):
         return private_page(render(request, "booking/link_expired.html", {}, status=410))
-    session.grant(request, _grant_key(invitation.pk))
+    session.grant(request, intake_grant_key(invitation.pk))
     return redirect("booking:intake_answer", number=invitation.pk)
 
 
@@ -70,7 +67,7 @@ def _page(request, template, context, status=200):
 
 @never_cache
 def intake_answer(request, number):
-    if number > 2**31 or not session.granted(request, _grant_key(number)):
+    if number > 2**31 or not session.granted(request, intake_grant_key(number)):
         return link_needed(request, what="form")
     invitation = (
         IntakeInvitation.objects.select_related(

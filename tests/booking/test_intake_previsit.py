@@ -23,6 +23,7 @@ from booking.models import (
 )
 from booking.notifications import forms_reminders_queue, queue_notification
 from booking.services import PatientDetails, appointment_book, appointment_change_status
+from booking.session import GRANTS
 from booking.tokens import digest
 from tests.booking.staff_world import at, build_staff_world
 
@@ -338,3 +339,23 @@ def test_no_forms_reminder_when_turned_off(world, settings):
     settings.INTAKE_REMINDER_DAYS = 0
     ann = book(world, 9)
     assert forms_reminders_queue(now=ann.starts_at - timedelta(days=1)) == []
+
+
+def test_the_confirmation_page_opens_the_form_in_the_browser_that_booked(world, client):
+    import time
+
+    appointment = book(world, 9)
+    invitation = appointment.intake_invitations.get()
+    session = client.session
+    session[GRANTS] = {appointment.reference: time.time() + 600}  # as booking grants it
+    session.save()
+    page = reverse("booking:intake_answer", kwargs={"number": invitation.pk})
+    assert client.get(page).status_code == 403  # not before the confirmation was shown
+
+    confirmed = client.get(
+        reverse("booking:confirmed", kwargs={"reference": appointment.reference})
+    )
+
+    assert "Before your visit" in confirmed.text and page in confirmed.text
+    assert client.get(page).status_code == 200
+    assert client.__class__().get(page).status_code == 403
