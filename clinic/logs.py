@@ -6,7 +6,8 @@
   gunicorn access log line (clinic/access_log.py) carries it too.
 - The private links in e-mails (/book/manage/<token>/) let anyone holding
   them cancel an appointment, the waitlist's (/book/waitlist/link/<token>/,
-  /book/offer/link/<token>/) leave the list or claim a time, and a
+  /book/offer/link/<token>/) leave the list or claim a time, a pre-visit form's
+  (/book/forms/<token>/) opens a patient's health questions, and a
   practitioner's calendar feed (/calendar/<token>.ics) lists their patients.
   Logs are read by more people than the patient, so the token is replaced by
   "[redacted]" in every line, whatever wrote it: a path, a Referer, an error
@@ -26,7 +27,8 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 # Any spelling a client can send and the log can see: /BOOK/manage/, /book//manage/...
 _TOKEN_PATH = re.compile(
-    r"(/+book/+(?:manage|booked)/+|/+book/+(?:waitlist|offer)/+link/+|/+calendar/+)"
+    r"(/+book/+(?:manage|booked)/+|/+book/+(?:waitlist|offer)/+link/+|/+calendar/+"
+    r"|/+book/+forms/+(?!answer/))"
     r"[^/\s?#\"'<>]+",
     re.IGNORECASE,
 )

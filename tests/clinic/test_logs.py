@@ -28,6 +28,10 @@ MALFORMED = [f"/book//manage/{TOKEN}/", f"/BOOK/manage/{TOKEN}/", f"/{TOKEN}"]
         f"GET /book/waitlist/link/{TOKEN}/ HTTP/1.1",
         f"referer=https://clinic.example/book/offer/link/{TOKEN}/",
         f"Not Found: /book/offer/link/{TOKEN}",
+        # A pre-visit form's link, even one cut short or padded (not 43 characters).
+        f"GET /book/forms/{TOKEN}/ HTTP/1.1",
+        f"Gone: /book/forms/{TOKEN}x/",
+        f"GET /BOOK//forms/{TOKEN[:30]}/ HTTP/1.1",
         # Every spelling a client can send and the router or the access log sees.
         f"GET /book//manage/{TOKEN}/ HTTP/1.1",
         f"GET /BOOK/Manage/{TOKEN}/ HTTP/1.1",
