@@ -359,3 +359,21 @@ def test_the_confirmation_page_opens_the_form_in_the_browser_that_booked(world, 
     assert "Before your visit" in confirmed.text and page in confirmed.text
     assert client.get(page).status_code == 200
     assert client.__class__().get(page).status_code == 403
+
+
+@pytest.mark.parametrize("junk", ["\x00", "x" * 5000, "9" * 400, "1e999", "<b>"])
+def test_junk_on_the_phone_fill_page_is_a_message_never_a_500(world, client, junk):
+    appointment = book(world, 9)
+    invitation = appointment.intake_invitations.get()
+    client.force_login(world.desk)
+    fill = reverse(
+        "admin:booking_appointmentrequest_intake_fill", args=[appointment.pk, invitation.pk]
+    )
+
+    response = client.post(fill, {f"q-{key}": junk for key in ANSWERS})
+
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert "errornote" in response.text
+    for bad in (f"/admin/booking/appointmentrequest/{appointment.pk}/forms/99999999999/",):
+        assert client.get(bad).status_code == 404
