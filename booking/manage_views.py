@@ -201,17 +201,23 @@ class ConfirmedView(PrivatePageMixin, View):
             if token
             else ""
         )
-        # Its pre-visit forms open from here too: this browser just booked the appointment.
-        forms_to_fill = list(
-            self.appointment.intake_invitations.filter(answered_at__isnull=True).select_related(
-                "form"
-            )
-        )
-        for invitation in forms_to_fill:
-            session.grant(request, intake_grant_key(invitation.pk))
         return self.page(
-            "booking/confirmed.html", {"manage_url": manage_url, "forms_to_fill": forms_to_fill}
+            "booking/confirmed.html",
+            {"manage_url": manage_url, "forms_to_fill": forms_to_fill(request, self.appointment)},
         )
+
+
+def forms_to_fill(request, appointment) -> list:
+    """The appointment's pre-visit forms not filled in; this session, which holds the
+    appointment, may open each of them without the e-mail's link."""
+    if not appointment.is_active:
+        return []
+    missing = list(
+        appointment.intake_invitations.filter(answered_at__isnull=True).select_related("form")
+    )
+    for invitation in missing:
+        session.grant(request, intake_grant_key(invitation.pk))
+    return missing
 
 
 def _appointment_for_token(token: str) -> AppointmentRequest:
@@ -242,7 +248,9 @@ def manage(request, token):
 @method_decorator(never_cache, name="dispatch")
 class AppointmentView(PrivatePageMixin, View):
     def get(self, request, reference):
-        return self.page("booking/manage.html")
+        return self.page(
+            "booking/manage.html", {"forms_to_fill": forms_to_fill(request, self.appointment)}
+        )
 
 
 @method_decorator(never_cache, name="dispatch")

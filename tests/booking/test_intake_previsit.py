@@ -377,3 +377,17 @@ def test_junk_on_the_phone_fill_page_is_a_message_never_a_500(world, client, jun
         assert "errornote" in response.text
     for bad in (f"/admin/booking/appointmentrequest/{appointment.pk}/forms/99999999999/",):
         assert client.get(bad).status_code == 404
+
+
+def test_the_private_page_lists_the_forms_still_to_fill_in(world, client):
+    import time
+
+    appointment = book(world, 9)
+    session = client.session
+    session[GRANTS] = {appointment.reference: time.time() + 600}
+    session.save()
+    manage = reverse("booking:appointment", kwargs={"reference": appointment.reference})
+
+    assert "Your health before the first visit" in client.get(manage).text
+    post_answers(client, answer_page(client, appointment))
+    assert "Before your visit" not in client.get(manage).text
