@@ -79,12 +79,14 @@ from booking.models import AppointmentRequest, Practitioner, Treatment
 from booking.selectors import available_start_times
 from booking.services import PatientDetails, appointment_book
 from booking.errors import BookingError
-from booking.screening import SCREENING_QUESTIONS
+from booking.intake.questions import booking_forms
 maya = Practitioner.objects.get(slug="maya-okafor")
 treatment = Treatment.objects.get(slug="dry-needling")
 now = timezone.now()
 zone = timezone.get_current_timezone()
-no_flags = {key: False for key, _ in SCREENING_QUESTIONS}
+# No to every yes/no question the treatment's forms ask while booking (the needle safety).
+no_flags = {question["key"]: False for form in booking_forms(treatment)
+            for question in form.questions if question["kind"] == "yes_no"}
 if AppointmentRequest.objects.active().filter(practitioner=maya).count() < 100:
     days = available_start_times(treatment=treatment, practitioner=maya,
                                  start=timezone.localdate(), days=57, now=now)
@@ -96,7 +98,7 @@ if AppointmentRequest.objects.active().filter(practitioner=maya).count() < 100:
             appointment_book(treatment=treatment, practitioner=maya, starts_at=offered.starts_at,
                              patient=PatientDetails(name="Bench Patient", email="bench@example.com",
                                                     phone="07700 900000", is_new_patient=False,
-                                                    screening=no_flags),
+                                                    answers=no_flags),
                              now=now, source="staff", enforce_policy=False)
         except BookingError as error:
             print("not booked:", error, file=sys.stderr)

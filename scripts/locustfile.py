@@ -110,7 +110,8 @@ class Booker(HttpUser):
             "patient_type": "new",
             "consent": "on",
             "website": "",
-            **{name: "no" for name in re.findall(r'name="(screening_[a-z_]+)"', page.text)},
+            # Each intake form asked as a list: "None of these apply to me".
+            **{name: "on" for name in re.findall(r'name="(intake-[a-z0-9-]+-none)"', page.text)},
         }
         review = self.client.post(
             details_url, form, name="details sent", headers={"Referer": page.url}

@@ -214,7 +214,8 @@ class Browser:
             "reason": "",
             "consent": "on",
             "website": "",
-            **{field: "no" for field in re.findall(r'name="(screening_[a-z_]+)"', page)},
+            # Each intake form asked as a list: "None of these apply to me".
+            **{field: "on" for field in re.findall(r'name="(intake-[a-z0-9-]+-none)"', page)},
             **{k: v for k, v in hidden_fields(page).items() if k not in {"csrfmiddlewaretoken"}},
         }
         status, review = self.request(details_url, form)

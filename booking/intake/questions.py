@@ -259,13 +259,16 @@ def kept_by_form(kept) -> list[dict]:
     return groups
 
 
+# Treatment.confirmation's values (booking.models.catalogue.Confirmation): the model
+# calls needs_confirmation, so importing it back from here would make a loop.
+CONFIRM_ALWAYS, CONFIRM_REVIEW = "always", "review"
+
+
 def needs_confirmation(treatment, answers: dict, versions: dict | None = None) -> bool:
     """Whether an online booking of the treatment with these answers waits for staff."""
-    from booking.models import Confirmation
-
-    if treatment.confirmation == Confirmation.REVIEW:
+    if treatment.confirmation == CONFIRM_REVIEW:
         return bool(review_flags(booking_forms(treatment, versions), answers))
-    return treatment.confirmation == Confirmation.ALWAYS
+    return treatment.confirmation == CONFIRM_ALWAYS
 
 
 def missing_invitations(appointments) -> dict[int, list[str]]:

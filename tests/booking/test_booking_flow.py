@@ -49,10 +49,12 @@ def details_data(**fields):
         "consent": "on",
         "website": "",
     }
-    # The safety group: screening_<key>="yes" ticks that statement; none ticked is
-    # "None of these apply to me".
-    ticked = [key for key in sorted(SAFETY_KEYS) if fields.pop(f"screening_{key}", "") == "yes"]
-    data.update(answers=ticked, screening_none="" if ticked else "on")
+    # The needle safety form, asked as one list: safety_<key>="yes" ticks that statement;
+    # none ticked is "None of these apply to me".
+    ticked = [key for key in sorted(SAFETY_KEYS) if fields.pop(f"safety_{key}", "") == "yes"]
+    data.update(
+        {"intake-needle-safety": ticked, "intake-needle-safety-none": "" if ticked else "on"}
+    )
     data.update(fields)
     return data
 
@@ -221,7 +223,11 @@ def test_details_for_a_time_no_longer_free_go_back_to_the_times(client, world):
             "",
             "Tick each one that applies to you, or “None of these apply",
         ),
-        ("screening", "pregnant", "You ticked “None of these apply to me” and one that applies"),
+        (
+            "intake-needle-safety",
+            "pregnant",
+            "You ticked “None of these apply to me” and one that applies",
+        ),
     ],
 )
 def test_bad_details_are_shown_next_to_the_field_and_typed_text_kept(
@@ -257,7 +263,7 @@ def test_a_reason_typed_up_to_its_limit_with_line_breaks_is_accepted(client, wor
 
 
 def test_valid_details_show_the_review_with_everything_typed(client, world):
-    response = client.post(details_url(world), details_data(screening_bleeding="yes"), follow=True)
+    response = client.post(details_url(world), details_data(safety_bleeding="yes"), follow=True)
 
     content = response.content.decode()
     assert response.status_code == 200

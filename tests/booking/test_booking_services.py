@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from booking.errors import BookingError, CancellationWindowError, LinkExpiredError, SlotTakenError
+from booking.intake.questions import kept_values
 from booking.links import manage_token
 from booking.models import (
     AppointmentRequest,
@@ -25,7 +26,7 @@ from booking.services import (
     slot_set_blocked,
 )
 from tests.booking.booking_world import LONDON, at, make_world, patient
-from tests.booking.intake_world import SAFETY_KEYS
+from tests.booking.intake_world import SAFETY_KEYS, SAFETY_WORDING, kept_for
 
 pytestmark = pytest.mark.django_db
 
@@ -317,8 +318,12 @@ def test_screening_answers_are_kept_for_needle_treatments_only(world, now, morni
     needling = book(world, now, 9, patient=patient(answers=answers))
     follow_up = book(world, now, 11, treatment=world.follow_up, patient=patient(answers=answers))
 
-    assert needling.screening == answers
-    assert follow_up.screening == {}
+    assert needling.answers == kept_for(world.dry_needling, answers)
+    assert kept_values(needling.answers) == answers
+    assert [item["question"] for item in needling.answers] == [
+        SAFETY_WORDING[key] for key in SAFETY_KEYS
+    ]
+    assert follow_up.answers == []
 
 
 def test_booking_window_runs_from_the_notice_to_midnight_after_the_horizons_last_day(world, clinic):

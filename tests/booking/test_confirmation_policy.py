@@ -96,7 +96,7 @@ def test_the_review_page_says_book_for_all_no_and_why_it_is_a_request_for_a_yes(
         response = client.post(details_url(world), details_data(**answers), follow=True)
         return re.sub(r"\s+", " ", response.content.decode())
 
-    instant, asked = page(), page(screening_bleeding="yes")
+    instant, asked = page(), page(safety_bleeding="yes")
 
     assert "Book this appointment" in instant and "Request this appointment" not in instant
     assert "Check and book" in instant
@@ -119,7 +119,7 @@ def test_the_review_page_says_a_request_is_too_soon_before_the_patient_presses(
 ):
     time_machine.move_to(at(world.day, 6, 30))  # staff can confirm from 10:00 on this day
 
-    review = client.post(details_url(world, 9), details_data(screening_pregnant="yes"), follow=True)
+    review = client.post(details_url(world, 9), details_data(safety_pregnant="yes"), follow=True)
 
     text = re.sub(r"\s+", " ", review.content.decode())
     assert "Because of your answers to the safety questions" in text

@@ -105,6 +105,11 @@ def treatment_data(**overrides):
         "course_sessions": "",
         "course_spacing_days": "7",
         "course_price": "",
+        # The page's inline of the intake forms the treatment asks: none.
+        "intake_links-TOTAL_FORMS": "0",
+        "intake_links-INITIAL_FORMS": "0",
+        "intake_links-MIN_NUM_FORMS": "0",
+        "intake_links-MAX_NUM_FORMS": "1000",
     }
     values.update(overrides)
     return values

@@ -187,7 +187,7 @@ def test_a_treatment_without_a_course_is_never_booked_as_one(world):
 def test_a_needle_course_without_every_safety_answer_books_nothing(world):
     world.dry_needling.course_sessions = 4
     world.dry_needling.save()
-    with pytest.raises(BookingError, match="safety question"):
+    with pytest.raises(BookingError, match="answer every question of the form"):
         course_book(
             treatment=world.dry_needling,
             practitioner=world.maya,

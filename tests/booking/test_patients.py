@@ -13,7 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from booking.errors import BookingError
-from booking.forms import SCREENING_QUESTIONS
+from booking.intake.demo import NEEDLE_SAFETY
+from booking.intake.questions import booking_forms, kept_values
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
@@ -31,6 +32,7 @@ from booking.services import (
     patients_merge,
 )
 from tests.booking.booking_world import at, make_world, patient
+from tests.booking.intake_world import SAFETY_KEYS, kept_for
 from tests.booking.staff_world import build_staff_world
 
 S = AppointmentStatus
@@ -38,8 +40,8 @@ NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def answers(**yes) -> dict[str, bool]:
-    """Every screening question answered: "no" unless named here."""
-    return {key: yes.get(key, False) for key, _question in SCREENING_QUESTIONS}
+    """Every safety question answered: "no" unless named here."""
+    return {key: yes.get(key, False) for key in SAFETY_KEYS}
 
 
 @pytest.fixture
@@ -57,14 +59,14 @@ def now(world):
 
 def book(world, now, hour, *, treatment=None, practitioner=None, **details):
     treatment = treatment or world.follow_up
-    screening = details.pop("screening", {})
-    if treatment.is_needle_based and not screening:
-        screening = answers(bleeding=True)
+    given = details.pop("answers", {})
+    if booking_forms(treatment) and not given:
+        given = answers(bleeding=True)
     return appointment_book(
         treatment=treatment,
         practitioner=practitioner or world.maya,
         starts_at=at(world.day, hour),
-        patient=patient(answers=screening, **details),
+        patient=patient(answers=given, **details),
         now=now,
         privacy_notice_version="2026-11",
     )
@@ -184,9 +186,15 @@ def test_needle_screening_answers_stay_on_the_appointment_and_never_on_the_recor
         answers=answers(),
     )
 
-    assert appointment.patient == record and appointment.screening == given
+    assert appointment.patient == record
+    assert appointment.answers == kept_for(world.dry_needling, given)
+    assert kept_values(appointment.answers) == given
+    # Each answer is kept with the words the patient was asked.
+    assert [item["question"] for item in appointment.answers] == [
+        question["text"] for question in NEEDLE_SAFETY["questions"]
+    ]
     assert stranger.patient != record
-    assert not hasattr(record, "screening")
+    assert not hasattr(record, "screening") and not hasattr(record, "answers")
 
 
 @pytest.mark.django_db
@@ -393,7 +401,7 @@ def test_anonymising_a_patient_erases_their_record_and_every_appointment(world, 
         assert appointment.patient_name == "Anonymised"
         assert appointment.email == ANONYMISED_EMAIL
         assert (appointment.phone, appointment.reason, appointment.decline_reason) == ("", "", "")
-        assert appointment.screening == {}
+        assert appointment.answers == []
         assert appointment.manage_token_hash == f"anonymised-{appointment.pk}"
         assert appointment.anonymised_at == after_both
         assert appointment.practitioner == world.maya
@@ -453,13 +461,28 @@ def run_patients_migration():
         migration.link_patients(state.apps, editor)
 
 
-def patient_table_as_in_0006():
-    """Put back the columns 0011 dropped, inside the test's transaction (undone after it)."""
+def tables_as_in_0006(screening: dict[int, dict]):
+    """Put back the columns later migrations dropped, inside the test's transaction (undone
+    after it): the patient's screening (0011) and the appointment's (0016), which holds
+    `screening` (appointment id to answers) as it did before 0016 moved them."""
     with connection.cursor() as cursor:
+        # Rows inserted in this transaction leave deferred checks pending, and
+        # PostgreSQL alters no table with pending checks: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "ALTER TABLE booking_patient ADD COLUMN screening jsonb NOT NULL DEFAULT '{}',"
             " ADD COLUMN screening_at timestamptz NULL"
         )
+        cursor.execute(
+            "ALTER TABLE booking_appointmentrequest"
+            " ADD COLUMN screening jsonb NOT NULL DEFAULT '{}'"
+        )
+        for appointment_id, answers in screening.items():
+            cursor.execute(
+                "UPDATE booking_appointmentrequest SET screening = %s WHERE id = %s",
+                [json.dumps(answers), appointment_id],
+            )
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @pytest.mark.django_db
@@ -487,7 +510,8 @@ def test_data_migration_gives_existing_appointments_one_patient_per_email_or_pho
     AppointmentRequest.objects.filter(pk=ann_new.pk).update(
         created_at=ann_old.created_at + timedelta(days=1)
     )
-    patient_table_as_in_0006()
+    # Before 0016, the appointment kept its answers as key to yes/no.
+    tables_as_in_0006({ann_new.pk: kept_values(ann_new.answers)})
 
     run_patients_migration()
     run_patients_migration()  # a second run changes nothing

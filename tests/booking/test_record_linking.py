@@ -11,10 +11,11 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from booking.intake.questions import kept_values
 from booking.models import AppointmentRequest, Patient
 from tests.booking.booking_world import at, make_world
 from tests.booking.booking_world import patient as details
-from tests.booking.intake_world import SAFETY_KEYS
+from tests.booking.intake_world import SAFETY_KEYS, safety_kept
 from tests.booking.staff_world import build_staff_world
 from tests.booking.test_booking_flow import confirm_data
 
@@ -182,9 +183,11 @@ def test_a_practitioner_sees_the_safety_answers_of_their_own_appointments_only(c
     client.force_login(staff.desk)
     as_desk = client.get(change_url(staff.victim)).content.decode()
 
-    assert "Pregnant" in as_maya and "Knee" not in as_maya
-    assert "<dd>Yes</dd>" not in as_maya  # Tom's appointment's answer
-    assert "<dd>Yes</dd>" in as_desk
+    assert "Are you pregnant, or could you be?" in as_maya and "Knee" not in as_maya
+    assert "<dd>No</dd>" in as_maya  # her own appointment's answers
+    # Tom's appointment's answer, with its flag.
+    assert "<dd>Yes" not in as_maya and "Bleeding disorder or blood thinners" not in as_maya
+    assert "<dd>Yes <strong>⚠ Bleeding disorder or blood thinners</strong></dd>" in as_desk
 
 
 def test_a_practitioner_adds_notes_but_cannot_change_the_contact_details(client, staff):
@@ -239,7 +242,7 @@ def known(world):
         patient_name="Ann Known",
         email="ann@example.com",
         phone="07700 900111",
-        answers={**dict.fromkeys(SAFETY_KEYS, False), "pregnant": True},
+        answers=safety_kept({**dict.fromkeys(SAFETY_KEYS, False), "pregnant": True}),
         privacy_notice_version="2026-11",
     )
     return record
@@ -259,8 +262,8 @@ def test_a_visitor_booking_with_a_known_email_and_another_name_changes_nothing_o
     known.refresh_from_db()
     assert (known.name, known.notes, known.phone) == ("Ann Known", "Private", "")
     # Her latest answers are still the ones she gave: "pregnant: yes".
-    latest = known.appointments.exclude(answers={}).latest("starts_at")
-    assert latest.screening["pregnant"] is True
+    latest = known.appointments.exclude(answers=[]).latest("starts_at")
+    assert kept_values(latest.answers)["pregnant"] is True
     # Maya, whose diary the booking is in, gains no way into Ann's record.
     assert not known.appointments.filter(practitioner=world.maya).exists()
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import AppointmentRequest, AppointmentStatus, Patient
+from tests.booking.intake_world import SAFETY_WORDING, safety_kept
 from tests.booking.staff_world import build_staff_world
 
 S = AppointmentStatus
@@ -229,7 +230,9 @@ def test_practitioner_is_not_offered_merging(as_maya, patients):
 def test_export_as_json_holds_the_patients_record_and_every_appointment(as_desk, world, patients):
     alice, _bob = patients
     Patient.objects.filter(pk=alice.pk).update(notes="Left knee")
-    AppointmentRequest.objects.filter(pk=world.alice_visit.pk).update(answers={"bleeding": True})
+    AppointmentRequest.objects.filter(pk=world.alice_visit.pk).update(
+        answers=safety_kept({"bleeding": True})
+    )
 
     response = as_desk.get(
         reverse("admin:booking_patient_export", args=[alice.pk]), {"format": "json"}
@@ -243,7 +246,9 @@ def test_export_as_json_holds_the_patients_record_and_every_appointment(as_desk,
     assert data["patient"]["name"] == "Alice Own"
     assert data["patient"]["staff_notes"] == "Left knee"
     assert [a["reference"] for a in data["appointments"]] == [world.alice_visit.reference]
-    assert data["appointments"][0]["screening"] == {"bleeding": True}
+    # The answers go out as kept: each with the words the patient was asked.
+    assert data["appointments"][0]["answers"] == safety_kept({"bleeding": True})
+    assert data["appointments"][0]["answers"][0]["question"] == SAFETY_WORDING["bleeding"]
     assert "Bob Other" not in response.content.decode()
 
 

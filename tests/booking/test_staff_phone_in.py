@@ -8,7 +8,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from booking.emails import deliver_notification
+from booking.intake.questions import kept_values
 from booking.models import AppointmentRequest, AppointmentStatus, Notification, Patient, Treatment
+from tests.booking.intake_world import SAFETY_WORDING, with_needle_safety
 from tests.booking.staff_world import at, build_staff_world
 
 S = AppointmentStatus
@@ -35,6 +37,7 @@ def world(clinic):
         buffer_after_minutes=10,
         price=Decimal("50"),
     )
+    with_needle_safety(world.needling)
     world.maya.treatments.add(world.needling)
     return world
 
@@ -142,16 +145,20 @@ def test_screening_answers_are_stored_on_the_appointment_not_the_patient(as_desk
     as_desk.post(PHONE_IN_URL, data(world, treatment=world.needling.pk, **ANSWERS))
 
     appointment = AppointmentRequest.objects.get()
-    assert appointment.screening["bleeding"] is True
-    assert appointment.screening["pregnant"] is False
-    assert len(appointment.screening) == 5
+    answers = kept_values(appointment.answers)
+    assert answers["bleeding"] is True
+    assert answers["pregnant"] is False
+    assert len(appointment.answers) == 5
+    # Each answer is kept with the words staff read out.
+    assert {item["key"]: item["question"] for item in appointment.answers} == SAFETY_WORDING
     assert not hasattr(appointment.patient, "screening")
+    assert not hasattr(appointment.patient, "answers")
     assert appointment.safety_flags == ["Bleeding disorder or blood thinners"]
 
 
 def test_screening_answers_are_not_kept_for_a_treatment_without_needles(as_desk, world):
     as_desk.post(PHONE_IN_URL, data(world, **ANSWERS))
-    assert AppointmentRequest.objects.get().screening == {}
+    assert AppointmentRequest.objects.get().answers == []
 
 
 def test_a_clash_names_the_other_appointments_time_and_offers_nearest_times(as_desk, world):

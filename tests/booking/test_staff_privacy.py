@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from booking.models import AppointmentRequest, AppointmentStatus, Notification
 from booking.services import appointment_change_status
+from tests.booking.intake_world import safety_kept
 from tests.booking.staff_world import PASSWORD, build_staff_world
 
 S = AppointmentStatus
@@ -56,7 +57,8 @@ def test_access_request_downloads_everything_stored_about_the_email_as_json(as_d
     ]
     first = data["appointments"][0]
     assert first["reason"] == "Sore back"
-    assert first["screening"] == {"pregnant": False}
+    assert first["answers"] == safety_kept({"pregnant": False})
+    assert first["answers"][0]["question"] == "Are you pregnant, or could you be?"
     assert first["status_history"][0]["to"] == "Confirmed"
     assert first["emails_sent"][0]["kind"] == "Confirmed"
     assert "Other" not in response.content.decode()
@@ -117,7 +119,7 @@ def test_anonymise_replaces_personal_details_of_old_appointments_and_keeps_stati
     old.refresh_from_db()
     assert old.patient_name == "Anonymised"
     assert old.email == "anonymised@invalid.example"
-    assert (old.phone, old.reason, old.screening) == ("", "", {})
+    assert (old.phone, old.reason, old.answers) == ("", "", [])
     assert old.manage_token_hash != token_hash
     assert old.anonymised_at is not None
     assert (old.treatment, old.practitioner, old.status) == (world.physio, world.maya, S.COMPLETED)

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 
 from booking.emails import build_message
 from booking.errors import BookingError, InvalidTransitionError, SlotTakenError
-from booking.forms import SCREENING_QUESTIONS
 from booking.ics import appointment_ics
 from booking.models import AppointmentStatus, Notification, NotificationKind, Practitioner
 from booking.services import (
@@ -26,6 +25,7 @@ from booking.services import (
 from booking.tokens import digest
 from clinic.identity import get_clinic
 from tests.booking.booking_world import at, make_world, patient
+from tests.booking.intake_world import ALL_NO
 
 S = AppointmentStatus
 
@@ -268,7 +268,7 @@ def test_a_request_whose_time_has_come_cannot_be_confirmed(world, now):
         treatment=world.dry_needling,
         practitioner=world.maya,
         starts_at=at(world.day, 10),
-        patient=patient(answers={key: False for key, _question in SCREENING_QUESTIONS}),
+        patient=patient(answers=dict(ALL_NO)),
         now=now,
         privacy_notice_version="2026-11",
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from booking.emails import deliver_notification
 from booking.errors import AlreadyBookedError, BookingError, OfferClosedError
+from booking.intake.questions import kept_values
 from booking.models import (
     AppointmentRequest,
     AppointmentStatus,
@@ -21,7 +22,7 @@ from booking.models import WaitlistOfferStatus as Offer
 from booking.ratelimit import booking_made
 from booking.waitlist.services import offer_claim, waitlist_leave
 from tests.booking.booking_world import at, make_world
-from tests.booking.intake_world import SAFETY_KEYS
+from tests.booking.intake_world import SAFETY_KEYS, SAFETY_WORDING, kept_for
 from tests.booking.waitlist_world import book, join, offer_time, offer_token
 
 pytestmark = pytest.mark.django_db
@@ -129,12 +130,14 @@ def test_a_needle_treatment_is_claimed_only_with_every_safety_answer(world, now)
     join(world, "Ann One", now=now, treatment=world.dry_needling, email="ann@example.com")
     [offer] = offer_time(world, now, 10, minutes=55)
 
-    with pytest.raises(BookingError, match="answer every safety question"):
+    with pytest.raises(BookingError, match="answer every question of the form"):
         offer_claim(offer_id=offer.pk, answers={}, now=now)
+    assert AppointmentRequest.objects.count() == 0
     appointment = offer_claim(offer_id=offer.pk, answers={**NO, "implant": True}, now=now)
 
     assert appointment.status == AppointmentStatus.REQUESTED
-    assert appointment.screening["implant"] is True
+    assert kept_values(appointment.answers) == {**NO, "implant": True}
+    assert appointment.answers == kept_for(world.dry_needling, {**NO, "implant": True})
 
 
 # --- The e-mails -----------------------------------------------------------------------------
@@ -286,7 +289,9 @@ def test_a_needle_claim_without_answers_shows_the_questions_again(client, world,
     assert "and one that applies: please untick one" in both.content.decode()
     assert AppointmentRequest.objects.count() == 0
     assert client.post(page, {"intake-needle-safety-none": "on"}).status_code == 302
-    assert AppointmentRequest.objects.get().screening == NO
+    kept = AppointmentRequest.objects.get().answers
+    assert kept_values(kept) == NO
+    assert [item["question"] for item in kept] == [SAFETY_WORDING[key] for key in SAFETY_KEYS]
 
 
 def test_the_claim_counts_against_the_booking_limits(client, world, offers, settings):

@@ -149,9 +149,9 @@ class _PageParser(HTMLParser):
                     self._radios[name] = value or "on"
                     form.fields.append((name, self._radios[name]))
             elif kind == "checkbox":
-                # A question group's "none of these" box stands for the answer a
-                # person must give when nothing applies (the safety questions).
-                if "required" in attrs or "checked" in attrs or name.endswith("_none"):
+                # An intake form's "None of these apply to me" box stands for the answer
+                # a person must give when nothing applies (the safety questions).
+                if "required" in attrs or "checked" in attrs or name.endswith("-none"):
                     form.fields.append((name, value or "on"))
             elif kind in {"submit", "button", "image", "reset", "file"}:
                 return
