@@ -40,6 +40,15 @@ REQUIRED_MESSAGES = {
 VERSIONS_FIELD = "intake_versions"
 
 
+class AskedVersionsField(forms.CharField):
+    """The hidden list of versions shown. Sent back with mistakes to fix, it names the
+    versions the page asks again (its initial), never what was sent: a version that does
+    not exist, or a form not asked, is not carried on to the next page."""
+
+    def bound_data(self, data, initial):
+        return initial
+
+
 def versions_posted(data) -> dict[str, int]:
     """The versions a posted form says it showed; anything malformed is left out."""
     raw = str(data.get(VERSIONS_FIELD, "") or "")[:2000]
@@ -143,7 +152,7 @@ def add_intake_fields(form: forms.Form, asked: list[Asked], *, staff: bool = Fal
     form.intake_asked = list(asked)
     form.intake_staff = staff
     if asked:
-        form.fields[VERSIONS_FIELD] = forms.CharField(
+        form.fields[VERSIONS_FIELD] = AskedVersionsField(
             widget=forms.HiddenInput,
             required=False,
             initial=" ".join(f"{one.slug}:{one.number}" for one in asked),
