@@ -8,9 +8,9 @@ version they answered.
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from booking.admin.pages import NamedCellsInline
 from booking.intake.versions import choices_of, form_publish
 from booking.models import IntakeForm, IntakeQuestion, QuestionKind, TreatmentIntakeForm
 from booking.models.intake import CHOICE_KINDS
@@ -72,31 +72,12 @@ class IntakeQuestionInline(admin.StackedInline):
     ]
 
 
-class TreatmentLinkFormSet(forms.BaseInlineFormSet):
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            treatment = getattr(form.instance, "treatment", None) if form.instance.pk else None
-            form.fields["DELETE"].widget.attrs["aria-label"] = (
-                _("Delete: %(treatment)s") % {"treatment": treatment} if treatment else _("Delete")
-            )
-
-
-class TreatmentLinkInline(admin.TabularInline):
+class TreatmentLinkInline(NamedCellsInline):
     model = TreatmentIntakeForm
-    formset = TreatmentLinkFormSet
     extra = 0
     fields = ["treatment", "when", "position"]
     verbose_name = _("treatment that asks this form")
     verbose_name_plural = _("treatments that ask this form")
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        # A table's cells have no labels of their own; each field is named for
-        # screen readers (and axe) as its column is.
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if field is not None:
-            field.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
-        return field
 
 
 class IntakeFormForm(forms.ModelForm):

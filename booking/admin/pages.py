@@ -9,11 +9,14 @@ form errors, never a 500.
 
 from datetime import date
 
+from django import forms
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -103,3 +106,29 @@ def answers_html(kept):
             for group in groups
         ),
     )
+
+
+class NamedCellsFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            row = str(form.instance) if form.instance.pk else ""
+            form.fields["DELETE"].widget.attrs["aria-label"] = (
+                _("Delete: %(row)s") % {"row": row} if row else _("Delete")
+            )
+
+
+class NamedCellsInline(admin.TabularInline):
+    """A tabular inline whose fields are named as their columns are.
+
+    A table's cells have no labels of their own: each field, and each row's
+    delete box, gets an accessible name for screen readers (and axe).
+    """
+
+    formset = NamedCellsFormSet
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
+        return field

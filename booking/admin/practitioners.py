@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking import services
-from booking.admin.pages import AdminPageView
+from booking.admin.pages import AdminPageView, NamedCellsInline
 from booking.admin.scoping import PractitionerScopedAdmin, sees_everything
 from booking.errors import BookingError
 from booking.models import (
@@ -27,13 +28,13 @@ from clinic.identity import get_clinic
 User = get_user_model()
 
 
-class WeeklyAvailabilityInline(admin.TabularInline):
+class WeeklyAvailabilityInline(NamedCellsInline):
     model = WeeklyAvailability
     extra = 0
     verbose_name_plural = _("weekly working hours (add several intervals for breaks)")
 
 
-class AvailabilityExceptionInline(admin.TabularInline):
+class AvailabilityExceptionInline(NamedCellsInline):
     model = AvailabilityException
     extra = 0
     fields = ["date", "kind", "starts_at", "ends_at", "note"]
@@ -45,7 +46,9 @@ class PractitionerAdmin(PractitionerScopedAdmin):
     list_filter = ["is_active", "treatments"]
     search_fields = ["name", "role"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["treatments"]
+    # A handful of treatments: plain checkboxes, which every screen reader names (admin's
+    # two-box filter widget carries ARIA its icons may not have).
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     inlines = [WeeklyAvailabilityInline, AvailabilityExceptionInline]
     fieldsets = [
         (
@@ -117,7 +120,7 @@ class PractitionerAdmin(PractitionerScopedAdmin):
         )
 
 
-class TreatmentIntakeFormInline(admin.TabularInline):
+class TreatmentIntakeFormInline(NamedCellsInline):
     """The forms a treatment asks, and when: while booking, or before the first visit."""
 
     model = TreatmentIntakeForm

@@ -361,13 +361,6 @@ def test_the_long_form_works_without_javascript(live_server, browser, long_form,
     context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "booking/admin/practitioners.py, TreatmentIntakeFormInline: a table whose 'answered' "
-        "select, position box and delete box have no label (axe: select-name, label)"
-    ),
-)
 def test_the_treatments_own_list_of_intake_forms_passes_axe(
     live_server, page, manager, long_form, axe
 ):

@@ -312,3 +312,17 @@ def test_front_desk_compares_a_possible_match_and_merges_it(live_server, page, w
     axe(page)
     assert not Patient.objects.filter(pk=newcomer.pk).exists()
     assert world.alice.appointments.count() == 2
+
+
+def test_a_practitioners_page_with_its_hours_tables_has_no_axe_violations(
+    live_server, page, world, axe
+):
+    from booking.models import WeeklyAvailability
+
+    WeeklyAvailability.objects.create(
+        practitioner=world.maya, weekday=0, starts_at="09:00", ends_at="13:00"
+    )
+    log_in(page, live_server, "desk")
+    page.goto(f"{live_server.url}/admin/booking/practitioner/{world.maya.pk}/change/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    axe(page)
