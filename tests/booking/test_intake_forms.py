@@ -11,6 +11,9 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import management
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -854,3 +857,68 @@ def test_a_practitioner_sees_the_answers_of_their_own_appointments_only(client, 
     client.force_login(staff.desk)
     desk = client.get(reverse("admin:booking_appointmentrequest_change", args=[staff.tom_visit.pk]))
     assert "Tom&#x27;s GP" in desk.text and "Shoulder" in desk.text
+
+
+# --- The migration that moved the questions out of the code ------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_the_safety_questions_a_form_and_keeps_each_answer_worded(clinic):
+    executor = MigrationExecutor(connection)
+    executor.migrate([("booking", "0015_courses")])
+    old = executor.loader.project_state(("booking", "0015_courses")).apps
+    treatment = old.get_model("booking", "Treatment")
+    needling = treatment.objects.create(
+        name="Dry needling",
+        slug="old-needling",
+        duration_minutes=45,
+        price=60,
+        is_needle_based=True,
+    )
+    treatment.objects.create(name="Physio", slug="old-physio", duration_minutes=30, price=40)
+    practitioner = old.get_model("booking", "Practitioner").objects.create(
+        name="Old Practitioner", slug="old-practitioner"
+    )
+    starts = timezone.now() + timedelta(days=3)
+    old.get_model("booking", "AppointmentRequest").objects.create(
+        reference="OLD1-AAAA",
+        manage_token_hash="o" * 64,
+        treatment=needling,
+        practitioner=practitioner,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=45),
+        occupied_until=starts + timedelta(minutes=45),
+        status="confirmed",
+        patient_name="Old Patient",
+        email="old@example.com",
+        screening={**ALL_NO, "bleeding": True},
+        privacy_notice_version="x",
+    )
+
+    management.call_command("migrate", verbosity=0)
+
+    form = IntakeForm.objects.get(slug="needle-safety")
+    [version] = form.versions.all()
+    assert version.number == 1
+    assert [q["text"] for q in version.definition["questions"]] == list(SAFETY_WORDING.values())
+    # The version is the form's wording as the builder reads it: its first save in
+    # admin publishes nothing new.
+    assert form_publish(form=form).pk == version.pk
+    asks = TreatmentIntakeForm.objects.filter(form=form).values_list("treatment__slug", flat=True)
+    assert list(asks) == ["old-needling"]
+    appointment = AppointmentRequest.objects.get(reference="OLD1-AAAA")
+    assert kept_values(appointment.answers) == {**ALL_NO, "bleeding": True}
+    assert {item["key"]: item["question"] for item in appointment.answers} == SAFETY_WORDING
+    assert {item["version"] for item in appointment.answers} == {1}
+    assert appointment.safety_flags == ["Bleeding disorder or blood thinners"]
+    # The treatment asks the form from now on: no booking without its answers.
+    with pytest.raises(BookingError, match="answer every question of the form"):
+        appointment_book(
+            treatment=appointment.treatment,
+            practitioner=appointment.practitioner,
+            starts_at=starts + timedelta(hours=2),
+            patient=patient(answers={}),
+            now=timezone.now(),
+            source="staff",
+            enforce_policy=False,
+        )
