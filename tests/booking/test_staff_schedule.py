@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import AppointmentRequest, AppointmentStatus, Practitioner, TimeSlot
+from tests.booking.intake_world import safety_kept
 from tests.booking.staff_world import at, build_staff_world, staff_user
 
 S = AppointmentStatus
@@ -340,7 +341,7 @@ def test_schedule_keeps_its_query_budget_with_five_practitioners_and_200_appoint
                         patient_name=f"Patient {len(appointments)}",
                         email="budget@example.com",
                         phone="07700 900000",
-                        answers={"bleeding": hour == 9},
+                        answers=safety_kept({"bleeding": hour == 9}),
                         privacy_notice_version="2026-11",
                     )
                 )
