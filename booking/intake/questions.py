@@ -9,8 +9,11 @@ against the very words the patient read.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
+
+from django.utils import timezone
 
 from booking.intake.versions import form_publish
 from booking.models.intake import (
@@ -20,6 +23,10 @@ from booking.models.intake import (
     QuestionKind,
     TreatmentIntakeForm,
 )
+
+# How long after an edit the answers to the version shown before it are still taken:
+# as long as a details page's answers may be sent (booking.forms.DETAILS_MAX_AGE).
+SHOWN_VERSION_GRACE = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -51,20 +58,21 @@ def _asked_forms(treatment, when: str, versions: dict | None = None) -> list[Ask
     )
     forms = [link.form for link in links]
     wanted = versions or {}
-    chosen = {
-        (v.form_id, v.number): v
-        for v in IntakeFormVersion.objects.filter(
-            form__in=forms, number__in={int(n) for n in wanted.values() if _is_int(n)} or {0}
-        )
-    }
-    latest = {}
+    newest_first: dict[int, list[IntakeFormVersion]] = {}
     for version in IntakeFormVersion.objects.filter(form__in=forms).order_by("form", "-number"):
-        latest.setdefault(version.form_id, version)
+        newest_first.setdefault(version.form_id, []).append(version)
+    recent = timezone.now() - SHOWN_VERSION_GRACE
     asked = []
     for form in forms:
+        published = newest_first.get(form.pk) or [form_publish(form=form)]
+        version = published[0]
         number = wanted.get(form.slug)
-        version = chosen.get((form.pk, int(number))) if _is_int(number) else None
-        version = version or latest.get(form.pk) or form_publish(form=form)
+        for newer, older in pairwise(published):
+            # An older version still counts for a page shown before the edit, for as
+            # long as that page's answers may be sent: never to skip a newer question.
+            if _is_int(number) and older.number == int(number) and newer.created_at >= recent:
+                version = older
+                break
         asked.append(Asked(slug=form.slug, number=version.number, definition=version.definition))
     return asked
 

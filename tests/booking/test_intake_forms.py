@@ -435,6 +435,25 @@ def test_a_patient_who_saw_version_1_is_held_to_version_1_after_an_edit(
     assert (area["question"], area["version"], area["value"]) == (AREA, 1, "Lower back")
 
 
+def test_an_old_version_named_hours_after_an_edit_cannot_skip_a_new_required_question(
+    client, world, massage_form, time_machine
+):
+    url = details_url(world, world.follow_up)
+    shown = versions_shown(client, url)
+    massage_form.questions.create(
+        key="allergies", kind="short_text", text="Any allergies to oils?", position=9
+    )
+    form_publish(form=massage_form)
+    time_machine.move_to(timezone.now() + timedelta(hours=3))  # past a page's answers
+
+    response = client.post(url, {**CONTACT, **ANSWERED, "intake_versions": shown}, follow=True)
+
+    content = response.content.decode()
+    assert "Any allergies to oils?" in content and "Answer this question." in content
+    assert 'name="intake_versions" value="before-massage:2"' in content
+    assert AppointmentRequest.objects.count() == 0
+
+
 # --- The needle safety questions cannot be skipped ----------------------------------------
 
 
