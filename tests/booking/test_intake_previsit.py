@@ -207,15 +207,20 @@ def test_a_patient_who_answered_before_is_not_asked_again(world, client):
     assert not second.intake_invitations.exists()
 
 
-def test_today_and_the_book_say_form_missing_until_it_is_filled_in(world, client):
+def test_today_and_the_book_say_form_missing_until_it_is_filled_in(
+    world, client, time_machine
+):
     appointment = book(world, 9)
     appointment_change_status(
         appointment_id=appointment.pk, to_status=AppointmentStatus.CONFIRMED, now=NOW
     )
+    time_machine.move_to(at(world.day, 8))  # the morning of the visit: Today lists it
     client.force_login(world.desk)
     day_url = reverse("admin:booking_schedule_day") + f"?date={world.day}"
+    today = reverse("admin:index")
 
     assert "Form missing" in client.get(day_url).text
+    assert client.get(today).text.count("Form missing") >= 1
     panel = client.get(day_url + f"&open={appointment.pk}").text
     fill = reverse(
         "admin:booking_appointmentrequest_intake_fill",
@@ -227,6 +232,7 @@ def test_today_and_the_book_say_form_missing_until_it_is_filled_in(world, client
     post_answers(patient, answer_page(patient, appointment))
 
     assert "Form missing" not in client.get(day_url).text
+    assert "Form missing" not in client.get(today).text
 
 
 def test_front_desk_fills_the_form_in_on_the_phone(world, client):
