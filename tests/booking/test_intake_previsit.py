@@ -207,9 +207,7 @@ def test_a_patient_who_answered_before_is_not_asked_again(world, client):
     assert not second.intake_invitations.exists()
 
 
-def test_today_and_the_book_say_form_missing_until_it_is_filled_in(
-    world, client, time_machine
-):
+def test_today_and_the_book_say_form_missing_until_it_is_filled_in(world, client, time_machine):
     appointment = book(world, 9)
     appointment_change_status(
         appointment_id=appointment.pk, to_status=AppointmentStatus.CONFIRMED, now=NOW
