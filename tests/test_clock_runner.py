@@ -1,0 +1,40 @@
+"""scripts/clock.py: a command sees the clinic's clock it was given, and a clock named
+inside one already set (CI's own `make test TEST_CLOCK=...` under the matrix) keeps
+the outer one, or every run of `clock.py --matrix -- bash .ci/run` would test one time."""
+
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOCK = [sys.executable, str(ROOT / "scripts" / "clock.py")]
+PRINT_NOW = [
+    sys.executable,
+    "-c",
+    "import datetime; print(datetime.datetime.now(datetime.UTC).isoformat())",
+]
+LONDON = ZoneInfo("Europe/London")
+
+
+def clinic_time_seen(*settings: str) -> datetime:
+    command = []
+    for setting in settings:
+        command += [*CLOCK, setting, "--"]
+    output = subprocess.run(
+        command + PRINT_NOW, capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    return datetime.fromisoformat(output.strip().splitlines()[-1]).astimezone(LONDON)
+
+
+def test_a_command_sees_the_clock_it_was_given():
+    seen = clinic_time_seen("sun 23:50")
+
+    assert (seen.strftime("%a"), seen.hour, seen.minute) == ("Sun", 23, 50)
+
+
+def test_a_clock_named_inside_another_keeps_the_outer_one():
+    seen = clinic_time_seen("sun 23:50", "fri 08:30")
+
+    assert (seen.strftime("%a"), seen.hour, seen.minute) == ("Sun", 23, 50)
