@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking.admin.pages import AdminPageView, AppointmentPageView
-from booking.intake.fields import intake_answers
 from booking.intake.invitations import invitation_answer, invitation_asked
 from booking.intake.questions import kept_by_form
 from booking.intake.views import PreVisitForm
@@ -73,7 +72,7 @@ class PreVisitFillView(AppointmentPageView):
         invitation_answer(
             invitation=invitation,
             asked=asked,
-            answers=intake_answers(form),
+            answers=form.answers(),
             now=timezone.now(),
             by=request.user,
         )

@@ -249,4 +249,21 @@ def intake_initial(asked: list[Asked], answers: dict, *, staff: bool = False) ->
     return initial
 
 
+class IntakeQuestionsMixin:
+    """For a form that asks intake questions (add_intake_fields in its __init__): the
+    groups its template draws, the lists' check, and the answers."""
+
+    @property
+    def intake_groups(self):
+        return intake_groups(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        clean_intake(self, cleaned)
+        return cleaned
+
+    def answers(self) -> dict:
+        return intake_answers(self)
+
+
 STAFF_REQUIRED = _("%(treatment)s needs this answer: ask the patient.")

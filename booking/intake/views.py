@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from booking import session
 from booking.formats import zone_label
 from booking.forms import Honeypot
-from booking.intake.fields import add_intake_fields, clean_intake, intake_answers, intake_groups
+from booking.intake.fields import IntakeQuestionsMixin, add_intake_fields
 from booking.intake.invitations import (
     intake_grant_key,
     invitation_answer,
@@ -27,7 +27,7 @@ from booking.models import IntakeInvitation
 from booking.step_pages import posted_values, see_other, sent_again
 
 
-class PreVisitForm(Honeypot):
+class PreVisitForm(IntakeQuestionsMixin, Honeypot):
     """One intake form's questions, nothing else."""
 
     def __init__(self, *args, asked, staff: bool = False, **kwargs):
@@ -36,15 +36,6 @@ class PreVisitForm(Honeypot):
         add_intake_fields(self, self.asked, staff=staff)
         if staff:
             del self.fields["website"]
-
-    @property
-    def intake_groups(self):
-        return intake_groups(self)
-
-    def clean(self):
-        cleaned = super().clean()
-        clean_intake(self, cleaned)
-        return cleaned
 
 
 @never_cache
@@ -91,9 +82,7 @@ def intake_answer(request, number):
             return _page(request, "booking/intake_form.html", {**context, "form": form}, 400)
         if form.is_valid():
             session.attempt_clear(request)
-            invitation_answer(
-                invitation=invitation, asked=asked, answers=intake_answers(form), now=now
-            )
+            invitation_answer(invitation=invitation, asked=asked, answers=form.answers(), now=now)
             return redirect("booking:intake_answer", number=invitation.pk)
         # Mistakes are shown by a GET page too, so that Back never asks to resend the form;
         # what was typed waits in the session, encrypted, as the booking details do.

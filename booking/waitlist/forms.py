@@ -12,7 +12,7 @@ from booking.forms import (
     DetailsForm,
     Honeypot,
 )
-from booking.intake.fields import add_intake_fields, clean_intake, intake_answers, intake_groups
+from booking.intake.fields import IntakeQuestionsMixin, add_intake_fields
 from booking.intake.questions import Asked, versions_of
 from booking.models import Practitioner, Treatment
 from booking.waitlist.services import last_waitlist_day
@@ -169,7 +169,7 @@ def _written(day: date) -> str:
     return dateformat.format(day, "l j F Y")
 
 
-class ClaimForm(Honeypot):
+class ClaimForm(IntakeQuestionsMixin, Honeypot):
     """Booking an offered time: the treatment's booking questions, nothing else."""
 
     def __init__(self, *args, asked: list[Asked], **kwargs):
@@ -177,18 +177,6 @@ class ClaimForm(Honeypot):
         self.asked = asked
         add_intake_fields(self, asked)
         self.order_fields([name for name in self.fields if name != "website"] + ["website"])
-
-    @property
-    def intake_groups(self):
-        return intake_groups(self)
-
-    def clean(self):
-        cleaned = super().clean()
-        clean_intake(self, cleaned)
-        return cleaned
-
-    def answers(self) -> dict:
-        return intake_answers(self)
 
     def versions(self) -> dict[str, int]:
         return versions_of(self.asked)
