@@ -119,15 +119,18 @@ def reminders_queue(*, now: datetime) -> list[Notification]:
         )
         .order_by("starts_at")
     )
+    return _queue_each(due, kind=NotificationKind.REMINDER)
+
+
+def _queue_each(appointments, *, kind: str) -> list[Notification]:
+    """Queue one e-mail of this kind for each appointment; one a parallel run queued a
+    moment ago (the database allows it once) is left to that run."""
     queued = []
-    for appointment in due:
+    for appointment in appointments:
         try:
             with transaction.atomic():
-                queued.append(
-                    queue_notification(appointment=appointment, kind=NotificationKind.REMINDER)
-                )
+                queued.append(queue_notification(appointment=appointment, kind=kind))
         except IntegrityError:
-            # A parallel run queued this reminder a moment ago.
             continue
     return queued
 
@@ -166,18 +169,7 @@ def forms_reminders_queue(*, now: datetime) -> list[Notification]:
         )
         .order_by("starts_at")
     )
-    queued = []
-    for appointment in due:
-        try:
-            with transaction.atomic():
-                queued.append(
-                    queue_notification(
-                        appointment=appointment, kind=NotificationKind.FORMS_REMINDER
-                    )
-                )
-        except IntegrityError:
-            continue  # a parallel run queued it a moment ago
-    return queued
+    return _queue_each(due, kind=NotificationKind.FORMS_REMINDER)
 
 
 def notifications_requeue(*, now: datetime, older_than: timedelta) -> list[int]:
