@@ -2,6 +2,7 @@
 inside one already set (CI's own `make test TEST_CLOCK=...` under the matrix) keeps
 the outer one, or every run of `clock.py --matrix -- bash .ci/run` would test one time."""
 
+import os
 import subprocess
 import sys
 from datetime import datetime
@@ -22,8 +23,14 @@ def clinic_time_seen(*settings: str) -> datetime:
     command = []
     for setting in settings:
         command += [*CLOCK, setting, "--"]
+    # As from a terminal: this suite may itself run under a shifted clock (make test-clocks).
+    unshifted = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("CLINIC_TEST_CLOCK") and name != "PYTHONPATH"
+    }
     output = subprocess.run(
-        command + PRINT_NOW, capture_output=True, text=True, check=True, cwd=ROOT
+        command + PRINT_NOW, capture_output=True, text=True, check=True, cwd=ROOT, env=unshifted
     ).stdout
     return datetime.fromisoformat(output.strip().splitlines()[-1]).astimezone(LONDON)
 
