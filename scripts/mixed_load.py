@@ -150,7 +150,8 @@ def _report(
     served = sum(cache.values())
     print(
         f"\nTime picker from the page cache: {cache.get('hit', 0)} of {served} "
-        f"({cache.get('hit', 0) / served:.0%})."
+        f"({cache.get('hit', 0) / served:.0%}); rendered and stored: {cache.get('miss', 0)}; "
+        f"not cacheable (sent with a session or messages cookie): {cache.get('none', 0)}."
         if served
         else "\nNo time picker requests."
     )
