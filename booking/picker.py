@@ -240,20 +240,29 @@ def _picker_days(
 
 
 def _week_strip(
-    horizon: _Horizon, *, first: date, end: date, day: date | None, zone: ZoneInfo
+    horizon: _Horizon,
+    *,
+    first: date,
+    end: date,
+    day: date | None,
+    zone: ZoneInfo,
+    working: set[date] | None = None,
 ) -> tuple[list[StripDay], StripDay | None]:
-    """Every day of the week shown (one query for the days worked), and the one selected:
-    `day` when it is in the week, else the first with times."""
+    """Every day of the week shown (one query for the days worked, unless `working` holds
+    them already), and the one selected: `day` when it is in the week, else the first
+    with times."""
+    if working is None:
+        working = (
+            _working_days(practitioner_ids=horizon.practitioners, first=first, end=end, zone=zone)
+            if horizon.practitioners
+            else set()
+        )
     strip = _strip(
         first=first,
         end=end,
         counts=horizon.counts,
         phone_days=horizon.phone_days,
-        working=_working_days(
-            practitioner_ids=horizon.practitioners, first=first, end=end, zone=zone
-        )
-        if horizon.practitioners
-        else set(),
+        working=working,
     )
     selected = next((s for s in strip if s.day == day), None) or next(
         (s for s in strip if s.state == StripDay.TIMES), strip[0] if strip else None
@@ -272,7 +281,8 @@ def time_picker_week(
     needs_confirmation: bool | None = None,
     day: date | None = None,
 ) -> PickerWeek:
-    """Seven days of offered times, from `week` (or `day`) or from the first day with any.
+    """Seven days of offered times, from `week` (or `day`), or from the first day with any
+    (or the first fully booked day before it, from tomorrow on).
 
     Every day of the week is in the strip, with its count of free times, or
     "full" when the practitioner works that day but every time is taken, so
@@ -298,13 +308,29 @@ def time_picker_week(
     )
     if week is None and day is not None:
         week = day
+    working = None  # the days worked, when already read
     if week is None:
         first = horizon.offered_days[0] if horizon.offered_days else horizon.today
+        tomorrow = horizon.today + timedelta(days=1)
+        if horizon.practitioners and first > tomorrow:
+            # Days worked but fully booked before the first free one start the week,
+            # so that the nearest full day never vanishes from the strip (today is
+            # left out: its hours may just be over, which is not "full"). One read
+            # of the days worked serves the strip too.
+            working = _working_days(
+                practitioner_ids=horizon.practitioners,
+                first=tomorrow,
+                end=first + timedelta(WEEK),
+                zone=zone,
+            )
+            first = min((d for d in working if d < first), default=first)
     else:
         first = min(max(week, horizon.today), horizon.last_day)
     end = min(first + timedelta(WEEK), horizon.last_day + timedelta(days=1))
     days = _picker_days(horizon, treatment=treatment, first=first, end=end, zone=zone, now=now)
-    strip, selected = _week_strip(horizon, first=first, end=end, day=day, zone=zone)
+    strip, selected = _week_strip(
+        horizon, first=first, end=end, day=day, zone=zone, working=working
+    )
     before = [d for d in horizon.offered_days if d < first]
     after = [d for d in horizon.offered_days if d >= end]
     return PickerWeek(

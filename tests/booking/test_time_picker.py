@@ -458,6 +458,35 @@ def test_the_strip_names_every_day_of_the_week_with_its_count_full_or_none(world
     assert week.selected.day == monday  # the first day with times
 
 
+def test_a_full_day_before_the_first_free_one_starts_the_week_so_it_never_vanishes(world):
+    monday = world.day - timedelta(days=world.day.weekday()) + timedelta(days=7)
+    full_day(world, world.maya, monday)
+    world.slot(world.maya, 9, 11, day=monday + timedelta(days=1))
+    friday_evening = at(monday - timedelta(days=3), 17, 55)  # the hour issue 21's run found it
+
+    week = time_picker_week(
+        treatment=world.follow_up, practitioner=world.maya, week=None, now=friday_evening
+    )
+
+    assert week.first_day == monday
+    assert (week.strip[0].day, week.strip[0].state) == (monday, "full")
+    assert week.selected.day == monday + timedelta(days=1)  # the first day with times
+    assert week.earlier is None
+
+
+def test_today_is_not_called_full_when_its_hours_are_over(world):
+    monday = world.day - timedelta(days=world.day.weekday()) + timedelta(days=7)
+    world.slot(world.maya, 9, 11, day=monday)
+    world.slot(world.maya, 9, 11, day=monday + timedelta(days=2))
+
+    week = time_picker_week(
+        treatment=world.follow_up, practitioner=world.maya, week=None, now=at(monday, 18)
+    )
+
+    assert week.first_day == monday + timedelta(days=2)
+    assert week.strip[0].state == "times"
+
+
 def test_a_full_day_chosen_says_so_and_offers_the_nearest_days_with_times(client, world):
     monday = world.day - timedelta(days=world.day.weekday()) + timedelta(days=7)
     tuesday, wednesday = monday + timedelta(days=1), monday + timedelta(days=2)
