@@ -55,7 +55,7 @@ def versions_posted(data) -> dict[str, int]:
     versions = {}
     for part in raw.split():
         slug, _sep, number = part.partition(":")
-        if slug and number.isdigit() and len(number) <= 9:
+        if slug and number.isascii() and number.isdigit() and len(number) <= 9:
             versions[slug] = int(number)
     return versions
 

@@ -78,7 +78,9 @@ def _asked_forms(treatment, when: str, versions: dict | None = None) -> list[Ask
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+    if isinstance(value, str):
+        return value.isascii() and value.isdigit()  # "²" is a digit to isdigit(), not to int()
+    return isinstance(value, int)
 
 
 def booking_forms(treatment, versions: dict | None = None) -> list[Asked]:

@@ -484,7 +484,15 @@ def test_details_reviewed_for_a_treatment_without_the_form_are_not_booked_as_nee
 
 
 @pytest.mark.parametrize(
-    "forged", ["needle-safety:999", "needle-safety:0", "before-massage:1", "needle-safety:2"]
+    "forged",
+    [
+        "needle-safety:999",
+        "needle-safety:0",
+        "before-massage:1",
+        "needle-safety:2",
+        "needle-safety:²",  # a digit to str.isdigit(), not to int()
+        "needle-safety:１",  # a digit to int(), not ASCII
+    ],
 )
 def test_forged_versions_still_ask_the_safety_questions(client, world, massage_form, forged):
     # The massage form has a version 2: a number the needle form does not have.
