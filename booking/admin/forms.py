@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking.admin.open_times import parse_open_time
+from booking.admin.pages import is_id
 from booking.availability import clinic_zone
 from booking.intake.fields import (
     STAFF_REQUIRED,
@@ -70,7 +71,7 @@ class PatientAutocomplete(AutocompleteSelect):
 
     def optgroups(self, name, value, attr=None):
         # Only ids go to the database: a typed "abc" or 5,000 digits shows nothing chosen.
-        value = [v for v in value if str(v).isdigit() and len(str(v)) <= 18]
+        value = [v for v in value if is_id(v)]
         return super().optgroups(name, value, attr)
 
 

@@ -62,6 +62,18 @@ class AppointmentPageView(AdminPageView):
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
+def is_id(value) -> bool:
+    """Whether a sent value can be a row's id: 1 to 18 ASCII digits ("²" is a digit to
+    str.isdigit(), but not to int() nor to PostgreSQL)."""
+    text = str(value)
+    return 0 < len(text) <= 18 and text.isascii() and text.isdigit()
+
+
+def parse_id(value: str | None) -> int | None:
+    """The id a query parameter names, or None for anything else."""
+    return int(value) if value is not None and is_id(value) else None
+
+
 def parse_day(value: str | None) -> date:
     """The ?date= of a schedule page; anything unusable means today."""
     try:

@@ -23,7 +23,7 @@ from booking.admin.open_times import (
     nearest_open_times,
     parse_open_time,
 )
-from booking.admin.pages import AdminPageView
+from booking.admin.pages import AdminPageView, is_id
 from booking.admin.schedule import schedule_url
 from booking.admin.schedule_reads import practitioners_for_schedule
 from booking.admin.scoping import practitioner_for, scope_patients, scope_to_user, sees_everything
@@ -45,7 +45,7 @@ def prefilled(query) -> dict:
         value = query.get(key, "")
         if not value or "\x00" in value or len(value) > (200 if key == "reason" else 20):
             continue
-        if key in _IDS and not value.isdigit():
+        if key in _IDS and not is_id(value):
             continue
         initial[key] = value
     return initial

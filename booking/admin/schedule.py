@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from booking import services
-from booking.admin.pages import AdminPageView, parse_day
+from booking.admin.pages import AdminPageView, parse_day, parse_id
 from booking.admin.schedule_grid import day_grid, week_grid
 from booking.admin.schedule_reads import SHOWN_STATUSES, practitioners_for_schedule, week_start
 from booking.admin.today import MARKS, mark_refusal
@@ -48,10 +48,6 @@ class Panel:
     close_url: str = ""
     can_change: bool = False
     forms_missing: list = field(default_factory=list)  # the pre-visit forms not filled in
-
-
-def parse_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) <= 18 else None
 
 
 def appointment_panel(*, model_admin, request, appointment_id: int | None, close_url: str):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from booking import services
-from booking.admin.pages import AdminPageView, AppointmentPageView
+from booking.admin.pages import AdminPageView, AppointmentPageView, is_id
 from booking.errors import BookingError
 from booking.models import AppointmentStatus, AppointmentStatusChange
 from clinic.forms import MultilineField
@@ -78,7 +78,7 @@ class StatusUndoView(AdminPageView):
     def post(self, request):
         ids = []
         for value in request.POST.getlist("change")[:UNDO_AT_MOST]:
-            if not value.isdigit() or len(value) > 18:
+            if not is_id(value):
                 raise Http404(_("There is no such change."))
             ids.append(int(value))
         allowed = self.model_admin.get_queryset(request)

@@ -6,7 +6,7 @@ every query parameter the page reads (its list filters, date drill-down,
 search, ordering, paging and our own pages' parameters), junk ids in every
 action, and junk in every field of its form: as a superuser, front desk, a
 practitioner and a staff login with no role. The junk: letters, a NUL,
-thirty digits, a negative number and 5,000 characters.
+thirty digits, a negative number, 5,000 characters and a superscript two.
 """
 
 import io
@@ -27,7 +27,7 @@ from tests.booking.waitlist_world import join
 
 pytestmark = pytest.mark.django_db
 
-JUNK = ["abc", "\x00", "9" * 30, "-1", "x" * 5000]
+JUNK = ["abc", "\x00", "9" * 30, "-1", "x" * 5000, "²"]  # "²": a digit to isdigit(), not int()
 # Parameters our own admin pages read, besides admin's own (q, o, p, e, _to_field...).
 PAGE_PARAMETERS = [
     "q", "o", "p", "e", "all", "_to_field", "_popup", "_changelist_filters",
@@ -95,9 +95,9 @@ def site(clinic):
     return world
 
 
-JUNK_IDS = ["abc", "\x00", "9" * 30]
+JUNK_IDS = ["abc", "\x00", "9" * 30, "²"]
 JUNK_FIELDS = ["\x00", "x" * 5000]
-JUNK_FILTERS = ["abc", "9" * 30, "-1"]
+JUNK_FILTERS = ["abc", "9" * 30, "-1", "²"]
 
 
 def requests_for(model_admin, real_pk, *, thorough: bool):
