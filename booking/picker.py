@@ -175,6 +175,7 @@ def _horizon(
     phone_setting: str,
     zone: ZoneInfo,
     now: datetime,
+    reuse: bool,
 ) -> _Horizon:
     """The whole booking horizon, read at once (three queries), sorted into days.
 
@@ -190,6 +191,7 @@ def _horizon(
         start=today,
         days=(last_day - today).days + 1,
         now=now,
+        reuse=reuse,
     )
     confirmable = confirmable_from(
         treatment=treatment, needs_confirmation=needs_confirmation, now=now
@@ -280,6 +282,7 @@ def time_picker_week(
     now: datetime,
     needs_confirmation: bool | None = None,
     day: date | None = None,
+    reuse: bool = False,
 ) -> PickerWeek:
     """Seven days of offered times, from `week` (or `day`), or from the first day with any
     (or the first fully booked day before it, from tomorrow on).
@@ -294,7 +297,8 @@ def time_picker_week(
     week's working days), so "Earlier" and "Later" appear only where there is
     something to go to and lead straight to it. Requests staff could not
     confirm before they start are left out, and the day says "phone us"
-    instead when the clinic's setting asks for it.
+    instead when the clinic's setting asks for it. `reuse`: the free times may
+    come from the cache (pages only; never when deciding whether a time is free).
     """
     zone = clinic_zone()
     clinic = get_clinic()
@@ -305,6 +309,7 @@ def time_picker_week(
         phone_setting=clinic.short_notice_requests,
         zone=zone,
         now=now,
+        reuse=reuse,
     )
     if week is None and day is not None:
         week = day

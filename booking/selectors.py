@@ -13,6 +13,7 @@ from booking.availability import (
     open_start_times,
     request_confirmable_from,
 )
+from booking.caching import kept_open_starts
 from booking.models import (
     AppointmentRequest,
     Confirmation,
@@ -62,11 +63,13 @@ def free_starts(
     start: date,
     days: int,
     now: datetime,
+    reuse: bool = False,
 ) -> tuple[dict[int, Practitioner], dict[datetime, int]]:
     """Who may see the patient, and each free start once with the first of them free then.
 
     Two queries for the practitioners' slots and appointments, plus one for the
-    practitioners themselves.
+    practitioners themselves. `reuse`: the starts may come from the cache (the
+    time picker's pages; never a decision to book).
     """
     window_start, window_end = _window(start=start, days=days, now=now)
     if window_end <= window_start or not treatment.is_active:
@@ -80,12 +83,12 @@ def free_starts(
     # The team's order decides who is offered when several are free at once.
     order = {pk: index for index, pk in enumerate(practitioners)}
     starts: dict[datetime, int] = {}
-    for practitioner_id, moment in open_start_times(
-        treatment=treatment,
-        practitioner_ids=practitioners,
-        window_start=window_start,
-        window_end=window_end,
-    ):
+    window = {"treatment": treatment, "window_start": window_start, "window_end": window_end}
+    if reuse:
+        found = kept_open_starts(practitioners=practitioners.values(), **window)
+    else:
+        found = open_start_times(practitioner_ids=practitioners, **window)
+    for practitioner_id, moment in found:
         current = starts.get(moment)
         if current is None or order[practitioner_id] < order[current]:
             starts[moment] = practitioner_id

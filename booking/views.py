@@ -118,6 +118,7 @@ def time_step(request):
         week=flow.date_parse(request.GET.get("week", "")),
         day=flow.date_parse(request.GET.get("day", "")),
         now=timezone.now(),
+        reuse=True,
     )
     context = {"choice": choice, "week": week}
     if choice.treatment.offers_course:

@@ -6,10 +6,11 @@ only records a policy on the view: which query parameters the page reads (all
 others are left out of the key, so made-up parameters can neither fill nor
 evict the cache), how long a copy lives and which generations it depends on.
 
-Cached pages put generation numbers in their keys: bumping the site
-generation after any content edit makes every cached page stale at once, so
-staff see their change; the booking app keeps its own generation for
-offered times.
+Each stored copy records the generation numbers it was rendered under, and
+is served only while they are still current (read with the copy, in one
+cache round trip): bumping the site generation after any content edit makes
+every cached page stale at once, so staff see their change; the booking app
+keeps its own generations for offered times.
 
 One mechanism does the caching, PublicPageCacheMiddleware. Placed directly
 after WhiteNoiseMiddleware, it answers a repeat anonymous visit as cheaply as
@@ -26,10 +27,13 @@ axes run:
 It stores only 200 responses of views with a policy, with every header the
 inner middleware added (CSP, X-Frame-Options, ...), and never one that sets a
 cookie or showed messages. The key holds the page's address with only the
-query parameters the view reads, and its generation numbers, so a content
-edit (or, for the time picker, any booking) makes every stored copy stale at
-once. With the cache down, pages are rendered as if nothing were stored
-(clinic/redis_cache.py).
+query parameters the view reads; the copy holds its generation numbers, so a
+content edit (or, for the time picker, a booking) makes stored copies stale
+at once. Visitors with a session are sent past the cache, except to pages
+whose policy says they never read it (the time picker: a patient who has
+booked once, or staff, still gets the stored copy); those are stored only
+from a rendering that did not touch the session. With the cache down, pages
+are rendered as if nothing were stored (clinic/redis_cache.py).
 
 Pages are stored gzip-compressed, once, when they are rendered: a repeat
 visit from a browser (they all accept gzip) is sent the stored bytes as they
@@ -64,7 +68,11 @@ PAGE_CACHE_SECONDS = 300
 
 def generations(keys: tuple[str, ...]) -> tuple[int, ...]:
     """The current value of each generation counter, read in one cache round trip."""
-    found = cache.get_many(list(keys))
+    return _current(cache.get_many(list(keys)), keys)
+
+
+def _current(found: dict, keys: tuple[str, ...]) -> tuple[int, ...]:
+    """Each counter's value as read into `found`; one never bumped yet starts at 1."""
     values = []
     for key in keys:
         value = found.get(key)
@@ -86,16 +94,24 @@ def bump_site_generation() -> None:
     bump_generation(GENERATION_KEY)
 
 
-# A session means staff or a booking in progress; the messages cookie holds
-# messages the next page must show.
-_PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+# The messages cookie holds messages the next page must show; a session means
+# staff or a booking in progress, which only some pages may ignore.
+_MESSAGES_COOKIE = "messages"
 
 
-def cacheable_request(request) -> bool:
-    """Anonymous GETs without anything personal to show."""
-    return request.method in ("GET", "HEAD") and not any(
-        name in request.COOKIES for name in _PERSONAL_COOKIES
+def cacheable_request(request, *, serves_sessions: bool = False) -> bool:
+    """GETs without anything personal to show: anonymous, or with a session the page ignores."""
+    return (
+        request.method in ("GET", "HEAD")
+        and _MESSAGES_COOKIE not in request.COOKIES
+        and (serves_sessions or settings.SESSION_COOKIE_NAME not in request.COOKIES)
     )
+
+
+def _session_read(request) -> bool:
+    """Whether rendering the page read the session (a staff check, a booking in progress)."""
+    session = getattr(request, "session", None)
+    return bool(getattr(session, "accessed", False))
 
 
 @dataclass(frozen=True)
@@ -112,6 +128,10 @@ class PageCachePolicy:
     # When the page will change at a known moment (content scheduled to be
     # published), the epoch second by which every stored copy must be gone.
     expires_by: Callable[[], float | None] | None = None
+    # Visitors with a session (a booking in progress, staff) get the stored copy
+    # too. For views that never read the session: a copy is stored only when
+    # rendering it did not touch the session, so it holds nothing of anyone's.
+    serves_sessions: bool = False
 
     def timeout(self) -> int:
         return self.seconds() if callable(self.seconds) else self.seconds
@@ -124,19 +144,34 @@ class PageCachePolicy:
         return max(0, min(seconds, math.ceil(deadline - time.time())))
 
     def key(self, request, seconds: int) -> str:
-        """Raises DisallowedHost for a host the site does not serve."""
+        """Where this page's copy is stored. Raises DisallowedHost for a host the site does
+        not serve."""
         params = [(name, request.GET[name]) for name in self.query if name in request.GET]
         where = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params)}"
-        keys = (
-            self.generation_keys(request)
-            if callable(self.generation_keys)
-            else self.generation_keys
-        )
-        parts = [str(n) for n in generations(keys)]
-        if self.per_period:
-            parts.append(str(int(time.time() // seconds)))
+        period = f"{int(time.time() // seconds)}:" if self.per_period else ""
         digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()
-        return f"page:{'.'.join(parts)}:{digest}"
+        return f"page:{period}{digest}"
+
+    def depends_on(self, request) -> tuple[str, ...]:
+        """The generation counters this page's copy is valid for."""
+        if callable(self.generation_keys):
+            return self.generation_keys(request)
+        return self.generation_keys
+
+
+def stored_copy(key: str, generation_keys: tuple[str, ...]) -> tuple[tuple[int, ...], object]:
+    """The current generations and the copy stored under `key` if it is still valid for
+    them (else None): one cache round trip, the generations read with the copy.
+
+    A copy records the generations read before its page was rendered; once any of
+    them is bumped it no longer matches and is rendered again.
+    """
+    found = cache.get_many([*generation_keys, key])
+    current = _current(found, generation_keys)
+    stored = found.get(key)
+    if stored is None or stored[0] != current:
+        return current, None
+    return current, stored[1:]
 
 
 def cached_page(view=None, **policy):
@@ -171,13 +206,16 @@ def _answer(request, headers, compressed: bytes, cache_state: str) -> HttpRespon
 
 
 def _policy(request):
-    if not cacheable_request(request):
+    if request.method not in ("GET", "HEAD") or _MESSAGES_COOKIE in request.COOKIES:
         return None
     try:
         match = resolve(request.path_info)
     except Resolver404:
         return None
-    return getattr(match.func, "page_cache_policy", None)
+    policy = getattr(match.func, "page_cache_policy", None)
+    if policy is None or not cacheable_request(request, serves_sessions=policy.serves_sessions):
+        return None
+    return policy
 
 
 class PublicPageCacheMiddleware:
@@ -193,7 +231,7 @@ class PublicPageCacheMiddleware:
             key = policy.key(request, seconds)
         except DisallowedHost:
             return self.get_response(request)  # the stack answers 400
-        stored = cache.get(key)
+        current, stored = stored_copy(key, policy.depends_on(request))
         if stored is not None:
             headers, compressed = stored
             return _answer(request, headers, compressed, "hit")
@@ -205,12 +243,13 @@ class PublicPageCacheMiddleware:
             and not response.cookies
             and not (messages is not None and messages.used)
             and not response.has_header("Content-Encoding")
+            and not (policy.serves_sessions and _session_read(request))
         ):
             keep = policy.store_seconds(seconds)
             if keep > 0:
                 patch_vary_headers(response, ("Accept-Encoding",))
                 headers = [(k, v) for k, v in response.items() if k.lower() not in _NOT_STORED]
                 compressed = gzip.compress(response.content, compresslevel=9, mtime=0)
-                cache.set(key, (headers, compressed), keep)
+                cache.set(key, (current, headers, compressed), keep)
                 return _answer(request, headers, compressed, "miss")
         return response

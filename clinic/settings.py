@@ -457,3 +457,6 @@ BOOKING_MANAGE_SESSION_MINUTES = env_int("BOOKING_MANAGE_SESSION_MINUTES", 60)
 # The time picker is cached this long at most; every booking, move, cancellation
 # or slot change empties it at once. 0 switches the cache off.
 BOOKING_TIMES_CACHE_SECONDS = env_int("BOOKING_TIMES_CACHE_SECONDS", 60)
+# A practitioner's free times, computed for the picker, are reused this long at
+# most (per treatment); the same changes empty them at once. 0 switches it off.
+BOOKING_FREE_TIMES_CACHE_SECONDS = env_int("BOOKING_FREE_TIMES_CACHE_SECONDS", 60)

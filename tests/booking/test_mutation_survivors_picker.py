@@ -25,6 +25,7 @@ NOW = at(TODAY, 8)
 @pytest.fixture
 def world(clinic, settings):
     settings.BOOKING_TIMES_CACHE_SECONDS = 0
+    settings.BOOKING_FREE_TIMES_CACHE_SECONDS = 0
     _set_clinic(booking_horizon_days=56)  # eight weeks, as the demo clinic
     return make_world()
 

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(clinic, settings):
     settings.BOOKING_TIMES_CACHE_SECONDS = 0
+    settings.BOOKING_FREE_TIMES_CACHE_SECONDS = 0
     return make_world()
 
 

@@ -77,6 +77,7 @@ PYTHON_STRIP = """{% load booking_tags %}
 @pytest.fixture
 def world(clinic, settings):
     settings.BOOKING_TIMES_CACHE_SECONDS = 0
+    settings.BOOKING_FREE_TIMES_CACHE_SECONDS = 0
     world = make_world()
     # Morning and evening with Maya, the afternoon with Tom, whose name needs escaping.
     world.slot(world.maya, 8, 12)

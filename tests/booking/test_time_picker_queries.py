@@ -25,6 +25,7 @@ QUERY_BUDGET = 8
 def world(clinic, settings):
     # The budget is for a real render; the short-lived page cache is tested below.
     settings.BOOKING_TIMES_CACHE_SECONDS = 0
+    settings.BOOKING_FREE_TIMES_CACHE_SECONDS = 0
     return make_world()
 
 

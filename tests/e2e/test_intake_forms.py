@@ -53,6 +53,7 @@ def bookable(clinic, settings):
     settings.BOOKING_MIN_FILL_SECONDS = 0
     settings.BOOKING_RATE_LIMITS = {"ip": (0, 3600), "email": (0, 3600)}
     settings.BOOKING_TIMES_CACHE_SECONDS = 0
+    settings.BOOKING_FREE_TIMES_CACHE_SECONDS = 0
     demo.load(stdout=io.StringIO())
 
 

@@ -47,6 +47,7 @@ def full_day(clinic, settings, live_server):
     settings.BOOKING_MIN_FILL_SECONDS = 0
     settings.BOOKING_RATE_LIMITS = {"ip": (0, 3600), "email": (0, 3600)}
     settings.BOOKING_TIMES_CACHE_SECONDS = 0
+    settings.BOOKING_FREE_TIMES_CACHE_SECONDS = 0
     settings.TASKS = IMMEDIATE_TASKS
     settings.SITE_URL = live_server.url
     demo.load(stdout=io.StringIO())
@@ -400,6 +401,7 @@ def test_toms_full_day_is_named_full_on_his_week_with_the_waitlist_beside_it(
     live_server, browser, clinic, settings, axe, js
 ):
     settings.BOOKING_TIMES_CACHE_SECONDS = 0
+    settings.BOOKING_FREE_TIMES_CACHE_SECONDS = 0
     demo.load(stdout=io.StringIO())
     demo.load_showcase(stdout=io.StringIO())
     tom = Practitioner.objects.get(slug="tom-lindqvist")
