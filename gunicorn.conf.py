@@ -21,3 +21,17 @@ _socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
 control_socket_disable = not _socket
 if _socket:
     control_socket = _socket
+
+
+def when_ready(server):
+    """Say so when several workers run without Redis: each then keeps its own page cache,
+    and a booking or an edit made in one worker leaves the others' stored copies
+    (a picker showing the time just taken, an article before its edit) until they
+    expire (docs/deployment.md, REDIS_URL)."""
+    if server.cfg.workers > 1 and not os.environ.get("REDIS_URL", "").strip():
+        server.log.warning(
+            "%d workers without REDIS_URL: each keeps its own page cache, so a change made "
+            "in one is seen by the others only when their stored pages expire. Set REDIS_URL, "
+            "or run one worker with threads.",
+            server.cfg.workers,
+        )

@@ -41,7 +41,7 @@ from booking.manage_views import REFERENCE, link_needed, private_page
 from booking.models import AppointmentRequest, AppointmentStatus, Course, Treatment
 from booking.picker import time_picker_week
 from booking.ratelimit import booking_attempt, booking_made
-from booking.selectors import clinic_zone, nearest_start_times
+from booking.selectors import clinic_zone, confirmable_from, free_starts, nearest_start_times
 from booking.services import PatientDetails, appointment_book, course_book, course_plan
 from booking.step_pages import (
     back_to_times,
@@ -200,16 +200,15 @@ def _taken_session(value, plans) -> int | None:
 
 
 def _time_still_offered(choice, now) -> bool:
-    zone = clinic_zone()
-    day = choice.starts_at.astimezone(zone).date()
-    week = time_picker_week(
-        treatment=choice.treatment, practitioner=choice.practitioner, week=day, now=now
+    """Whether the picker would offer this time now: free on its day, in the booking
+    window, and not a request staff could not confirm in time. Its one day is
+    computed afresh, not the picker's whole horizon."""
+    day = choice.starts_at.astimezone(clinic_zone()).date()
+    _practitioners, starts = free_starts(
+        treatment=choice.treatment, practitioner=choice.practitioner, start=day, days=1, now=now
     )
-    return any(
-        offered.starts_at == choice.starts_at
-        for picker_day in week.days
-        for period in picker_day.periods
-        for offered in period.times
+    return choice.starts_at in starts and choice.starts_at >= confirmable_from(
+        treatment=choice.treatment, needs_confirmation=None, now=now
     )
 
 

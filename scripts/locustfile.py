@@ -88,12 +88,25 @@ class Booker(HttpUser):
         self.client.headers["X-Forwarded-For"] = _address()
         self.number = random.randint(1, 10**9)  # noqa: S311
 
+    def _picker(self, url: str) -> str:
+        with self.client.get(url, name="time picker", catch_response=True) as response:
+            picker_cache[response.headers.get("X-Page-Cache", "none")] += 1
+            return response.text or ""
+
     @task
     def book(self):
-        with self.client.get(PICKER, name="time picker", catch_response=True) as response:
-            picker_cache[response.headers.get("X-Page-Cache", "none")] += 1
-            links = re.findall(r'href="(/book/details/\?[^"]+)"', response.text or "")
+        page = self._picker(PICKER)
+        links = re.findall(r'href="(/book/details/\?[^"]+)"', page)
         if not links:
+            # The first days are full: go to the nearest day with times, as a person would.
+            nearest = re.search(r'__nearest">[^<]*<a href="([^"]+)"', page)
+            if nearest is None:
+                outcomes["nothing to book"] += 1
+                return
+            page = self._picker(unescape(nearest.group(1)).split("#")[0])
+            links = re.findall(r'href="(/book/details/\?[^"]+)"', page)
+        if not links:
+            outcomes["nothing to book"] += 1
             return
         details_url = unescape(random.choice(links[:3]))  # noqa: S311 - the popular times
         page = self.client.get(details_url, name="details form")

@@ -109,3 +109,16 @@ def test_after_a_failure_redis_is_left_alone_for_a_few_seconds(settings):
     for _ in range(5):
         assert cache.get("k") is None
     assert len(calls) == 1
+
+
+def test_the_redis_cache_makes_one_client_per_connection_pool_and_it_serves_every_call(
+    redis_prefix,
+):
+    url, prefix = redis_prefix
+    cache = FailSoftRedisCache(url, {"KEY_PREFIX": prefix})
+    clients = {id(cache._cache.get_client(write=write)) for write in (True, False, True)}
+    assert len(clients) == 1  # one server: reads and writes share its pool and client
+    cache.set("page", b"stored", 30)
+    cache.set_many({"a": 1, "b": 2}, 30)
+    assert cache.get_many(["page", "a", "b", "missing"]) == {"page": b"stored", "a": 1, "b": 2}
+    assert cache.incr("a") == 2
