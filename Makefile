@@ -288,5 +288,6 @@ bench: install postgres
 			echo "wrk is missing (sudo apt-get install wrk); using the slower Python load loop."; \
 		fi; }
 	-$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	-$(BIN)/python scripts/bench.py --memory-cache $(BENCH_ARGS)
 	$(BIN)/python scripts/mixed_load.py $(LOAD_ARGS)
 	$(BIN)/python scripts/mixed_load.py --busy-morning
