@@ -137,3 +137,13 @@ def test_a_copy_stored_before_a_booking_is_not_served_after_it(client, world):
     page_cache.bump_generation("booking:availability-generation")
     assert client.get(reverse("booking:time"), MAYA)["X-Page-Cache"] == "miss"
     assert sum(1 for key in cache._cache if ":page:" in key) == stored
+
+
+@pytest.mark.parametrize("junk", ["\x00", "x" * 5000, "9" * 40, "²", "../../etc"])
+def test_junk_in_every_parameter_with_a_session_gets_a_page_never_a_500(client, world, junk):
+    _with_session(client)
+    for name in ("treatment", "practitioner", "week", "day", "partial", "course", "with"):
+        params = {**MAYA, name: junk}
+        for _ in range(2):  # rendered, then (when stored) from the cache
+            response = client.get(reverse("booking:time"), params)
+            assert response.status_code in (200, 400), (name, response.status_code)
