@@ -9,11 +9,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.test import TestCase
 from django.utils import timezone
 
 from booking.forms import details_sign
 from booking.models import Confirmation, Practitioner, TimeSlot, Treatment
-from booking.services import PatientDetails
+from booking.services import PatientDetails, appointment_book
 from booking.tokens import booking_key_new
 from tests.booking.intake_world import ALL_NO, with_needle_safety
 
@@ -112,3 +113,16 @@ def make_world() -> World:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return build_world(day)
+
+
+def book_and_commit(treatment, practitioner, starts_at: datetime):
+    """Book through the service now, with what it does once committed run at once
+    (tests run inside one transaction): the pickers it touches go stale."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return appointment_book(
+            treatment=treatment,
+            practitioner=practitioner,
+            starts_at=starts_at,
+            patient=patient(),
+            now=timezone.now(),
+        )

@@ -9,13 +9,11 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from booking import flow
-from booking.services import appointment_book
 from clinic import page_cache
 from clinic.page_cache import PublicPageCacheMiddleware
-from tests.booking.booking_world import at, make_world, patient
+from tests.booking.booking_world import at, book_and_commit, make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -64,22 +62,13 @@ def test_staff_get_the_stored_picker_too(admin_client, client, world):
     assert admin_client.get(reverse("booking:time"), MAYA)["X-Page-Cache"] == "hit"
 
 
-def test_a_patient_who_booked_is_never_shown_the_time_they_took(
-    client, world, django_capture_on_commit_callbacks
-):
+def test_a_patient_who_booked_is_never_shown_the_time_they_took(client, world):
     _with_session(client)
     taken = flow.start_format(at(world.day, 10))
     assert taken in client.get(reverse("booking:time"), MAYA).content.decode()
     assert client.get(reverse("booking:time"), MAYA)["X-Page-Cache"] == "hit"
 
-    with django_capture_on_commit_callbacks(execute=True):
-        appointment_book(
-            treatment=world.dry_needling,
-            practitioner=world.maya,
-            starts_at=at(world.day, 10),
-            patient=patient(),
-            now=timezone.now(),
-        )
+    book_and_commit(world.dry_needling, world.maya, at(world.day, 10))
 
     after = client.get(reverse("booking:time"), MAYA)
     assert after["X-Page-Cache"] == "miss"

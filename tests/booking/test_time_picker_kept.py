@@ -8,13 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from booking import flow
 from booking.availability import clinic_zone, local_instant
 from booking.picker import time_picker_week
-from booking.services import appointment_book, slot_set_blocked
-from tests.booking.booking_world import at, make_world, patient
+from booking.services import slot_set_blocked
+from tests.booking.booking_world import at, book_and_commit, make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -59,21 +58,12 @@ def test_a_second_page_reuses_the_free_times_two_queries_fewer(client, world, se
     assert page_again == page
 
 
-def test_a_time_just_taken_is_never_offered_from_the_kept_times(
-    client, world, django_capture_on_commit_callbacks
-):
+def test_a_time_just_taken_is_never_offered_from_the_kept_times(client, world):
     taken = flow.start_format(at(world.day, 10))
     for params in (MAYA, ANYONE):
         assert taken in _queries(client, params)[1]
 
-    with django_capture_on_commit_callbacks(execute=True):
-        appointment_book(
-            treatment=world.dry_needling,
-            practitioner=world.maya,
-            starts_at=at(world.day, 10),
-            patient=patient(),
-            now=timezone.now(),
-        )
+    book_and_commit(world.dry_needling, world.maya, at(world.day, 10))
 
     assert taken not in _queries(client, MAYA)[1]
     # First available still offers 10:00, now with Tom.
@@ -82,21 +72,12 @@ def test_a_time_just_taken_is_never_offered_from_the_kept_times(
     assert f"{taken}&amp;with=maya-okafor" not in anyone
 
 
-def test_a_booking_for_maya_leaves_toms_kept_times_reused(
-    client, world, settings, django_capture_on_commit_callbacks
-):
+def test_a_booking_for_maya_leaves_toms_kept_times_reused(client, world, settings):
     computed = _computed(client, TOM, settings)
     for params in (TOM, MAYA):
         _queries(client, params)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        appointment_book(
-            treatment=world.dry_needling,
-            practitioner=world.maya,
-            starts_at=at(world.day, 10),
-            patient=patient(),
-            now=timezone.now(),
-        )
+    book_and_commit(world.dry_needling, world.maya, at(world.day, 10))
 
     assert _queries(client, TOM)[0] == computed - 2
     assert _queries(client, MAYA)[0] == computed  # hers are computed again
