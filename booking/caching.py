@@ -122,15 +122,19 @@ def kept_open_starts(
     practitioners = list(practitioners)
     seconds = settings.BOOKING_FREE_TIMES_CACHE_SECONDS
     ids = [p.pk for p in practitioners]
-    if seconds <= 0:
+
+    def computed(start: datetime) -> list[tuple[int, datetime]]:
         return list(
             open_start_times(
                 treatment=treatment,
                 practitioner_ids=ids,
-                window_start=window_start,
+                window_start=start,
                 window_end=window_end,
             )
         )
+
+    if seconds <= 0:
+        return computed(window_start)
     zone = clinic_zone()
     day_start = datetime.combine(window_start.astimezone(zone).date(), time(0), tzinfo=zone)
     what = (
@@ -142,14 +146,7 @@ def kept_open_starts(
     depends_on = (GENERATION_KEY, *(practitioner_generation_key(p.slug) for p in practitioners))
     current, stored = stored_copy(key, depends_on)
     if stored is None:
-        starts = list(
-            open_start_times(
-                treatment=treatment,
-                practitioner_ids=ids,
-                window_start=day_start,
-                window_end=window_end,
-            )
-        )
+        starts = computed(day_start)
         cache.set(key, (current, starts), seconds)
     else:
         (starts,) = stored

@@ -206,7 +206,8 @@ def _answer(request, headers, compressed: bytes, cache_state: str) -> HttpRespon
 
 
 def _policy(request):
-    if request.method not in ("GET", "HEAD") or _MESSAGES_COOKIE in request.COOKIES:
+    # Nothing any policy could serve: no URL to resolve.
+    if not cacheable_request(request, serves_sessions=True):
         return None
     try:
         match = resolve(request.path_info)
